@@ -1,0 +1,545 @@
+//! Where a packet to an address leaves the device: longest-prefix match over every routing
+//! table, chosen by the policy rules where the OS has them, on prefix tries so that tens of
+//! thousands of routes stay cheap. Also answers the question for a whole range (the bypass
+//! checks): the range is split only where a route or rule boundary falls inside it.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use prefix_trie::PrefixMap;
+
+use crate::snapshot::{PolicyRule, Route, RouteData, RouteKind, RuleAction};
+
+/// Linux's table ids for the default rules.
+const TABLE_LOCAL: u32 = 255;
+const TABLE_MAIN: u32 = 254;
+const TABLE_DEFAULT: u32 = 253;
+
+#[derive(Default)]
+struct Table {
+    v4: PrefixMap<Ipv4Net, Vec<usize>>,
+    v6: PrefixMap<Ipv6Net, Vec<usize>>,
+}
+
+/// How a lookup ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent out of an interface by this route.
+    Forward(usize),
+    /// Delivered on this device (a `local` route).
+    Local(usize),
+    /// Dropped: a blackhole, unreachable or prohibit route or rule.
+    Drop(Option<usize>),
+    /// No route matches.
+    NoRoute,
+}
+
+/// The answer for one destination, with what explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub outcome: Outcome,
+    /// The priority of the policy rule that chose the table, where there are rules.
+    pub rule: Option<u32>,
+    /// Rules that could not be evaluated and were passed over.
+    pub passed_over: Vec<u32>,
+}
+
+impl Lookup {
+    pub fn route(&self) -> Option<usize> {
+        match self.outcome {
+            Outcome::Forward(i) | Outcome::Local(i) | Outcome::Drop(Some(i)) => Some(i),
+            Outcome::Drop(None) | Outcome::NoRoute => None,
+        }
+    }
+}
+
+/// What is known about the flow besides its destination (for rule selectors).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlowContext {
+    pub source: Option<IpAddr>,
+    pub uid: Option<u32>,
+}
+
+/// A rule as the index uses it: either one from the OS or one of the implied defaults.
+#[derive(Debug, Clone)]
+struct IndexRule {
+    rule: PolicyRule,
+    /// Implied (no rules were read), so not named in evidence.
+    implied: bool,
+}
+
+pub struct RouteIndex<'a> {
+    routes: &'a [Route],
+    tables: HashMap<Option<u32>, Table>,
+    rules: Vec<IndexRule>,
+}
+
+/// Whether a rule's selectors match: `Some(true|false)`, or `None` when ssetop cannot know.
+fn rule_matches(rule: &PolicyRule, destination: IpAddr, flow: FlowContext) -> Option<bool> {
+    let family = if destination.is_ipv4() { 4 } else { 6 };
+    if rule.family != family {
+        return Some(false);
+    }
+    let mut matched = true;
+    if let Some(to) = rule.to.filter(|n| n.prefix_len() > 0) {
+        matched &= to.contains(&destination);
+    }
+    if let Some(from) = rule.from.filter(|n| n.prefix_len() > 0) {
+        matched &= from.contains(&flow.source?);
+    }
+    // Ordinary application traffic carries no firewall mark (a VPN marks its own packets).
+    if let Some(mark) = rule.fwmark {
+        matched &= mark == 0;
+    }
+    // Locally generated traffic enters from `lo`.
+    if let Some(iif) = &rule.iif {
+        matched &= iif == "lo";
+    }
+    if rule.oif.is_some() {
+        matched = false;
+    }
+    if let Some((start, end)) = rule.uid_range {
+        let uid = flow.uid?;
+        matched &= (start..=end).contains(&uid);
+    }
+    if rule.other_selectors {
+        return None;
+    }
+    Some(matched != rule.invert)
+}
+
+impl<'a> RouteIndex<'a> {
+    pub fn new(data: &'a RouteData) -> RouteIndex<'a> {
+        let routes = data.routes.as_slice();
+        let mut tables: HashMap<Option<u32>, Table> = HashMap::new();
+        for (i, route) in routes.iter().enumerate() {
+            let table = tables.entry(route.table).or_default();
+            match route.destination {
+                IpNet::V4(net) => table.v4.entry(net).or_default().push(i),
+                IpNet::V6(net) => table.v6.entry(net).or_default().push(i),
+            }
+        }
+        let rules = if !data.rules.is_empty() {
+            data.rules
+                .iter()
+                .map(|r| IndexRule {
+                    rule: r.clone(),
+                    implied: false,
+                })
+                .collect()
+        } else if routes.iter().any(|r| r.table.is_some()) {
+            // Linux without a rule dump: the kernel's three default rules.
+            [
+                (0, TABLE_LOCAL),
+                (32766, TABLE_MAIN),
+                (32767, TABLE_DEFAULT),
+            ]
+            .into_iter()
+            .flat_map(|(priority, table)| {
+                [4u8, 6].map(|family| implied_rule(priority, family, Some(table)))
+            })
+            .collect()
+        } else {
+            [4u8, 6].map(|family| implied_rule(0, family, None)).into()
+        };
+        let mut index = RouteIndex {
+            routes,
+            tables,
+            rules,
+        };
+        index
+            .rules
+            .sort_by_key(|r| (r.rule.family, r.rule.priority));
+        index
+    }
+
+    pub fn routes(&self) -> &'a [Route] {
+        self.routes
+    }
+
+    pub fn route(&self, i: usize) -> &'a Route {
+        &self.routes[i]
+    }
+
+    /// The best route of one table for an address: longest prefix, then lowest metric.
+    fn table_lookup(&self, table: Option<u32>, destination: IpAddr) -> Option<usize> {
+        let table = self.tables.get(&table)?;
+        let candidates = match destination {
+            IpAddr::V4(a) => table.v4.get_lpm(&Ipv4Net::from(a)).map(|(_, v)| v),
+            IpAddr::V6(a) => table.v6.get_lpm(&Ipv6Net::from(a)).map(|(_, v)| v),
+        }?;
+        candidates
+            .iter()
+            .copied()
+            .min_by_key(|i| self.routes[*i].metric.unwrap_or(0))
+    }
+
+    /// Where a packet to `destination` goes.
+    pub fn lookup(&self, destination: IpAddr, flow: FlowContext) -> Lookup {
+        let mut passed_over = Vec::new();
+        for entry in &self.rules {
+            let rule = &entry.rule;
+            match rule_matches(rule, destination, flow) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    passed_over.push(rule.priority);
+                    continue;
+                }
+            }
+            let chosen_by = (!entry.implied).then_some(rule.priority);
+            match rule.action {
+                RuleAction::Blackhole | RuleAction::Unreachable | RuleAction::Prohibit => {
+                    return Lookup {
+                        outcome: Outcome::Drop(None),
+                        rule: chosen_by,
+                        passed_over,
+                    };
+                }
+                RuleAction::Table => {}
+                RuleAction::Goto | RuleAction::Nop | RuleAction::Other => continue,
+            }
+            let Some(found) = self.table_lookup(rule.table, destination) else {
+                continue;
+            };
+            let route = &self.routes[found];
+            if rule
+                .suppress_prefixlen
+                .is_some_and(|n| u32::from(route.destination.prefix_len()) <= n)
+            {
+                continue;
+            }
+            let outcome = match route.kind {
+                RouteKind::Throw => continue,
+                RouteKind::Local => Outcome::Local(found),
+                RouteKind::Blackhole | RouteKind::Unreachable | RouteKind::Prohibit => {
+                    Outcome::Drop(Some(found))
+                }
+                _ => Outcome::Forward(found),
+            };
+            return Lookup {
+                outcome,
+                rule: chosen_by,
+                passed_over,
+            };
+        }
+        Lookup {
+            outcome: Outcome::NoRoute,
+            rule: None,
+            passed_over,
+        }
+    }
+
+    /// Whether any route or rule boundary lies strictly inside `net`.
+    fn boundary_inside(&self, net: Ipv4Net) -> bool {
+        let inside = |q: &Ipv4Net| q.prefix_len() > net.prefix_len() && net.contains(q);
+        self.tables
+            .values()
+            .any(|t| t.v4.children(&net).any(|(q, _)| inside(&q)))
+            || self.rules.iter().any(|r| {
+                [r.rule.to, r.rule.from]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| matches!(n, IpNet::V4(q) if inside(&q)))
+            })
+    }
+
+    /// The pieces of `range` that each take one path, with the path: every address of a piece
+    /// meets exactly the same routes and rules.
+    pub fn range_lookup(&self, range: Ipv4Net, flow: FlowContext) -> Vec<(Ipv4Net, Lookup)> {
+        let mut pieces = Vec::new();
+        let mut stack = vec![range.trunc()];
+        while let Some(net) = stack.pop() {
+            if net.prefix_len() == 32 || !self.boundary_inside(net) {
+                pieces.push((net, self.lookup(IpAddr::V4(net.network()), flow)));
+            } else if let Ok(halves) = net.subnets(net.prefix_len() + 1) {
+                // Pushed in reverse so that pieces come out in address order.
+                let halves: Vec<Ipv4Net> = halves.collect();
+                stack.extend(halves.into_iter().rev());
+            }
+        }
+        pieces
+    }
+}
+
+fn implied_rule(priority: u32, family: u8, table: Option<u32>) -> IndexRule {
+    IndexRule {
+        rule: PolicyRule {
+            priority,
+            family,
+            from: None,
+            to: None,
+            table,
+            action: RuleAction::Table,
+            invert: false,
+            fwmark: None,
+            iif: None,
+            oif: None,
+            uid_range: None,
+            suppress_prefixlen: None,
+            other_selectors: false,
+        },
+        implied: true,
+    }
+}
+
+/// `0.0.0.0/0` for IPv4 default and `::/0` for IPv6: the unspecified address of a family.
+pub fn unspecified(v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    }
+}
+
+/// A route as one short line: `0.0.0.0/0 via 10.0.0.1 dev gpd0 table main metric 0`.
+pub fn describe_route(route: &Route) -> String {
+    let mut text = route.destination.to_string();
+    if route.kind != RouteKind::Unicast {
+        text = format!("{} {text}", route.kind.id());
+    }
+    if let Some(gateway) = route.gateway {
+        text.push_str(&format!(" via {gateway}"));
+    }
+    if let Some(dev) = &route.interface {
+        text.push_str(&format!(" dev {dev}"));
+    } else if let Some(index) = route.interface_index {
+        text.push_str(&format!(" ifindex {index}"));
+    }
+    if let Some(table) = route.table {
+        text.push_str(&format!(" table {}", table_name(table)));
+    }
+    if let Some(metric) = route.metric {
+        text.push_str(&format!(" metric {metric}"));
+    }
+    text
+}
+
+/// Linux's names for its reserved tables.
+pub fn table_name(table: u32) -> String {
+    match table {
+        TABLE_LOCAL => "local".into(),
+        TABLE_MAIN => "main".into(),
+        TABLE_DEFAULT => "default".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(dest: &str, dev: &str, table: Option<u32>, metric: u32) -> Route {
+        Route {
+            destination: dest.parse().unwrap(),
+            gateway: None,
+            interface_index: None,
+            interface: Some(dev.into()),
+            metric: Some(metric),
+            table,
+            kind: RouteKind::Unicast,
+            source: None,
+        }
+    }
+
+    fn dev_of(index: &RouteIndex, lookup: &Lookup) -> Option<String> {
+        lookup
+            .route()
+            .and_then(|i| index.route(i).interface.clone())
+    }
+
+    fn v4(a: &str) -> IpAddr {
+        a.parse().unwrap()
+    }
+
+    #[test]
+    fn longest_prefix_wins_and_edges_of_a_prefix_belong_to_it() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "gpd0", None, 0),
+                route("150.171.19.0/24", "eth0", None, 0),
+            ],
+            rules: vec![],
+        };
+        let index = RouteIndex::new(&data);
+        let flow = FlowContext::default();
+        for inside in ["150.171.19.0", "150.171.19.255", "150.171.19.77"] {
+            let l = index.lookup(v4(inside), flow);
+            assert_eq!(dev_of(&index, &l).as_deref(), Some("eth0"), "{inside}");
+        }
+        for outside in ["150.171.18.255", "150.171.20.0"] {
+            let l = index.lookup(v4(outside), flow);
+            assert_eq!(dev_of(&index, &l).as_deref(), Some("gpd0"), "{outside}");
+        }
+    }
+
+    #[test]
+    fn lowest_metric_wins_between_equal_prefixes() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "eth0", None, 100),
+                route("0.0.0.0/0", "gpd0", None, 1),
+            ],
+            rules: vec![],
+        };
+        let index = RouteIndex::new(&data);
+        let l = index.lookup(v4("8.8.8.8"), FlowContext::default());
+        assert_eq!(dev_of(&index, &l).as_deref(), Some("gpd0"));
+    }
+
+    #[test]
+    fn policy_rules_pick_tables_above_255_and_honour_suppress_prefixlength() {
+        // wg-quick's pattern: `not fwmark` → table 1000 holds the default; main's default is
+        // suppressed, main's specific routes still count.
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "eth0", Some(254), 0),
+                route("150.171.19.0/24", "eth0", Some(254), 0),
+                route("0.0.0.0/0", "gpd0", Some(1000), 0),
+            ],
+            rules: vec![
+                PolicyRule {
+                    suppress_prefixlen: Some(0),
+                    ..implied_rule(100, 4, Some(254)).rule
+                },
+                PolicyRule {
+                    fwmark: Some(0xca6c),
+                    invert: true,
+                    ..implied_rule(200, 4, Some(1000)).rule
+                },
+                implied_rule(32766, 4, Some(254)).rule,
+            ],
+        };
+        let index = RouteIndex::new(&data);
+        let flow = FlowContext::default();
+        let edge = index.lookup(v4("150.171.19.5"), flow);
+        assert_eq!(dev_of(&index, &edge).as_deref(), Some("eth0"));
+        assert_eq!(edge.rule, Some(100));
+        let other = index.lookup(v4("8.8.8.8"), flow);
+        assert_eq!(dev_of(&index, &other).as_deref(), Some("gpd0"));
+        assert_eq!(other.rule, Some(200));
+        assert_eq!(index.route(other.route().unwrap()).table, Some(1000));
+    }
+
+    #[test]
+    fn throw_routes_fall_through_and_unreachable_routes_drop() {
+        let mut throw = route("10.0.0.0/8", "gpd0", Some(1000), 0);
+        throw.kind = RouteKind::Throw;
+        let mut unreachable = route("192.0.2.0/24", "gpd0", Some(254), 0);
+        unreachable.kind = RouteKind::Unreachable;
+        let data = RouteData {
+            routes: vec![
+                throw,
+                route("0.0.0.0/0", "gpd0", Some(1000), 0),
+                route("10.0.0.0/8", "eth0", Some(254), 0),
+                unreachable,
+            ],
+            rules: vec![
+                PolicyRule {
+                    to: Some("10.0.0.0/8".parse().unwrap()),
+                    ..implied_rule(10, 4, Some(1000)).rule
+                },
+                implied_rule(32766, 4, Some(254)).rule,
+            ],
+        };
+        let index = RouteIndex::new(&data);
+        let flow = FlowContext::default();
+        let thrown = index.lookup(v4("10.1.2.3"), flow);
+        assert_eq!(dev_of(&index, &thrown).as_deref(), Some("eth0"));
+        assert_eq!(thrown.rule, Some(32766));
+        let dropped = index.lookup(v4("192.0.2.1"), flow);
+        assert_eq!(dropped.outcome, Outcome::Drop(Some(3)));
+    }
+
+    #[test]
+    fn source_selectors_need_a_source_and_are_passed_over_without_one() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "eth0", Some(254), 0),
+                route("0.0.0.0/0", "gpd0", Some(7), 0),
+            ],
+            rules: vec![
+                PolicyRule {
+                    from: Some("10.9.0.0/16".parse().unwrap()),
+                    ..implied_rule(5, 4, Some(7)).rule
+                },
+                implied_rule(32766, 4, Some(254)).rule,
+            ],
+        };
+        let index = RouteIndex::new(&data);
+        let unknown = index.lookup(v4("8.8.8.8"), FlowContext::default());
+        assert_eq!(dev_of(&index, &unknown).as_deref(), Some("eth0"));
+        assert_eq!(unknown.passed_over, vec![5]);
+        let from_vpn = index.lookup(
+            v4("8.8.8.8"),
+            FlowContext {
+                source: Some(v4("10.9.1.1")),
+                uid: None,
+            },
+        );
+        assert_eq!(dev_of(&index, &from_vpn).as_deref(), Some("gpd0"));
+    }
+
+    #[test]
+    fn a_range_splits_only_where_a_boundary_lies_inside_it() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "gpd0", None, 0),
+                route("150.171.19.0/25", "eth0", None, 0),
+                route("150.171.0.0/16", "eth1", None, 0),
+            ],
+            rules: vec![],
+        };
+        let index = RouteIndex::new(&data);
+        let pieces = index.range_lookup("150.171.19.0/24".parse().unwrap(), FlowContext::default());
+        let summary: Vec<(String, Option<String>)> = pieces
+            .iter()
+            .map(|(net, l)| (net.to_string(), dev_of(&index, l)))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("150.171.19.0/25".to_string(), Some("eth0".to_string())),
+                ("150.171.19.128/25".to_string(), Some("eth1".to_string())),
+            ]
+        );
+        let whole = index.range_lookup("151.206.0.0/16".parse().unwrap(), FlowContext::default());
+        assert_eq!(whole.len(), 1);
+        assert_eq!(dev_of(&index, &whole[0].1).as_deref(), Some("gpd0"));
+    }
+
+    #[test]
+    fn a_host_route_inside_a_range_makes_that_address_its_own_piece() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "eth0", None, 0),
+                route("6.6.1.2/32", "gpd0", None, 0),
+            ],
+            rules: vec![],
+        };
+        let index = RouteIndex::new(&data);
+        let pieces = index.range_lookup("6.6.0.0/16".parse().unwrap(), FlowContext::default());
+        let via_gp: Vec<String> = pieces
+            .iter()
+            .filter(|(_, l)| dev_of(&index, l).as_deref() == Some("gpd0"))
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(via_gp, ["6.6.1.2/32"]);
+        assert_eq!(
+            pieces.len(),
+            17,
+            "16 siblings on the way down plus the host"
+        );
+    }
+
+    #[test]
+    fn routes_describe_themselves_like_ip_route() {
+        let mut r = route("0.0.0.0/0", "gpd0", Some(254), 5);
+        r.gateway = Some(v4("10.1.0.1"));
+        assert_eq!(
+            describe_route(&r),
+            "0.0.0.0/0 via 10.1.0.1 dev gpd0 table main metric 5"
+        );
+    }
+}

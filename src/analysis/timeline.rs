@@ -1,0 +1,459 @@
+//! The timeline: events from the difference of consecutive snapshots (interfaces, addresses,
+//! routes, client processes, tunnel connections, DNS answers), each stamped with the
+//! snapshot's time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::Assessment;
+use super::clients::ClientState;
+use crate::knowledge::Vendor;
+use crate::snapshot::DnsStatus;
+
+/// More route changes than this in one refresh are summarised per interface.
+const ROUTE_DETAIL_LIMIT: usize = 4;
+/// The timeline keeps this many events (oldest dropped first).
+const TIMELINE_LIMIT: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    InterfaceUp,
+    InterfaceDown,
+    InterfaceAdded,
+    InterfaceRemoved,
+    AddressAdded,
+    AddressRemoved,
+    RouteAdded,
+    RouteRemoved,
+    ProcessStarted,
+    ProcessStopped,
+    TunnelEstablished,
+    TunnelLost,
+    DnsChanged,
+    AlertRaised,
+    AlertEscalated,
+    AlertClosed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    /// The vendor the event concerns, when it concerns one.
+    pub vendor: Option<Vendor>,
+    pub text: String,
+}
+
+/// An interface as the timeline compares it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InterfaceState {
+    pub up: bool,
+    pub addresses: BTreeSet<String>,
+    pub vendor: Option<Vendor>,
+}
+
+/// A route's interface and the vendor whose adapter that is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteInfo {
+    pub interface: Option<String>,
+    pub vendor: Option<Vendor>,
+}
+
+/// What the timeline compares between snapshots; `None` where the source had no data, so that
+/// a failed collector never reads as "everything disappeared".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Digest {
+    pub at: Timestamp,
+    /// name → state
+    pub interfaces: Option<BTreeMap<String, InterfaceState>>,
+    /// route text → its interface
+    pub routes: Option<BTreeMap<String, RouteInfo>>,
+    /// pid → (vendor, name)
+    pub processes: Option<BTreeMap<u32, (Vendor, String)>>,
+    /// vendor → remote endpoints of its tunnel connections
+    pub tunnels: Option<BTreeMap<Vendor, BTreeSet<String>>>,
+    /// name → status and addresses
+    pub dns: Option<BTreeMap<String, (DnsStatus, Vec<IpAddr>)>>,
+    /// Vendors whose client runs (processes or services).
+    pub running: BTreeSet<Vendor>,
+    /// The latest start time of a running GlobalProtect process.
+    pub globalprotect_started: Option<Timestamp>,
+    /// GlobalProtect's adapter is up or routes leave by it.
+    pub globalprotect_up: bool,
+}
+
+impl Digest {
+    pub fn of(a: &Assessment) -> Digest {
+        let has = |name: &str| a.sources.iter().any(|s| s.name == name && s.has_data);
+        let sockets_ok = has("sockets");
+        let adapters: BTreeMap<&str, Vendor> = a
+            .clients
+            .iter()
+            .flat_map(|c| {
+                c.adapters
+                    .iter()
+                    .map(move |ad| (ad.name.as_str(), c.vendor))
+            })
+            .collect();
+        let interfaces = has("interfaces").then(|| {
+            a.interfaces
+                .iter()
+                .map(|i| {
+                    (
+                        i.name.clone(),
+                        InterfaceState {
+                            up: i.up,
+                            addresses: i.addresses.iter().map(ToString::to_string).collect(),
+                            vendor: adapters.get(i.name.as_str()).copied(),
+                        },
+                    )
+                })
+                .collect()
+        });
+        let routes = has("routes").then(|| {
+            a.routes
+                .iter()
+                .map(|r| {
+                    (
+                        super::routing::describe_route(&r.route),
+                        RouteInfo {
+                            interface: r.route.interface.clone(),
+                            vendor: r.vendor,
+                        },
+                    )
+                })
+                .collect()
+        });
+        let processes = has("processes").then(|| {
+            a.clients
+                .iter()
+                .flat_map(|c| c.processes.iter())
+                .map(|p| (p.pid, (p.vendor, p.name.clone())))
+                .collect()
+        });
+        // Connections are in socket order, so a client's socket indexes address them directly.
+        let tunnels = sockets_ok.then(|| {
+            a.clients
+                .iter()
+                .map(|c| {
+                    let remotes = c
+                        .tunnel_sockets
+                        .iter()
+                        .filter_map(|&i| a.connections.get(i)?.socket.remote)
+                        .map(|r| r.to_string())
+                        .collect();
+                    (c.vendor, remotes)
+                })
+                .collect()
+        });
+        let dns = has("dns").then(|| {
+            a.dns
+                .iter()
+                .map(|d| {
+                    (
+                        d.answer.name.clone(),
+                        (d.answer.status, {
+                            let mut v = d.answer.addresses.clone();
+                            v.sort();
+                            v
+                        }),
+                    )
+                })
+                .collect()
+        });
+        let gp = a.clients.iter().find(|c| c.vendor == Vendor::GlobalProtect);
+        Digest {
+            at: a.taken_at,
+            interfaces,
+            routes,
+            processes,
+            tunnels,
+            dns,
+            running: a
+                .clients
+                .iter()
+                .filter(|c| c.state >= ClientState::Running)
+                .map(|c| c.vendor)
+                .collect(),
+            globalprotect_started: gp
+                .and_then(|c| c.processes.iter().filter_map(|p| p.started_at).max()),
+            globalprotect_up: gp.is_some_and(|c| {
+                c.state == ClientState::Connected || c.adapters.iter().any(|ad| ad.up)
+            }),
+        }
+    }
+
+    /// Number of tunnel connections of a vendor, when sockets were read.
+    pub fn tunnel_count(&self, vendor: Vendor) -> Option<usize> {
+        self.tunnels
+            .as_ref()
+            .map(|t| t.get(&vendor).map_or(0, BTreeSet::len))
+    }
+}
+
+#[derive(Default)]
+pub struct Timeline {
+    previous: Option<Digest>,
+    events: Vec<Event>,
+}
+
+impl Timeline {
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn previous(&self) -> Option<&Digest> {
+        self.previous.as_ref()
+    }
+
+    pub fn push(&mut self, events: impl IntoIterator<Item = Event>) {
+        self.events.extend(events);
+        if self.events.len() > TIMELINE_LIMIT {
+            let excess = self.events.len() - TIMELINE_LIMIT;
+            self.events.drain(..excess);
+        }
+    }
+
+    /// Takes the next digest; returns the events since the previous one.
+    pub fn advance(&mut self, digest: Digest) -> Vec<Event> {
+        let events = match &self.previous {
+            Some(previous) => diff(previous, &digest),
+            None => Vec::new(),
+        };
+        self.push(events.clone());
+        self.previous = Some(digest);
+        events
+    }
+}
+
+fn event(at: Timestamp, kind: EventKind, vendor: Option<Vendor>, text: String) -> Event {
+    Event {
+        at,
+        kind,
+        vendor,
+        text,
+    }
+}
+
+fn vendor_suffix(vendor: Option<Vendor>) -> String {
+    vendor.map_or_else(String::new, |v| format!(" ({})", v.label()))
+}
+
+/// The events between two digests.
+pub fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
+    let at = new.at;
+    let mut events = Vec::new();
+    if let (Some(old_if), Some(new_if)) = (&old.interfaces, &new.interfaces) {
+        for (name, state) in new_if {
+            let (up, addresses, vendor) = (&state.up, &state.addresses, &state.vendor);
+            let tag = vendor_suffix(*vendor);
+            match old_if.get(name) {
+                None => events.push(event(
+                    at,
+                    if *up {
+                        EventKind::InterfaceUp
+                    } else {
+                        EventKind::InterfaceAdded
+                    },
+                    *vendor,
+                    format!(
+                        "interface {name}{tag} appeared{}",
+                        if *up { ", up" } else { "" }
+                    ),
+                )),
+                Some(old_state) => {
+                    let old_addresses = &old_state.addresses;
+                    if old_state.up != *up {
+                        events.push(event(
+                            at,
+                            if *up {
+                                EventKind::InterfaceUp
+                            } else {
+                                EventKind::InterfaceDown
+                            },
+                            *vendor,
+                            format!(
+                                "interface {name}{tag} went {}",
+                                if *up { "up" } else { "down" }
+                            ),
+                        ));
+                    }
+                    for added in addresses.difference(old_addresses) {
+                        events.push(event(
+                            at,
+                            EventKind::AddressAdded,
+                            *vendor,
+                            format!("address {added} added on {name}{tag}"),
+                        ));
+                    }
+                    for removed in old_addresses.difference(addresses) {
+                        events.push(event(
+                            at,
+                            EventKind::AddressRemoved,
+                            *vendor,
+                            format!("address {removed} removed from {name}{tag}"),
+                        ));
+                    }
+                }
+            }
+        }
+        for (name, state) in old_if {
+            if !new_if.contains_key(name) {
+                events.push(event(
+                    at,
+                    EventKind::InterfaceRemoved,
+                    state.vendor,
+                    format!(
+                        "interface {name}{} disappeared",
+                        vendor_suffix(state.vendor)
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(old_routes), Some(new_routes)) = (&old.routes, &new.routes) {
+        let added: Vec<(&String, &RouteInfo)> = new_routes
+            .iter()
+            .filter(|(k, _)| !old_routes.contains_key(*k))
+            .collect();
+        let removed: Vec<(&String, &RouteInfo)> = old_routes
+            .iter()
+            .filter(|(k, _)| !new_routes.contains_key(*k))
+            .collect();
+        events.extend(route_events(at, EventKind::RouteAdded, "added", &added));
+        events.extend(route_events(
+            at,
+            EventKind::RouteRemoved,
+            "removed",
+            &removed,
+        ));
+    }
+    if let (Some(old_p), Some(new_p)) = (&old.processes, &new.processes) {
+        for (pid, (vendor, name)) in new_p {
+            if !old_p.contains_key(pid) {
+                events.push(event(
+                    at,
+                    EventKind::ProcessStarted,
+                    Some(*vendor),
+                    format!("{} process {name} (pid {pid}) started", vendor.label()),
+                ));
+            }
+        }
+        for (pid, (vendor, name)) in old_p {
+            if !new_p.contains_key(pid) {
+                events.push(event(
+                    at,
+                    EventKind::ProcessStopped,
+                    Some(*vendor),
+                    format!("{} process {name} (pid {pid}) stopped", vendor.label()),
+                ));
+            }
+        }
+    }
+    if old.tunnels.is_some() && new.tunnels.is_some() {
+        for vendor in Vendor::ALL {
+            let before = old.tunnel_count(vendor).unwrap_or(0);
+            let after = new.tunnel_count(vendor).unwrap_or(0);
+            if before == 0 && after > 0 {
+                events.push(event(
+                    at,
+                    EventKind::TunnelEstablished,
+                    Some(vendor),
+                    format!(
+                        "{} tunnel established ({after} connection{})",
+                        vendor.label(),
+                        if after == 1 { "" } else { "s" }
+                    ),
+                ));
+            } else if before > 0 && after == 0 {
+                events.push(event(
+                    at,
+                    EventKind::TunnelLost,
+                    Some(vendor),
+                    format!("{} tunnel connections lost ({before} → 0)", vendor.label()),
+                ));
+            }
+        }
+    }
+    if let (Some(old_dns), Some(new_dns)) = (&old.dns, &new.dns) {
+        for (name, (status, addresses)) in new_dns {
+            if let Some((old_status, old_addresses)) = old_dns.get(name)
+                && (old_status != status || old_addresses != addresses)
+            {
+                let show = |s: &DnsStatus, a: &[IpAddr]| {
+                    if a.is_empty() {
+                        s.id().to_string()
+                    } else {
+                        a.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                };
+                events.push(event(
+                    at,
+                    EventKind::DnsChanged,
+                    None,
+                    format!(
+                        "{name}: {} → {}",
+                        show(old_status, old_addresses),
+                        show(status, addresses)
+                    ),
+                ));
+            }
+        }
+    }
+    events
+}
+
+fn route_events(
+    at: Timestamp,
+    kind: EventKind,
+    verb: &str,
+    routes: &[(&String, &RouteInfo)],
+) -> Vec<Event> {
+    if routes.len() <= ROUTE_DETAIL_LIMIT {
+        return routes
+            .iter()
+            .map(|(text, info)| {
+                event(
+                    at,
+                    kind,
+                    info.vendor,
+                    format!("route {verb}: {text}{}", vendor_suffix(info.vendor)),
+                )
+            })
+            .collect();
+    }
+    // Many at once (a VPN connecting): one event per interface.
+    let mut by_interface: BTreeMap<(Option<String>, Option<Vendor>), Vec<&String>> =
+        BTreeMap::new();
+    for (text, info) in routes {
+        by_interface
+            .entry((info.interface.clone(), info.vendor))
+            .or_default()
+            .push(text);
+    }
+    by_interface
+        .into_iter()
+        .map(|((dev, vendor), texts)| {
+            event(
+                at,
+                kind,
+                vendor,
+                format!(
+                    "{} route{} {verb} via {}{} (e.g. {})",
+                    texts.len(),
+                    if texts.len() == 1 { "" } else { "s" },
+                    dev.as_deref().unwrap_or("no interface"),
+                    vendor_suffix(vendor),
+                    texts.first().map_or("", |t| t.as_str())
+                ),
+            )
+        })
+        .collect()
+}

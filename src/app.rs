@@ -1,0 +1,358 @@
+//! Runs the mode the options ask for: the dashboard, `--once`, a headless recording, a replay.
+//! Errors here are "the probe could not run": exit code 3.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{CommandFactory, Parser};
+use jiff::Timestamp;
+
+use crate::analysis::alerts::OutageOptions;
+use crate::analysis::profile::ForwardingProfile;
+use crate::analysis::{AnalysisOptions, Analyzer, Assessment};
+use crate::capture::{Capture, Header, Recorder};
+use crate::cli::{Format, Options};
+use crate::collect::{self, CollectConfig, Sampler};
+use crate::knowledge::Knowledge;
+use crate::report::{Replay, Report};
+
+/// Exit code when the probe could not run (bad arguments or input included).
+pub const EXIT_ERROR: u8 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Knowledge(#[from] crate::knowledge::KnowledgeError),
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Parses the arguments and runs; returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let options = match Options::try_parse_from(args) {
+        Ok(options) => options,
+        Err(e) => {
+            // Help and version are not errors; everything else is exit code 3 (not clap's 2,
+            // which means "a check failed" here).
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => EXIT_ERROR,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(options) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ssetop: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`ssetop --once | head`) ends quietly.
+fn print(text: &str) -> Result<(), AppError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(AppError::Io(format!("cannot write the report: {e}"))),
+    }
+}
+
+pub fn load_knowledge(options: &Options) -> Result<Knowledge, AppError> {
+    let mut knowledge = match &options.knowledge {
+        Some(path) => Knowledge::load(path)?,
+        None => Knowledge::embedded(),
+    };
+    if !options.zpa_range.is_empty() {
+        knowledge.set_zpa_ranges(&options.zpa_range);
+    }
+    Ok(knowledge)
+}
+
+/// A forwarding profile given on the command line must be readable and parse: a mistake in
+/// the probe's input is exit 3, unlike a broken profile on the device (a failed check).
+fn check_profile_file(path: &Path) -> Result<(), AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::Input(format!(
+            "cannot read forwarding profile {}: {e}",
+            path.display()
+        ))
+    })?;
+    ForwardingProfile::parse(&text)
+        .map(|_| ())
+        .map_err(|e| AppError::Input(format!("{}: {e}", path.display())))
+}
+
+pub fn collect_config(options: &Options, knowledge: &Knowledge) -> CollectConfig {
+    CollectConfig {
+        interval: options.interval,
+        slow_interval: (options.interval * 30).max(Duration::from_secs(10)),
+        source_deadline: options.deadline,
+        dns_timeout: options.dns_timeout,
+        dns_names: (!options.no_dns).then(|| knowledge.file.gsa.edge_names.clone()),
+        forwarding_profile_file: options.forwarding_profile.clone(),
+        tenant_id: options.tenant_id.clone(),
+        cmdline_names: CollectConfig::cmdline_names_from(knowledge),
+    }
+}
+
+pub fn analysis_options(options: &Options) -> AnalysisOptions {
+    AnalysisOptions {
+        setup: options.setup,
+        outage: OutageOptions {
+            threshold: options.outage_threshold,
+            window: options.outage_window,
+        },
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::Io(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn run(options: Options) -> Result<u8, AppError> {
+    if options.dump_knowledge {
+        print(crate::knowledge::DEFAULT_TOML)?;
+        return Ok(0);
+    }
+    if options.generate_man {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(Options::command())
+            .render(&mut page)
+            .map_err(|e| AppError::Io(format!("cannot render the man page: {e}")))?;
+        print(&String::from_utf8_lossy(&page))?;
+        return Ok(0);
+    }
+    if let Some(shell) = options.generate_completions {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Options::command(), "ssetop", &mut script);
+        print(&String::from_utf8_lossy(&script))?;
+        return Ok(0);
+    }
+    if options.interval.is_zero() || options.deadline.is_zero() || options.dns_timeout.is_zero() {
+        return Err(AppError::Usage(
+            "--interval, --deadline and --dns-timeout must be longer than zero".into(),
+        ));
+    }
+    if options.duration.is_some() && options.once {
+        return Err(AppError::Usage(
+            "--duration records headless; it cannot be combined with --once".into(),
+        ));
+    }
+    let knowledge = Arc::new(load_knowledge(&options)?);
+    if let Some(path) = &options.forwarding_profile {
+        check_profile_file(path)?;
+    }
+    let theme = crate::tui::theme::Theme::from_options(options.theme.as_deref())
+        .map_err(|e| AppError::Input(e.to_string()))?;
+    if let Some(path) = &options.replay {
+        let capture = Capture::load(path)?;
+        if options.once {
+            return replay_once(&options, knowledge, &capture);
+        }
+        return crate::tui::run_replay(&options, knowledge, capture, theme);
+    }
+    if options.once {
+        return once(&options, knowledge);
+    }
+    if let (Some(path), Some(duration)) = (&options.record, options.duration) {
+        return record_headless(&options, knowledge, path, duration);
+    }
+    crate::tui::run_live(&options, knowledge, theme)
+}
+
+/// Renders an assessment as `--once` prints it.
+pub fn render(options: &Options, report: &Report) -> String {
+    match options.format {
+        Format::Json => {
+            let mut json = report.to_json();
+            json.push('\n');
+            json
+        }
+        Format::Text => crate::report::text::render(report),
+    }
+}
+
+fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppError> {
+    let started = Instant::now();
+    let config = collect_config(options, &knowledge);
+    let runtime = runtime()?;
+    // Leave time for the analysis and the output inside the deadline.
+    let budget = options
+        .deadline
+        .saturating_sub(Duration::from_millis(150))
+        .max(Duration::from_millis(50));
+    let snapshot = runtime.block_on(collect::collect_once(config, budget));
+    // Blocking OS calls that overran cannot be cancelled: do not wait for them.
+    runtime.shutdown_background();
+    let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    let assessment = analyzer.assess(&snapshot);
+    let report = Report::new(&assessment, &knowledge.origin);
+    print(&render(options, &report))?;
+    let _ = started;
+    Ok(assessment.verdict.exit_code())
+}
+
+/// `--at`: an RFC 3339 time, or `+OFFSET` from the capture's first snapshot.
+pub fn resolve_at(text: &str, capture: &Capture) -> Result<Timestamp, AppError> {
+    let start = capture.snapshots[0].taken_at;
+    if let Some(offset) = text.strip_prefix('+') {
+        let offset = crate::util::parse_duration(offset)
+            .map_err(|e| AppError::Usage(format!("--at {text}: {e}")))?;
+        let offset = jiff::SignedDuration::try_from(offset)
+            .map_err(|e| AppError::Usage(format!("--at {text}: {e}")))?;
+        return start
+            .checked_add(offset)
+            .map_err(|e| AppError::Usage(format!("--at {text}: {e}")));
+    }
+    text.parse::<Timestamp>().map_err(|e| {
+        AppError::Usage(format!(
+            "--at {text:?} is neither an RFC 3339 time nor +OFFSET: {e}"
+        ))
+    })
+}
+
+/// Runs the analysis over a capture up to `at` (or its end); the last assessment.
+pub fn replay_until(
+    knowledge: Arc<Knowledge>,
+    analysis: AnalysisOptions,
+    capture: &Capture,
+    last: usize,
+) -> Assessment {
+    let mut analyzer = Analyzer::new(knowledge, analysis);
+    let mut assessment = None;
+    for snapshot in &capture.snapshots[..=last] {
+        assessment = Some(analyzer.assess(snapshot));
+    }
+    // `last` indexes a loaded capture, which holds at least one snapshot.
+    assessment.unwrap_or_else(|| unreachable!("a capture holds at least one snapshot"))
+}
+
+fn replay_once(
+    options: &Options,
+    knowledge: Arc<Knowledge>,
+    capture: &Capture,
+) -> Result<u8, AppError> {
+    let last = match &options.at {
+        None => capture.snapshots.len() - 1,
+        Some(text) => {
+            let at = resolve_at(text, capture)?;
+            capture.index_at(at).ok_or_else(|| {
+                AppError::Usage(format!(
+                    "--at {text}: the capture starts later, at {}",
+                    capture.snapshots[0].taken_at
+                ))
+            })?
+        }
+    };
+    let assessment = replay_until(knowledge.clone(), analysis_options(options), capture, last);
+    let mut report = Report::new(&assessment, &knowledge.origin);
+    report.replay = Some(Replay {
+        capture: capture.path.clone(),
+        at: capture.snapshots[last].taken_at,
+        snapshots: last + 1,
+        warnings: capture.warnings.clone(),
+    });
+    for warning in &capture.warnings {
+        eprintln!("ssetop: warning: {warning}");
+    }
+    print(&render(options, &report))?;
+    Ok(assessment.verdict.exit_code())
+}
+
+pub fn capture_header(options: &Options, host: &crate::snapshot::Host) -> Header {
+    let mut recorded = std::collections::BTreeMap::new();
+    recorded.insert(
+        "interval".to_string(),
+        crate::util::format_duration(options.interval),
+    );
+    if let Some(setup) = options.setup {
+        recorded.insert("setup".into(), setup.to_string());
+    }
+    if options.no_dns {
+        recorded.insert("no_dns".into(), "true".into());
+    }
+    if options.forwarding_profile.is_some() {
+        recorded.insert("forwarding_profile".into(), "file".into());
+    }
+    if let Some(d) = options.duration {
+        recorded.insert("duration".into(), crate::util::format_duration(d));
+    }
+    Header {
+        format: crate::capture::FORMAT.into(),
+        ssetop_version: env!("CARGO_PKG_VERSION").into(),
+        host: host.name.clone(),
+        os: host.os.clone(),
+        started_at: Timestamp::now(),
+        options: recorded,
+        redacted: false,
+    }
+}
+
+pub fn open_recorder(
+    options: &Options,
+    path: &Path,
+    host: &crate::snapshot::Host,
+) -> Result<Recorder<std::fs::File>, AppError> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| AppError::Io(format!("cannot create {}: {e}", path.display())))?;
+    Recorder::start(file, capture_header(options, host), options.redact)
+        .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+fn record_headless(
+    options: &Options,
+    knowledge: Arc<Knowledge>,
+    path: &Path,
+    duration: Duration,
+) -> Result<u8, AppError> {
+    let config = collect_config(options, &knowledge);
+    let runtime = runtime()?;
+    let interval = options.interval;
+    let result = runtime.block_on(async {
+        let mut sampler = Sampler::new(config);
+        let mut recorder = open_recorder(options, path, sampler.host())?;
+        let end = tokio::time::Instant::now() + duration;
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut count = 0usize;
+        let stop = crate::tui::shutdown_signal();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = &mut stop => break,
+            }
+            if tokio::time::Instant::now() >= end {
+                break;
+            }
+            let snapshot = sampler.sample(interval.mul_f32(0.8)).await;
+            recorder
+                .write(&snapshot)
+                .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+            count += 1;
+        }
+        Ok::<usize, AppError>(count)
+    });
+    runtime.shutdown_background();
+    let count = result?;
+    eprintln!("ssetop: recorded {count} snapshot(s) to {}", path.display());
+    Ok(0)
+}

@@ -1,0 +1,367 @@
+//! Captures: a recording of snapshots as newline-delimited JSON, to hand a device's state to
+//! someone else and replay it through the same analysis.
+//!
+//! Line 1 is a header (format version, ssetop version, host, OS, start time, options); every
+//! further line is one [`Snapshot`]. `--redact` replaces the host name, user names and the
+//! tenant id with stable placeholders before anything is written.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+use jiff::Timestamp;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::snapshot::Snapshot;
+
+pub const FORMAT: &str = "ssetop.capture.v1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Header {
+    pub format: String,
+    pub ssetop_version: String,
+    pub host: String,
+    pub os: String,
+    pub started_at: Timestamp,
+    /// The options the capture was recorded with, as given.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    #[serde(default)]
+    pub redacted: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("cannot read capture {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: line {line}: {message}")]
+    Line {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Whole { path: String, message: String },
+}
+
+/// A capture read back, with what was passed over.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub path: String,
+    pub header: Header,
+    pub snapshots: Vec<Snapshot>,
+    pub warnings: Vec<String>,
+}
+
+impl Capture {
+    pub fn load(path: &Path) -> Result<Capture, CaptureError> {
+        let file = std::fs::File::open(path).map_err(|source| CaptureError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::read(file, &path.display().to_string())
+    }
+
+    pub fn read(reader: impl Read, path: &str) -> Result<Capture, CaptureError> {
+        let err = |line: usize, message: String| CaptureError::Line {
+            path: path.to_string(),
+            line,
+            message,
+        };
+        let mut lines: Vec<(usize, String, bool)> = Vec::new();
+        let mut reader = BufReader::new(reader);
+        let mut number = 0;
+        loop {
+            let mut buffer = Vec::new();
+            let n = reader
+                .read_until(b'\n', &mut buffer)
+                .map_err(|source| CaptureError::Read {
+                    path: path.to_string(),
+                    source,
+                })?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            let complete = buffer.last() == Some(&b'\n');
+            let text =
+                String::from_utf8(buffer).map_err(|_| err(number, "not UTF-8 text".into()))?;
+            if !text.trim().is_empty() {
+                lines.push((number, text, complete));
+            }
+        }
+        let Some((first_line, first, _)) = lines.first() else {
+            return Err(CaptureError::Whole {
+                path: path.to_string(),
+                message: "the capture is empty".into(),
+            });
+        };
+        let header_value: Value = serde_json::from_str(first)
+            .map_err(|e| err(*first_line, format!("the header is not JSON: {e}")))?;
+        match header_value.get("format").and_then(Value::as_str) {
+            Some(FORMAT) => {}
+            Some(other) => {
+                return Err(err(
+                    *first_line,
+                    format!("unknown capture format {other:?} (this ssetop reads {FORMAT:?})"),
+                ));
+            }
+            None => {
+                return Err(err(
+                    *first_line,
+                    format!("not a capture header (no \"format\"; expected {FORMAT:?})"),
+                ));
+            }
+        }
+        let header: Header = serde_json::from_value(header_value)
+            .map_err(|e| err(*first_line, format!("malformed header: {e}")))?;
+        let mut snapshots = Vec::new();
+        let mut warnings = Vec::new();
+        let last_index = lines.len() - 1;
+        for (position, (line, text, complete)) in lines.iter().enumerate().skip(1) {
+            match serde_json::from_str::<Snapshot>(text) {
+                Ok(snapshot) => {
+                    if let Some(previous) = snapshots.last().map(|s: &Snapshot| s.taken_at)
+                        && snapshot.taken_at < previous
+                    {
+                        return Err(err(
+                            *line,
+                            format!(
+                                "snapshot time {} goes back before {previous}",
+                                snapshot.taken_at
+                            ),
+                        ));
+                    }
+                    snapshots.push(snapshot)
+                }
+                Err(e) => {
+                    let what = if e.is_syntax() || e.is_eof() {
+                        format!("not JSON ({e})")
+                    } else {
+                        format!("not a snapshot: {e}")
+                    };
+                    // An interrupted writer leaves a cut-off last line: safe to drop.
+                    if position == last_index && !complete && !snapshots.is_empty() {
+                        warnings.push(format!(
+                            "line {line} is cut off ({what}); replaying the {} complete snapshot(s) before it",
+                            snapshots.len()
+                        ));
+                        break;
+                    }
+                    return Err(err(*line, what));
+                }
+            }
+        }
+        if snapshots.is_empty() {
+            return Err(CaptureError::Whole {
+                path: path.to_string(),
+                message: "the capture holds no snapshot".into(),
+            });
+        }
+        Ok(Capture {
+            path: path.to_string(),
+            header,
+            snapshots,
+            warnings,
+        })
+    }
+
+    /// The index of the last snapshot taken at or before `at`.
+    pub fn index_at(&self, at: Timestamp) -> Option<usize> {
+        self.snapshots.iter().rposition(|s| s.taken_at <= at)
+    }
+}
+
+/// Writes a capture line by line, flushing each so that an interrupted recording keeps
+/// everything before the interruption.
+pub struct Recorder<W: Write> {
+    out: W,
+    redactor: Option<Redactor>,
+}
+
+impl<W: Write> Recorder<W> {
+    pub fn start(mut out: W, mut header: Header, redact: bool) -> std::io::Result<Recorder<W>> {
+        let mut redactor = redact.then(Redactor::default);
+        if let Some(r) = redactor.as_mut() {
+            r.learn_host(&header.host);
+            header.host = r.apply_text(&header.host);
+            header.redacted = true;
+        }
+        writeln!(out, "{}", serde_json::to_string(&header)?)?;
+        out.flush()?;
+        Ok(Recorder { out, redactor })
+    }
+
+    pub fn write(&mut self, snapshot: &Snapshot) -> std::io::Result<()> {
+        let line = match self.redactor.as_mut() {
+            Some(r) => serde_json::to_string(&r.redact(snapshot))?,
+            None => serde_json::to_string(snapshot)?,
+        };
+        writeln!(self.out, "{line}")?;
+        self.out.flush()
+    }
+}
+
+/// Accounts that name no person, kept as they are.
+const SYSTEM_ACCOUNTS: &[&str] = &[
+    "root",
+    "system",
+    "local service",
+    "network service",
+    "daemon",
+    "nobody",
+    "messagebus",
+    "syslog",
+    "_apt",
+];
+
+/// Replaces secrets with placeholders that stay the same for the whole capture.
+#[derive(Default)]
+pub struct Redactor {
+    /// secret (lower case) → placeholder
+    map: BTreeMap<String, String>,
+    users: usize,
+    pattern: Option<Regex>,
+}
+
+impl Redactor {
+    fn add(&mut self, secret: &str, placeholder: impl FnOnce(&mut Self) -> String) {
+        let key = secret.trim().to_lowercase();
+        if key.len() < 2 || self.map.contains_key(&key) {
+            return;
+        }
+        let value = placeholder(self);
+        self.map.insert(key, value);
+        self.pattern = None;
+    }
+
+    pub fn learn_host(&mut self, host: &str) {
+        self.add(host, |_| "redacted-host".into());
+    }
+
+    fn learn_user(&mut self, user: &str) {
+        if SYSTEM_ACCOUNTS.contains(&user.to_lowercase().as_str()) || user.ends_with('$') {
+            return;
+        }
+        self.add(user, |r| {
+            r.users += 1;
+            format!("redacted-user-{}", r.users)
+        });
+    }
+
+    fn learn_tenant(&mut self, tenant: &str) {
+        self.add(tenant, |_| "00000000-0000-0000-0000-000000007e17".into());
+    }
+
+    fn regex(&mut self) -> Option<&Regex> {
+        if self.pattern.is_none() && !self.map.is_empty() {
+            // Longest first, so that a host name containing a user name is replaced whole.
+            let mut secrets: Vec<&String> = self.map.keys().collect();
+            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            let alternatives: Vec<String> = secrets.iter().map(|s| regex::escape(s)).collect();
+            self.pattern = Regex::new(&format!(
+                r"(?i)(^|[^A-Za-z0-9_-])({})($|[^A-Za-z0-9_-])",
+                alternatives.join("|")
+            ))
+            .ok();
+        }
+        self.pattern.as_ref()
+    }
+
+    pub fn apply_text(&mut self, text: &str) -> String {
+        let map = self.map.clone();
+        let Some(re) = self.regex() else {
+            return text.to_string();
+        };
+        // Replace until stable: adjacent secrets share a boundary character.
+        let mut current = text.to_string();
+        for _ in 0..4 {
+            let next = re
+                .replace_all(&current, |c: &regex::Captures| {
+                    let secret = c[2].to_lowercase();
+                    format!(
+                        "{}{}{}",
+                        &c[1],
+                        map.get(&secret).cloned().unwrap_or_default(),
+                        &c[3]
+                    )
+                })
+                .into_owned();
+            if next == current {
+                break;
+            }
+            current = next;
+        }
+        current
+    }
+
+    fn apply_value(&mut self, value: &mut Value) {
+        match value {
+            Value::String(s) => *s = self.apply_text(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.apply_value(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.apply_value(v)),
+            _ => {}
+        }
+    }
+
+    /// The snapshot as JSON with every secret replaced.
+    pub fn redact(&mut self, snapshot: &Snapshot) -> Value {
+        self.learn_host(&snapshot.host.name);
+        for p in snapshot.processes.get().into_iter().flatten() {
+            if let Some(user) = &p.user {
+                self.learn_user(user);
+            }
+        }
+        if let Some(settings) = snapshot.settings.get() {
+            if let Some(t) = settings.tenant_id.value() {
+                self.learn_tenant(&t.id);
+            }
+            if let Some(j) = settings.join.value().and_then(|j| j.tenant_id.as_ref()) {
+                self.learn_tenant(j);
+            }
+            if let Some(t) = settings
+                .forwarding_profile
+                .value()
+                .and_then(|p| crate::collect::settings::tenant_from_profile(&p.json))
+            {
+                self.learn_tenant(&t);
+            }
+        }
+        let mut value = serde_json::to_value(snapshot).unwrap_or(Value::Null);
+        self.apply_value(&mut value);
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_replaces_whole_words_only_and_stably() {
+        let mut r = Redactor::default();
+        r.learn_host("LAPTOP-42");
+        r.learn_user("alice");
+        r.learn_user("root");
+        r.learn_tenant("6b1e4f0a-1111-2222-3333-444455556666");
+        assert_eq!(
+            r.apply_text(r"C:\Users\alice\AppData on laptop-42"),
+            r"C:\Users\redacted-user-1\AppData on redacted-host"
+        );
+        assert_eq!(r.apply_text("malice and alicent"), "malice and alicent");
+        assert_eq!(
+            r.apply_text("6B1E4F0A-1111-2222-3333-444455556666.m365.client"),
+            "00000000-0000-0000-0000-000000007e17.m365.client"
+        );
+        assert_eq!(r.apply_text("/root/x"), "/root/x");
+        assert_eq!(
+            r.apply_text("alice alice"),
+            "redacted-user-1 redacted-user-1"
+        );
+    }
+}

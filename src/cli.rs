@@ -1,0 +1,141 @@
+//! Command-line options.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use ipnet::IpNet;
+
+use crate::knowledge::SetupId;
+use crate::util::parse_duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// ssetop: which tunnel carries each connection on a device running Microsoft Global Secure
+/// Access beside Zscaler or GlobalProtect, live.
+///
+/// Without options, opens the dashboard. `--once` prints one health report and exits with
+/// 0 (all pass), 1 (a warning), 2 (a failure) or 3 (the probe could not run).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ssetop", version, about, long_about, max_term_width = 100)]
+pub struct Options {
+    /// Print one report and exit (for scripts and fleet tools).
+    #[arg(long, help_heading = "Modes")]
+    pub once: bool,
+
+    /// Report format with --once.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Modes")]
+    pub format: Format,
+
+    /// Record snapshots to FILE (newline-delimited JSON), with the dashboard or, with
+    /// --duration, headless.
+    #[arg(long, value_name = "FILE", help_heading = "Modes")]
+    pub record: Option<PathBuf>,
+
+    /// Record headless for this long (with --record), e.g. 10m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "record", help_heading = "Modes")]
+    pub duration: Option<Duration>,
+
+    /// Replace host name, user names and tenant id with placeholders in the recording.
+    #[arg(long, requires = "record", help_heading = "Modes")]
+    pub redact: bool,
+
+    /// Replay a capture instead of reading this device (dashboard, or --once).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "record",
+        help_heading = "Modes"
+    )]
+    pub replay: Option<PathBuf>,
+
+    /// With --replay: report the state at this time (RFC 3339, or +OFFSET from the capture's
+    /// start such as +2m40s) instead of the end.
+    #[arg(long, value_name = "TIME", requires = "replay", help_heading = "Modes")]
+    pub at: Option<String>,
+
+    /// Refresh interval of routes, interfaces, sockets and processes.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Collection")]
+    pub interval: Duration,
+
+    /// With --once: report whatever has arrived by then; unfinished sources are timed out.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, help_heading = "Collection")]
+    pub deadline: Duration,
+
+    /// Timeout of one DNS query.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, help_heading = "Collection")]
+    pub dns_timeout: Duration,
+
+    /// Send no DNS queries (the edge-name checks are skipped).
+    #[arg(long, help_heading = "Collection")]
+    pub no_dns: bool,
+
+    /// Microsoft Entra tenant id (a GUID), to resolve the tenant's edge names. Read from the
+    /// device on Windows.
+    #[arg(long, value_name = "GUID", value_parser = parse_tenant, help_heading = "Collection")]
+    pub tenant_id: Option<String>,
+
+    /// Use this GSA forwarding profile (JSON) instead of the one in the Windows registry.
+    #[arg(long, value_name = "FILE", help_heading = "Collection")]
+    pub forwarding_profile: Option<PathBuf>,
+
+    /// The coexistence setup, instead of detecting it.
+    #[arg(long, value_enum, help_heading = "Analysis")]
+    pub setup: Option<SetupId>,
+
+    /// Use this knowledge file instead of the embedded one (see --dump-knowledge).
+    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
+    pub knowledge: Option<PathBuf>,
+
+    /// Zscaler's ZPA synthetic range, if moved from 100.64.0.0/16 (repeatable).
+    #[arg(long, value_name = "CIDR", help_heading = "Analysis")]
+    pub zpa_range: Vec<IpNet>,
+
+    /// How long GSA may stay disconnected after GlobalProtect comes up before the alert
+    /// escalates to a failure.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Analysis")]
+    pub outage_threshold: Duration,
+
+    /// A GSA drop this soon after GlobalProtect comes up counts as the reconnect outage.
+    #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = parse_duration, help_heading = "Analysis")]
+    pub outage_window: Duration,
+
+    /// Colour theme: default, light, high-contrast, mono, or a theme file. NO_COLOR selects mono.
+    #[arg(
+        long,
+        value_name = "NAME|FILE",
+        env = "SSETOP_THEME",
+        help_heading = "Display"
+    )]
+    pub theme: Option<String>,
+
+    /// Draw with ASCII only (consoles without box-drawing glyphs).
+    #[arg(long, help_heading = "Display")]
+    pub ascii: bool,
+
+    /// Print the embedded knowledge base (TOML) and exit.
+    #[arg(long, help_heading = "Other")]
+    pub dump_knowledge: bool,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long, help_heading = "Other")]
+    pub generate_man: bool,
+
+    /// Print shell completions and exit.
+    #[arg(long, value_name = "SHELL", value_enum, help_heading = "Other")]
+    pub generate_completions: Option<clap_complete::Shell>,
+}
+
+fn parse_tenant(text: &str) -> Result<String, String> {
+    if crate::collect::settings::is_tenant_id(text) {
+        Ok(text.to_lowercase())
+    } else {
+        Err(format!(
+            "{text:?} is not a tenant id (a GUID such as 6b1e4f0a-1111-2222-3333-444455556666)"
+        ))
+    }
+}

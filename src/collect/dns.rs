@@ -1,0 +1,170 @@
+//! DNS answers for GSA's edge names, through the system's resolver configuration.
+//!
+//! Cache off, one attempt per query with a short timeout, all names in parallel under one
+//! overall deadline. Each name reports resolved, nxdomain, refused, timeout or error.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::LookupIpStrategy;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+
+use super::JobResult;
+use crate::knowledge::EdgeName;
+use crate::snapshot::{DnsAnswer, DnsStatus};
+
+/// The names to query: templates filled with the tenant id, or skipped without one.
+pub fn expand_names(names: &[EdgeName], tenant: Option<&str>) -> Vec<(String, Option<String>)> {
+    names
+        .iter()
+        .map(|n| match (n.needs_tenant(), tenant) {
+            (false, _) => (n.name.clone(), None),
+            (true, Some(t)) => (n.name.replace("{tenant}", t), None),
+            (true, None) => (
+                n.name.clone(),
+                Some("no tenant id known (give --tenant-id)".to_string()),
+            ),
+        })
+        .collect()
+}
+
+pub async fn collect(
+    names: Vec<EdgeName>,
+    tenant: Option<String>,
+    per_query: Duration,
+    overall: Duration,
+) -> JobResult<Vec<DnsAnswer>> {
+    let mut builder = TokioResolver::builder_tokio()
+        .map_err(|e| format!("cannot read the system's resolver configuration: {e}"))?;
+    let options = builder.options_mut();
+    options.cache_size = 0;
+    options.timeout = per_query;
+    options.attempts = 1;
+    options.num_concurrent_reqs = 1;
+    options.ip_strategy = LookupIpStrategy::Ipv4Only;
+    let resolver = builder
+        .build()
+        .map_err(|e| format!("cannot start a resolver: {e}"))?;
+    let started = Instant::now();
+    let queries = expand_names(&names, tenant.as_deref())
+        .into_iter()
+        .map(|(name, skip)| {
+            let resolver = resolver.clone();
+            async move {
+                if let Some(reason) = skip {
+                    return DnsAnswer {
+                        name,
+                        status: DnsStatus::Skipped,
+                        addresses: Vec::new(),
+                        elapsed_ms: 0,
+                        detail: Some(reason),
+                    };
+                }
+                let query_started = Instant::now();
+                // A trailing dot: the name is absolute, no search-domain variants are sent.
+                let lookup = resolver.lookup_ip(format!("{name}."));
+                let outcome = tokio::time::timeout(overall.min(per_query * 2), lookup).await;
+                let elapsed_ms = query_started.elapsed().as_millis() as u64;
+                let (status, addresses, detail) = match outcome {
+                    Err(_) => (
+                        DnsStatus::Timeout,
+                        Vec::new(),
+                        Some(format!("no answer within {} ms", elapsed_ms)),
+                    ),
+                    Ok(Ok(found)) => {
+                        let addresses: Vec<IpAddr> = found.iter().collect();
+                        (DnsStatus::Resolved, addresses, None)
+                    }
+                    Ok(Err(e)) => {
+                        let (status, detail) = classify(&e);
+                        (status, Vec::new(), Some(detail))
+                    }
+                };
+                DnsAnswer {
+                    name,
+                    status,
+                    addresses,
+                    elapsed_ms,
+                    detail,
+                }
+            }
+        });
+    let answers = futures::future::join_all(queries).await;
+    let _ = started;
+    Ok((answers, None))
+}
+
+/// Maps a resolver error to the report's status and a short detail.
+fn classify(error: &NetError) -> (DnsStatus, String) {
+    match error {
+        NetError::Timeout => (DnsStatus::Timeout, "the DNS server did not answer".into()),
+        NetError::Dns(DnsError::NoRecordsFound(no))
+            if no.response_code == ResponseCode::NXDomain =>
+        {
+            (
+                DnsStatus::Nxdomain,
+                "the name does not exist (NXDOMAIN)".into(),
+            )
+        }
+        NetError::Dns(DnsError::NoRecordsFound(no))
+            if no.response_code == ResponseCode::Refused =>
+        {
+            (
+                DnsStatus::Refused,
+                "the DNS server refused the query".into(),
+            )
+        }
+        NetError::Dns(DnsError::NoRecordsFound(no)) => (
+            DnsStatus::Error,
+            format!("no IPv4 address for the name ({})", no.response_code),
+        ),
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => (
+            DnsStatus::Refused,
+            "the DNS server refused the query".into(),
+        ),
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => (
+            DnsStatus::Nxdomain,
+            "the name does not exist (NXDOMAIN)".into(),
+        ),
+        other => {
+            let text = other.to_string();
+            if text.to_ascii_lowercase().contains("timed out") {
+                (DnsStatus::Timeout, text)
+            } else if text.contains("Refused") || text.contains("REFUSED") {
+                (DnsStatus::Refused, text)
+            } else {
+                (DnsStatus::Error, text)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::Knowledge;
+
+    #[test]
+    fn tenant_names_are_filled_in_or_skipped_with_a_reason() {
+        let k = Knowledge::embedded();
+        let without = expand_names(&k.file.gsa.edge_names, None);
+        assert!(
+            without
+                .iter()
+                .any(|(n, skip)| n.starts_with("{tenant}.m365") && skip.is_some())
+        );
+        assert!(without.iter().any(|(n, skip)| n
+            == "m365.edgediagnostic.globalsecureaccess.microsoft.com"
+            && skip.is_none()));
+        let tenant = "11111111-2222-3333-4444-555555555555";
+        let with = expand_names(&k.file.gsa.edge_names, Some(tenant));
+        assert!(with.iter().all(|(_, skip)| skip.is_none()));
+        assert!(
+            with.iter().any(
+                |(n, _)| n == &format!("{tenant}.m365.client.globalsecureaccess.microsoft.com")
+            )
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! Collectors: one module per source, per-OS code behind `cfg`. The [`Sampler`] runs each source
+//! as its own job with an interval and a deadline, keeps at most one job per source in flight,
+//! and assembles whatever has arrived into a [`Snapshot`]. A slow or failing source marks its
+//! section and never holds up the others.
+
+pub mod dns;
+pub mod interfaces;
+pub mod processes;
+pub mod routes;
+pub mod settings;
+pub mod sockets;
+#[cfg(windows)]
+pub mod win32;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::task::JoinHandle;
+
+use crate::knowledge::{EdgeName, Knowledge};
+use crate::snapshot::{Host, Section, Snapshot, SourceStatus};
+
+/// What the collectors need to know; built from the options and the knowledge base.
+#[derive(Debug, Clone)]
+pub struct CollectConfig {
+    /// Refresh interval of the fast sources (routes, interfaces, sockets, processes).
+    pub interval: Duration,
+    /// Refresh interval of DNS and OS settings.
+    pub slow_interval: Duration,
+    /// How long one job of a source may run before it is reported as timed out.
+    pub source_deadline: Duration,
+    pub dns_timeout: Duration,
+    /// Edge names to resolve; `None` when DNS queries are switched off (`--no-dns`).
+    pub dns_names: Option<Vec<EdgeName>>,
+    pub forwarding_profile_file: Option<PathBuf>,
+    pub tenant_id: Option<String>,
+    /// Process names whose command lines are kept (knowledge entries that match on them).
+    pub cmdline_names: Vec<String>,
+}
+
+impl CollectConfig {
+    pub fn cmdline_names_from(knowledge: &Knowledge) -> Vec<String> {
+        knowledge
+            .file
+            .processes
+            .iter()
+            .filter(|p| p.cmdline_contains.is_some())
+            .flat_map(|p| p.names.iter().cloned())
+            .collect()
+    }
+}
+
+/// The result of one job: data with an optional note about gaps, or the reason it failed.
+pub type JobResult<T> = Result<(T, Option<String>), String>;
+
+/// One source: its schedule, its job in flight and its last result.
+struct Runner<T> {
+    name: &'static str,
+    interval: Duration,
+    deadline: Duration,
+    last: Section<T>,
+    pending: Option<(Instant, Timestamp, JoinHandle<JobResult<T>>)>,
+    next_due: Option<Instant>,
+}
+
+impl<T: Clone + Send + 'static> Runner<T> {
+    fn new(name: &'static str, interval: Duration, deadline: Duration) -> Self {
+        Runner {
+            name,
+            interval,
+            deadline,
+            last: Section::pending(),
+            pending: None,
+            next_due: None,
+        }
+    }
+
+    fn skipped(name: &'static str, reason: &str) -> Self {
+        let mut runner = Self::new(name, Duration::MAX, Duration::MAX);
+        runner.last = Section::skipped(reason);
+        runner.next_due = Some(far_future());
+        runner
+    }
+
+    fn is_due(&self, now: Instant) -> bool {
+        self.pending.is_none() && self.next_due.is_none_or(|due| now >= due)
+    }
+
+    /// Starts a job when the source is due and none is in flight.
+    fn start_if_due<F>(&mut self, now: Instant, job: impl FnOnce() -> F)
+    where
+        F: Future<Output = JobResult<T>> + Send + 'static,
+    {
+        if self.is_due(now) {
+            self.pending = Some((now, Timestamp::now(), tokio::spawn(job())));
+            self.next_due = Some(now + self.interval);
+        }
+    }
+
+    /// Waits for the job in flight until `until`, then records what is known.
+    async fn settle(&mut self, until: Instant) {
+        let Some((started, started_at, handle)) = self.pending.as_mut() else {
+            return;
+        };
+        let limit = (*started + self.deadline).min(until);
+        let outcome = tokio::time::timeout_at(limit.into(), &mut *handle).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let collected_at = *started_at;
+        match outcome {
+            Ok(joined) => {
+                self.pending = None;
+                self.last = match joined {
+                    Ok(Ok((data, note))) => Section {
+                        status: if note.is_some() {
+                            SourceStatus::Partial
+                        } else {
+                            SourceStatus::Ok
+                        },
+                        data: Some(data),
+                        reason: note,
+                        collected_at: Some(collected_at),
+                        elapsed_ms,
+                    },
+                    Ok(Err(reason)) => Section {
+                        elapsed_ms,
+                        ..Section::failed(reason)
+                    },
+                    Err(join_error) => Section {
+                        elapsed_ms,
+                        ..Section::failed(format!("{} collector crashed: {join_error}", self.name))
+                    },
+                };
+            }
+            Err(_) if started.elapsed() >= self.deadline => {
+                // The job keeps running (a blocking OS call cannot be cancelled); no new job
+                // starts until it ends, and the last data stays, marked as timed out.
+                self.last.status = SourceStatus::Timeout;
+                self.last.reason = Some(format!(
+                    "no answer within {}",
+                    crate::util::format_duration(self.deadline)
+                ));
+            }
+            Err(_) => {
+                if self.last.data.is_none() {
+                    self.last.status = SourceStatus::Pending;
+                    self.last.reason = Some("no answer yet".into());
+                }
+            }
+        }
+    }
+
+    /// Marks a job still in flight as timed out (end of `--once`).
+    fn expire(&mut self, deadline: Duration) {
+        if self.pending.is_some() {
+            self.last.status = SourceStatus::Timeout;
+            self.last.reason = Some(format!(
+                "no answer within the {} deadline",
+                crate::util::format_duration(deadline)
+            ));
+        }
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
+}
+
+/// Runs `f` on the blocking pool, as a job.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> JobResult<T> + Send + 'static,
+) -> JobResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(format!("collector crashed: {e}")))
+}
+
+/// Reads the device: one runner per source, assembled into snapshots on demand.
+pub struct Sampler {
+    config: CollectConfig,
+    host: Host,
+    system: Arc<Mutex<processes::ProcessReader>>,
+    routes: Runner<crate::snapshot::RouteData>,
+    interfaces: Runner<Vec<crate::snapshot::Interface>>,
+    sockets: Runner<Vec<crate::snapshot::Socket>>,
+    processes: Runner<Vec<crate::snapshot::Process>>,
+    dns: Runner<Vec<crate::snapshot::DnsAnswer>>,
+    settings: Runner<crate::snapshot::Settings>,
+}
+
+impl Sampler {
+    pub fn new(config: CollectConfig) -> Sampler {
+        let fast = config.interval;
+        let slow = config.slow_interval;
+        let deadline = config.source_deadline;
+        let dns = match &config.dns_names {
+            Some(_) => Runner::new("dns", slow, deadline),
+            None => Runner::skipped("dns", "DNS queries switched off (--no-dns)"),
+        };
+        Sampler {
+            host: host_info(),
+            system: Arc::new(Mutex::new(processes::ProcessReader::new(
+                config.cmdline_names.clone(),
+            ))),
+            routes: Runner::new("routes", fast, deadline),
+            interfaces: Runner::new("interfaces", fast, deadline),
+            sockets: Runner::new("sockets", fast, deadline),
+            processes: Runner::new("processes", fast, deadline),
+            dns,
+            settings: Runner::new("settings", slow, deadline),
+            config,
+        }
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// Starts the sources that are due, waits for jobs in flight until `budget` has passed,
+    /// and assembles a snapshot from the latest results.
+    pub async fn sample(&mut self, budget: Duration) -> Snapshot {
+        let now = Instant::now();
+        let until = now + budget;
+        self.routes.start_if_due(now, routes::collect);
+        self.interfaces
+            .start_if_due(now, || blocking(interfaces::collect));
+        self.sockets
+            .start_if_due(now, || blocking(sockets::collect));
+        let system = self.system.clone();
+        self.processes.start_if_due(now, move || {
+            blocking(move || match system.lock() {
+                Ok(mut reader) => reader.collect(),
+                Err(_) => Err("process reader poisoned by an earlier crash".into()),
+            })
+        });
+        let settings_config = self.config.clone();
+        self.settings.start_if_due(now, move || {
+            blocking(move || settings::collect(&settings_config))
+        });
+        // DNS needs the tenant id, which the settings source may read from the device.
+        if self.dns.is_due(now) && self.settings.pending.is_some() {
+            self.settings
+                .settle(until.min(now + Duration::from_millis(500)))
+                .await;
+        }
+        let tenant = self
+            .settings
+            .last
+            .get()
+            .and_then(|s| s.tenant_id.value().map(|t| t.id.clone()));
+        if let Some(names) = self.config.dns_names.clone() {
+            let timeout = self.config.dns_timeout;
+            let dns_deadline = self
+                .dns
+                .deadline
+                .min(until.saturating_duration_since(Instant::now()))
+                .saturating_sub(Duration::from_millis(50));
+            self.dns.start_if_due(Instant::now(), move || {
+                dns::collect(names, tenant, timeout, dns_deadline)
+            });
+        }
+        tokio::join!(
+            self.routes.settle(until),
+            self.interfaces.settle(until),
+            self.sockets.settle(until),
+            self.processes.settle(until),
+            self.dns.settle(until),
+            self.settings.settle(until),
+        );
+        self.assemble()
+    }
+
+    /// Reports every job still in flight as timed out (for `--once` at its deadline).
+    pub fn expire_pending(&mut self, deadline: Duration) {
+        self.routes.expire(deadline);
+        self.interfaces.expire(deadline);
+        self.sockets.expire(deadline);
+        self.processes.expire(deadline);
+        self.dns.expire(deadline);
+        self.settings.expire(deadline);
+    }
+
+    /// The snapshot from the latest results, without waiting.
+    pub fn assemble(&self) -> Snapshot {
+        let mut snapshot = Snapshot {
+            taken_at: Timestamp::now(),
+            host: self.host.clone(),
+            routes: self.routes.last.clone(),
+            interfaces: self.interfaces.last.clone(),
+            sockets: self.sockets.last.clone(),
+            processes: self.processes.last.clone(),
+            dns: self.dns.last.clone(),
+            settings: self.settings.last.clone(),
+        };
+        snapshot.fill_route_interface_names();
+        snapshot
+    }
+}
+
+/// Host name, OS and privilege.
+pub fn host_info() -> Host {
+    Host {
+        name: sysinfo::System::host_name().unwrap_or_else(|_| "unknown".into()),
+        os: crate::knowledge::Os::current().id().into(),
+        os_version: sysinfo::System::long_os_version().ok(),
+        elevated: is_elevated(),
+    }
+}
+
+#[cfg(unix)]
+fn is_elevated() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+#[cfg(windows)]
+fn is_elevated() -> bool {
+    win32::is_elevated()
+}
+
+/// Collects one snapshot with every source under one deadline (the `--once` probe).
+pub async fn collect_once(config: CollectConfig, deadline: Duration) -> Snapshot {
+    let mut sampler = Sampler::new(config);
+    sampler.sample(deadline).await;
+    sampler.expire_pending(deadline);
+    sampler.assemble()
+}

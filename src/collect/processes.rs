@@ -1,0 +1,102 @@
+//! Processes: pid, name, executable, start time and user, from one long-lived sysinfo `System`
+//! that refreshes processes only (rebuilding it per tick would re-read everything).
+
+use jiff::Timestamp;
+use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+
+use super::JobResult;
+use crate::snapshot::{Process, strip_exe};
+
+pub struct ProcessReader {
+    system: Option<System>,
+    users: Option<Users>,
+    /// Lower-case names whose command lines are kept.
+    cmdline_names: Vec<String>,
+}
+
+impl ProcessReader {
+    pub fn new(cmdline_names: Vec<String>) -> ProcessReader {
+        ProcessReader {
+            system: None,
+            users: None,
+            cmdline_names: cmdline_names.iter().map(|n| n.to_lowercase()).collect(),
+        }
+    }
+
+    pub fn collect(&mut self) -> JobResult<Vec<Process>> {
+        if self.system.is_none() {
+            self.system =
+                Some(System::new().map_err(|e| format!("cannot read the process table: {e}"))?);
+        }
+        let Some(system) = self.system.as_mut() else {
+            return Err("cannot read the process table".into());
+        };
+        system.refresh_processes_specifics(
+            ProcessesToUpdate::All,
+            true,
+            ProcessRefreshKind::nothing()
+                .without_tasks()
+                .with_exe(UpdateKind::OnlyIfNotSet)
+                .with_cmd(UpdateKind::OnlyIfNotSet)
+                .with_user(UpdateKind::OnlyIfNotSet),
+        );
+        let unknown_user = |users: &Option<Users>, uid: &sysinfo::Uid| {
+            users
+                .as_ref()
+                .is_none_or(|u| u.get_user_by_id(uid).is_none())
+        };
+        if system
+            .processes()
+            .values()
+            .filter_map(|p| p.user_id())
+            .any(|uid| unknown_user(&self.users, uid))
+        {
+            self.users = Users::new_with_refreshed_list().ok();
+        }
+        let processes: Vec<Process> = system
+            .processes()
+            .values()
+            .map(|p| {
+                let name = p.name().to_string_lossy().into_owned();
+                let exe = p.exe().map(|e| e.display().to_string());
+                let keep_cmdline = {
+                    let stem = exe
+                        .as_deref()
+                        .map(|e| strip_exe(e.rsplit(['/', '\\']).next().unwrap_or(e)));
+                    self.cmdline_names.iter().any(|n| {
+                        n.eq_ignore_ascii_case(strip_exe(&name))
+                            || stem.is_some_and(|s| n.eq_ignore_ascii_case(s))
+                    })
+                };
+                Process {
+                    pid: p.pid().as_u32(),
+                    parent: p.parent().map(|pp| pp.as_u32()),
+                    cmdline: keep_cmdline.then(|| {
+                        p.cmd()
+                            .iter()
+                            .map(|a| a.to_string_lossy().into_owned())
+                            .collect()
+                    }),
+                    command: p
+                        .cmd()
+                        .first()
+                        .map(|a| a.to_string_lossy())
+                        .and_then(|a| a.rsplit(['/', '\\']).next().map(str::to_string))
+                        .filter(|c| !c.is_empty()),
+                    started_at: (p.start_time() > 0)
+                        .then(|| Timestamp::from_second(p.start_time() as i64).ok())
+                        .flatten(),
+                    user: p.user_id().and_then(|uid| {
+                        self.users
+                            .as_ref()
+                            .and_then(|u| u.get_user_by_id(uid))
+                            .map(|u| u.name().to_string())
+                    }),
+                    name,
+                    exe,
+                }
+            })
+            .collect();
+        Ok((processes, None))
+    }
+}

@@ -1,0 +1,698 @@
+//! The knowledge base: what the SSE clients look like from the device, as data.
+//!
+//! The embedded `default.toml` is parsed at start-up (or a file given with `--knowledge`);
+//! unknown keys, unknown sources and malformed addresses are errors with the file and line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use ipnet::{IpNet, Ipv4Net};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The embedded knowledge file, as shipped.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+const SCHEMA: &str = "ssetop.knowledge.v1";
+
+/// The three SSE vendors ssetop knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    Gsa,
+    Zscaler,
+    #[serde(rename = "globalprotect")]
+    GlobalProtect,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 3] = [Vendor::Gsa, Vendor::Zscaler, Vendor::GlobalProtect];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Vendor::Gsa => "gsa",
+            Vendor::Zscaler => "zscaler",
+            Vendor::GlobalProtect => "globalprotect",
+        }
+    }
+
+    /// A short human name for screens and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Vendor::Gsa => "GSA",
+            Vendor::Zscaler => "Zscaler",
+            Vendor::GlobalProtect => "GlobalProtect",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A traffic channel of one vendor: GSA's forwarding profiles, Zscaler's services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    M365,
+    Internet,
+    Private,
+    Zia,
+    Zpa,
+}
+
+impl Channel {
+    pub fn id(self) -> &'static str {
+        match self {
+            Channel::M365 => "m365",
+            Channel::Internet => "internet",
+            Channel::Private => "private",
+            Channel::Zia => "zia",
+            Channel::Zpa => "zpa",
+        }
+    }
+
+    /// GSA's channel names as the forwarding profile spells them.
+    pub fn from_gsa_name(name: &str) -> Option<Channel> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "m365" | "microsoft365" | "microsoft 365" => Some(Channel::M365),
+            "internet" | "internetaccess" | "internet access" => Some(Channel::Internet),
+            "private" | "privateaccess" | "private access" => Some(Channel::Private),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Operating systems a knowledge entry applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    Windows,
+    Macos,
+    Linux,
+}
+
+impl Os {
+    /// The OS this binary was built for.
+    pub fn current() -> Os {
+        if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::Macos
+        } else {
+            Os::Linux
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Os::Windows => "windows",
+            Os::Macos => "macos",
+            Os::Linux => "linux",
+        }
+    }
+
+    /// Parses the OS name a snapshot records (`std::env::consts::OS` spelling).
+    pub fn from_name(name: &str) -> Option<Os> {
+        match name {
+            "windows" => Some(Os::Windows),
+            "macos" => Some(Os::Macos),
+            "linux" => Some(Os::Linux),
+            _ => None,
+        }
+    }
+}
+
+/// What a vendor process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcessRole {
+    /// Holds the vendor's outer tunnel connections.
+    Tunnel,
+    Service,
+    Agent,
+    Helper,
+}
+
+/// The coexistence setups of Microsoft's guides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetupId {
+    #[value(name = "globalprotect")]
+    #[serde(rename = "globalprotect")]
+    GlobalProtect,
+    ZscalerPrivate,
+    ZscalerInternet,
+    None,
+}
+
+impl SetupId {
+    pub fn id(self) -> &'static str {
+        match self {
+            SetupId::GlobalProtect => "globalprotect",
+            SetupId::ZscalerPrivate => "zscaler-private",
+            SetupId::ZscalerInternet => "zscaler-internet",
+            SetupId::None => "none",
+        }
+    }
+}
+
+impl fmt::Display for SetupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Where a fact comes from, and whether a vendor document confirms it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    pub title: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorInfo {
+    pub id: Vendor,
+    pub name: String,
+    /// Where an administrator changes this vendor's bypass settings.
+    pub console: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    pub id: SetupId,
+    pub name: String,
+    pub other_vendor: Vendor,
+    pub gsa_channels: Vec<Channel>,
+    pub other_channels: Vec<Channel>,
+    pub other_carries: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeEntry {
+    pub cidr: Ipv4Net,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeName {
+    /// The name; `{tenant}` stands for the tenant id.
+    pub name: String,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    pub list: String,
+    pub required: bool,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+impl EdgeName {
+    pub fn needs_tenant(&self) -> bool {
+        self.name.contains("{tenant}")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainPattern {
+    pub pattern: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gsa {
+    pub tunnel_port: u16,
+    pub tunnel_port_source: String,
+    pub service_ranges: Vec<RangeEntry>,
+    pub edge_names: Vec<EdgeName>,
+    pub bypass_domains: Vec<DomainPattern>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticRange {
+    pub vendor: Vendor,
+    pub cidr: IpNet,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Counts only while this vendor's client runs (the range is shared with other uses).
+    pub while_running: bool,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zscaler {
+    pub local_proxy_port: u16,
+    pub local_proxy_source: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessEntry {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    pub names: Vec<String>,
+    pub role: ProcessRole,
+    #[serde(default)]
+    pub cmdline_contains: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdapterField {
+    Name,
+    Description,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterEntry {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    pub field: AdapterField,
+    pub pattern: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceArea {
+    pub id: u32,
+    pub name: String,
+    pub fqdns: Vec<String>,
+    pub ranges: Vec<IpNet>,
+    pub tcp_ports: Vec<u16>,
+    pub udp_ports: Vec<u16>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct M365 {
+    pub list_version: String,
+    pub source: String,
+    pub service_areas: Vec<ServiceArea>,
+}
+
+/// The knowledge file as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeFile {
+    pub schema: String,
+    pub version: String,
+    pub sources: BTreeMap<String, SourceRef>,
+    pub vendors: Vec<VendorInfo>,
+    pub setups: Vec<Setup>,
+    pub gsa: Gsa,
+    pub synthetic_ranges: Vec<SyntheticRange>,
+    pub zscaler: Zscaler,
+    pub processes: Vec<ProcessEntry>,
+    pub adapters: Vec<AdapterEntry>,
+    pub m365: M365,
+}
+
+/// An adapter pattern compiled for matching.
+#[derive(Debug, Clone)]
+pub struct AdapterMatcher {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    pub field: AdapterField,
+    pub pattern: String,
+    regex: Regex,
+}
+
+impl AdapterMatcher {
+    pub fn matches(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+/// The knowledge base, checked and ready for the analysis.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub file: KnowledgeFile,
+    /// Where it came from: `embedded` or a path.
+    pub origin: String,
+    pub adapters: Vec<AdapterMatcher>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("cannot read knowledge file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("malformed knowledge file {origin}: {message}")]
+    Parse { origin: String, message: String },
+    #[error("invalid knowledge file {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+impl Knowledge {
+    /// The embedded knowledge base.
+    pub fn embedded() -> Knowledge {
+        // The embedded file is checked by a unit test; failing here is a build defect.
+        Self::from_toml(DEFAULT_TOML, "embedded").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn load(path: &Path) -> Result<Knowledge, KnowledgeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KnowledgeError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    pub fn from_toml(text: &str, origin: &str) -> Result<Knowledge, KnowledgeError> {
+        let file: KnowledgeFile = toml::from_str(text).map_err(|e| KnowledgeError::Parse {
+            origin: origin.to_string(),
+            message: describe_toml_error(text, &e),
+        })?;
+        let invalid = |message: String| KnowledgeError::Invalid {
+            origin: origin.to_string(),
+            message,
+        };
+        if file.schema != SCHEMA {
+            return Err(invalid(format!(
+                "schema is {:?}, this ssetop reads {SCHEMA:?}",
+                file.schema
+            )));
+        }
+        file.validate_sources().map_err(invalid)?;
+        for vendor in Vendor::ALL {
+            if !file.vendors.iter().any(|v| v.id == vendor) {
+                return Err(invalid(format!("no [[vendors]] entry for {vendor}")));
+            }
+        }
+        let adapters = file
+            .adapters
+            .iter()
+            .map(|a| {
+                Ok(AdapterMatcher {
+                    vendor: a.vendor,
+                    os: a.os.clone(),
+                    field: a.field,
+                    pattern: a.pattern.clone(),
+                    regex: glob_regex(&a.pattern)
+                        .map_err(|e| invalid(format!("adapter pattern {:?}: {e}", a.pattern)))?,
+                })
+            })
+            .collect::<Result<Vec<_>, KnowledgeError>>()?;
+        Ok(Knowledge {
+            file,
+            origin: origin.to_string(),
+            adapters,
+        })
+    }
+
+    pub fn vendor(&self, vendor: Vendor) -> &VendorInfo {
+        // Presence of every vendor is checked at load time.
+        self.file
+            .vendors
+            .iter()
+            .find(|v| v.id == vendor)
+            .unwrap_or_else(|| unreachable!("vendor {vendor} checked at load"))
+    }
+
+    pub fn setup(&self, id: SetupId) -> Option<&Setup> {
+        self.file.setups.iter().find(|s| s.id == id)
+    }
+
+    /// Process entries for one OS.
+    pub fn processes_for(&self, os: Os) -> impl Iterator<Item = &ProcessEntry> {
+        self.file
+            .processes
+            .iter()
+            .filter(move |p| p.os.contains(&os))
+    }
+
+    /// Replaces the ZPA synthetic ranges (the `--zpa-range` option).
+    pub fn set_zpa_ranges(&mut self, ranges: &[IpNet]) {
+        let template = self
+            .file
+            .synthetic_ranges
+            .iter()
+            .find(|r| r.vendor == Vendor::Zscaler)
+            .cloned();
+        self.file
+            .synthetic_ranges
+            .retain(|r| r.vendor != Vendor::Zscaler);
+        for cidr in ranges {
+            self.file.synthetic_ranges.push(SyntheticRange {
+                vendor: Vendor::Zscaler,
+                cidr: *cidr,
+                channel: Some(Channel::Zpa),
+                note: Some("given with --zpa-range".into()),
+                while_running: template.as_ref().is_none_or(|t| t.while_running),
+                source: template
+                    .as_ref()
+                    .map_or_else(|| "zscaler-help".into(), |t| t.source.clone()),
+                confirmed: true,
+            });
+        }
+    }
+}
+
+impl KnowledgeFile {
+    fn validate_sources(&self) -> Result<(), String> {
+        let mut refs: Vec<(&str, String)> = Vec::new();
+        refs.extend(
+            self.vendors
+                .iter()
+                .map(|v| (v.source.as_str(), format!("vendor {}", v.id))),
+        );
+        refs.extend(
+            self.setups
+                .iter()
+                .map(|s| (s.source.as_str(), format!("setup {}", s.id))),
+        );
+        refs.push((
+            self.gsa.tunnel_port_source.as_str(),
+            "gsa.tunnel_port".into(),
+        ));
+        refs.extend(
+            self.gsa
+                .service_ranges
+                .iter()
+                .map(|r| (r.source.as_str(), format!("gsa range {}", r.cidr))),
+        );
+        refs.extend(
+            self.gsa
+                .edge_names
+                .iter()
+                .map(|n| (n.source.as_str(), format!("edge name {}", n.name))),
+        );
+        refs.extend(
+            self.gsa
+                .bypass_domains
+                .iter()
+                .map(|d| (d.source.as_str(), format!("bypass domain {}", d.pattern))),
+        );
+        refs.extend(
+            self.synthetic_ranges
+                .iter()
+                .map(|r| (r.source.as_str(), format!("synthetic range {}", r.cidr))),
+        );
+        refs.push((
+            self.zscaler.local_proxy_source.as_str(),
+            "zscaler.local_proxy_port".into(),
+        ));
+        refs.extend(
+            self.processes
+                .iter()
+                .map(|p| (p.source.as_str(), format!("processes {:?}", p.names))),
+        );
+        refs.extend(
+            self.adapters
+                .iter()
+                .map(|a| (a.source.as_str(), format!("adapter {}", a.pattern))),
+        );
+        refs.push((self.m365.source.as_str(), "m365".into()));
+        refs.extend(
+            self.m365
+                .service_areas
+                .iter()
+                .map(|a| (a.source.as_str(), format!("m365 service area {}", a.id))),
+        );
+        for (source, what) in refs {
+            if !self.sources.contains_key(source) {
+                return Err(format!(
+                    "{what} names source {source:?}, which is not in [sources]"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns a case-insensitive glob (`*`, `?`) into an anchored regex.
+pub fn glob_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    let mut re = String::from("(?i)^");
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re)
+}
+
+/// A TOML error as "line L, column C: message", which the toml crate knows but does not
+/// always lead with.
+pub fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().to_string();
+    match error.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_knowledge_parses_and_names_all_eight_gsa_ranges() {
+        let k = Knowledge::embedded();
+        let ranges: Vec<String> = k
+            .file
+            .gsa
+            .service_ranges
+            .iter()
+            .map(|r| r.cidr.to_string())
+            .collect();
+        assert_eq!(
+            ranges,
+            [
+                "150.171.19.0/24",
+                "150.171.20.0/24",
+                "13.107.232.0/24",
+                "13.107.233.0/24",
+                "150.171.15.0/24",
+                "150.171.18.0/24",
+                "151.206.0.0/16",
+                "6.6.0.0/16"
+            ]
+        );
+        assert_eq!(k.file.zscaler.local_proxy_port, 9000);
+        assert_eq!(k.file.setups.len(), 3);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let text =
+            DEFAULT_TOML.replacen("tunnel_port = 443", "tunnel_port = 443\ntunnel_prot = 1", 1);
+        let err = Knowledge::from_toml(&text, "kb.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("kb.toml"), "{err}");
+        assert!(err.contains("tunnel_prot"), "{err}");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("tunnel_prot"))
+            .unwrap()
+            + 1;
+        assert!(err.contains(&format!("line {line}")), "{err}");
+    }
+
+    #[test]
+    fn malformed_cidr_is_an_error() {
+        let text = DEFAULT_TOML.replacen("150.171.19.0/24", "150.171.19.0/33", 1);
+        let err = Knowledge::from_toml(&text, "kb.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line "), "{err}");
+    }
+
+    #[test]
+    fn unknown_source_reference_is_an_error() {
+        let text = DEFAULT_TOML.replacen("source = \"paloalto-docs\"", "source = \"nowhere\"", 1);
+        let err = Knowledge::from_toml(&text, "kb.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"nowhere\""), "{err}");
+    }
+
+    #[test]
+    fn adapter_globs_match_case_insensitively_and_whole() {
+        let k = Knowledge::embedded();
+        let pangp = k
+            .adapters
+            .iter()
+            .find(|a| a.pattern.starts_with("PANGP"))
+            .unwrap();
+        assert!(pangp.matches("PANGP Virtual Ethernet Adapter Secure"));
+        assert!(pangp.matches("pangp virtual ethernet adapter #2"));
+        assert!(!pangp.matches("Intel PANGP Virtual Ethernet Adapter"));
+        let gpd = k.adapters.iter().find(|a| a.pattern == "gpd*").unwrap();
+        assert!(gpd.matches("gpd0"));
+        assert!(!gpd.matches("eth0"));
+    }
+
+    #[test]
+    fn zpa_range_override_replaces_the_default() {
+        let mut k = Knowledge::embedded();
+        k.set_zpa_ranges(&["100.83.0.0/16".parse().unwrap()]);
+        let zpa: Vec<String> = k
+            .file
+            .synthetic_ranges
+            .iter()
+            .filter(|r| r.vendor == Vendor::Zscaler)
+            .map(|r| r.cidr.to_string())
+            .collect();
+        assert_eq!(zpa, ["100.83.0.0/16"]);
+    }
+
+    #[test]
+    fn line_column_counts_from_one() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    }
+}

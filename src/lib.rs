@@ -1,0 +1,18 @@
+//! ssetop: which tunnel carries each connection on a device where Microsoft Global Secure
+//! Access runs beside Zscaler Client Connector or Palo Alto GlobalProtect.
+//!
+//! Data flows one way: [`collect`] (per-OS collectors) → [`snapshot`] (plain data) →
+//! [`analysis`] (pure: attribution, checks, timeline, alerts) → views ([`report`] for
+//! `--once`, [`tui`] for the dashboard, [`capture`] for recordings). [`knowledge`] is the
+//! embedded data about the vendors that the analysis reads.
+
+pub mod analysis;
+pub mod app;
+pub mod capture;
+pub mod cli;
+pub mod collect;
+pub mod knowledge;
+pub mod report;
+pub mod snapshot;
+pub mod tui;
+pub mod util;

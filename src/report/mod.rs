@@ -1,0 +1,380 @@
+//! The report: the `--once` output and the dashboard's export. Its JSON form is a versioned
+//! contract (`ssetop.report.v1`) built from its own serde types, not the internal ones, so the
+//! analysis can change without breaking scripts. Fields may be added, never renamed or removed.
+
+pub mod text;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::analysis::Assessment;
+use crate::util::endpoint;
+
+pub const SCHEMA: &str = "ssetop.report.v1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub ssetop_version: &'static str,
+    /// The snapshot's time (RFC 3339).
+    pub generated_at: Timestamp,
+    pub host: Host,
+    pub verdict: &'static str,
+    pub setup: Setup,
+    pub clients: Vec<Client>,
+    pub checks: Vec<Check>,
+    pub connections: Vec<Connection>,
+    pub routes: Vec<Route>,
+    pub gsa_ranges: Vec<RangePath>,
+    pub dns: Vec<Dns>,
+    pub alerts: Vec<Alert>,
+    pub events: Vec<Event>,
+    pub sources: Vec<Source>,
+    pub notices: Vec<String>,
+    pub knowledge: Knowledge,
+    /// Set when the report comes from a capture (`--replay`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    pub name: String,
+    pub os: String,
+    pub os_version: Option<String>,
+    pub elevated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    pub id: &'static str,
+    pub source: &'static str,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Process {
+    pub pid: u32,
+    pub name: String,
+    pub started_at: Option<Timestamp>,
+    pub role: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    pub vendor: &'static str,
+    pub state: &'static str,
+    pub processes: Vec<Process>,
+    pub adapters: Vec<String>,
+    pub services: Vec<Service>,
+    pub tunnel_connections: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub id: String,
+    pub status: &'static str,
+    pub summary: String,
+    pub evidence: Vec<String>,
+    pub remedy: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection {
+    pub protocol: &'static str,
+    pub local: String,
+    pub remote: Option<String>,
+    pub state: Option<String>,
+    pub pid: Option<u32>,
+    pub process: Option<String>,
+    pub carrier: &'static str,
+    pub channel: Option<&'static str>,
+    pub confidence: &'static str,
+    pub interface: Option<String>,
+    pub evidence: Vec<String>,
+    pub remote_name: Option<String>,
+    pub owner_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub destination: String,
+    pub gateway: Option<String>,
+    pub interface: Option<String>,
+    pub metric: Option<u32>,
+    pub table: Option<u32>,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub vendor: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RangePiece {
+    pub net: String,
+    pub outcome: &'static str,
+    pub route: Option<String>,
+    pub interface: Option<String>,
+    pub vendor: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RangePath {
+    pub range: String,
+    pub pieces: Vec<RangePiece>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsAddress {
+    pub address: String,
+    pub in_gsa_ranges: bool,
+    pub synthetic: Option<&'static str>,
+    pub interface: Option<String>,
+    pub vendor: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dns {
+    pub name: String,
+    pub status: &'static str,
+    pub addresses: Vec<String>,
+    pub elapsed_ms: u64,
+    pub detail: Option<String>,
+    pub answers: Vec<DnsAddress>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub id: &'static str,
+    pub severity: &'static str,
+    pub since: Timestamp,
+    pub summary: String,
+    pub globalprotect_up_at: Option<Timestamp>,
+    pub disconnected_secs: u64,
+    pub threshold_secs: u64,
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: Timestamp,
+    pub kind: crate::analysis::timeline::EventKind,
+    pub vendor: Option<&'static str>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub name: &'static str,
+    pub status: crate::snapshot::SourceStatus,
+    pub detail: String,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Knowledge {
+    pub version: String,
+    pub origin: String,
+}
+
+/// Where a replayed report comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    pub capture: String,
+    /// The capture's own time of the snapshot reported.
+    pub at: Timestamp,
+    pub snapshots: usize,
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    pub fn new(a: &Assessment, knowledge_origin: &str) -> Report {
+        Report {
+            schema: SCHEMA,
+            ssetop_version: env!("CARGO_PKG_VERSION"),
+            generated_at: a.taken_at,
+            host: Host {
+                name: a.host.name.clone(),
+                os: a.host.os.clone(),
+                os_version: a.host.os_version.clone(),
+                elevated: a.host.elevated,
+            },
+            verdict: a.verdict.id(),
+            setup: Setup {
+                id: a.setup.id.id(),
+                source: match a.setup.source {
+                    crate::analysis::setup::SetupSource::Detected => "detected",
+                    crate::analysis::setup::SetupSource::Option => "option",
+                },
+                evidence: a.setup.evidence.clone(),
+            },
+            clients: a
+                .clients
+                .iter()
+                .map(|c| Client {
+                    vendor: c.vendor.id(),
+                    state: c.state.id(),
+                    processes: c
+                        .processes
+                        .iter()
+                        .map(|p| Process {
+                            pid: p.pid,
+                            name: p.name.clone(),
+                            started_at: p.started_at,
+                            role: match p.role {
+                                crate::knowledge::ProcessRole::Tunnel => "tunnel",
+                                crate::knowledge::ProcessRole::Service => "service",
+                                crate::knowledge::ProcessRole::Agent => "agent",
+                                crate::knowledge::ProcessRole::Helper => "helper",
+                            },
+                        })
+                        .collect(),
+                    adapters: c.adapters.iter().map(|ad| ad.name.clone()).collect(),
+                    services: c
+                        .services
+                        .iter()
+                        .map(|s| Service {
+                            name: s.name.clone(),
+                            state: s.state.clone(),
+                        })
+                        .collect(),
+                    tunnel_connections: c.tunnel_sockets.len(),
+                })
+                .collect(),
+            checks: a
+                .checks
+                .iter()
+                .map(|c| Check {
+                    id: c.id.clone(),
+                    status: c.status.id(),
+                    summary: c.summary.clone(),
+                    evidence: c.evidence.clone(),
+                    remedy: c.remedy.clone(),
+                })
+                .collect(),
+            connections: a
+                .connections
+                .iter()
+                .map(|c| Connection {
+                    protocol: c.socket.protocol.id(),
+                    local: endpoint(&c.socket.local),
+                    remote: c.socket.remote.as_ref().map(endpoint),
+                    state: c.socket.state.clone(),
+                    pid: c.pid,
+                    process: c.process.clone(),
+                    carrier: c.attribution.carrier.id(),
+                    channel: c.attribution.channel.map(|ch| ch.id()),
+                    confidence: c.attribution.confidence.id(),
+                    interface: c.attribution.interface.clone(),
+                    evidence: c.attribution.evidence.clone(),
+                    remote_name: c.remote_name.clone(),
+                    owner_note: c.owner_note.clone(),
+                })
+                .collect(),
+            routes: a
+                .routes
+                .iter()
+                .map(|r| Route {
+                    destination: r.route.destination.to_string(),
+                    gateway: r.route.gateway.map(|g| g.to_string()),
+                    interface: r.route.interface.clone(),
+                    metric: r.route.metric,
+                    table: r.route.table,
+                    kind: r.route.kind.id(),
+                    vendor: r.vendor.map(|v| v.id()),
+                })
+                .collect(),
+            gsa_ranges: a
+                .gsa_ranges
+                .iter()
+                .flatten()
+                .map(|p| RangePath {
+                    range: p.range.to_string(),
+                    pieces: p
+                        .pieces
+                        .iter()
+                        .map(|piece| RangePiece {
+                            net: piece.net.to_string(),
+                            outcome: piece.outcome,
+                            route: piece.route.clone(),
+                            interface: piece.interface.clone(),
+                            vendor: piece.vendor.map(|v| v.id()),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            dns: a
+                .dns
+                .iter()
+                .map(|d| Dns {
+                    name: d.answer.name.clone(),
+                    status: d.answer.status.id(),
+                    addresses: d.answer.addresses.iter().map(ToString::to_string).collect(),
+                    elapsed_ms: d.answer.elapsed_ms,
+                    detail: d.answer.detail.clone(),
+                    answers: d
+                        .addresses
+                        .iter()
+                        .map(|x| DnsAddress {
+                            address: x.address.to_string(),
+                            in_gsa_ranges: x.gsa_range.is_some(),
+                            synthetic: x.synthetic.map(|v| v.id()),
+                            interface: x.interface.clone(),
+                            vendor: x.vendor.map(|v| v.id()),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            alerts: a
+                .alerts
+                .iter()
+                .map(|x| Alert {
+                    id: x.id,
+                    severity: x.severity.id(),
+                    since: x.since,
+                    summary: x.summary.clone(),
+                    globalprotect_up_at: x.globalprotect_up_at,
+                    disconnected_secs: x.disconnected_secs,
+                    threshold_secs: x.threshold_secs,
+                    details: x.details.clone(),
+                })
+                .collect(),
+            events: a
+                .events
+                .iter()
+                .map(|e| Event {
+                    at: e.at,
+                    kind: e.kind,
+                    vendor: e.vendor.map(|v| v.id()),
+                    text: e.text.clone(),
+                })
+                .collect(),
+            sources: a
+                .sources
+                .iter()
+                .map(|s| Source {
+                    name: s.name,
+                    status: s.status,
+                    detail: s.detail.clone(),
+                    elapsed_ms: s.elapsed_ms,
+                })
+                .collect(),
+            notices: a.notices.clone(),
+            knowledge: Knowledge {
+                version: a.knowledge_version.clone(),
+                origin: knowledge_origin.to_string(),
+            },
+            replay: None,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}

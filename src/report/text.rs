@@ -1,0 +1,177 @@
+//! The `--once --format text` report: the verdict on the first line, then the clients, alerts,
+//! checks with failures first and their remedies, and the connections grouped by carrier.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::analysis::attribution::Carrier;
+
+fn status_word(status: &str) -> &'static str {
+    match status {
+        "fail" => "FAIL",
+        "warn" => "WARN",
+        "skip" => "SKIP",
+        "pass" => "PASS",
+        _ => "????",
+    }
+}
+
+fn rank(status: &str) -> u8 {
+    match status {
+        "fail" => 0,
+        "warn" => 1,
+        "pass" => 2,
+        _ => 3,
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
+    let (fails, warns, passes) = (count("fail"), count("warn"), count("pass"));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "{}: {} failed, {}, {} passed; setup {} ({}); {} at {}{}",
+        report.verdict.to_uppercase(),
+        fails,
+        plural(warns, "warning"),
+        passes,
+        report.setup.id,
+        report.setup.source,
+        report.host.name,
+        report.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        report
+            .replay
+            .as_ref()
+            .map(|r| format!(" (replay of {})", r.capture))
+            .unwrap_or_default()
+    );
+
+    if !report.alerts.is_empty() {
+        let _ = writeln!(out, "\nAlerts");
+        for alert in &report.alerts {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                status_word(alert.severity),
+                alert.id,
+                alert.summary
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\nClients");
+    for client in &report.clients {
+        let mut line = format!("  {:<14} {:<10}", label(client.vendor), client.state);
+        let processes: Vec<String> = client
+            .processes
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.pid))
+            .collect();
+        if !processes.is_empty() {
+            line.push_str(&format!(" {}", processes.join(", ")));
+        }
+        if !client.adapters.is_empty() {
+            line.push_str(&format!("; adapters {}", client.adapters.join(", ")));
+        }
+        if client.tunnel_connections > 0 {
+            line.push_str(&format!(
+                "; {} tunnel connection(s)",
+                client.tunnel_connections
+            ));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+
+    let _ = writeln!(out, "\nChecks (failing first)");
+    let mut checks: Vec<&super::Check> = report.checks.iter().collect();
+    checks.sort_by_key(|c| rank(c.status));
+    for check in checks {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            status_word(check.status),
+            check.id,
+            check.summary
+        );
+        if matches!(check.status, "fail" | "warn") {
+            for line in &check.evidence {
+                let _ = writeln!(out, "       - {line}");
+            }
+            if let Some(remedy) = &check.remedy {
+                let _ = writeln!(out, "       fix: {remedy}");
+            }
+        }
+    }
+
+    let _ = writeln!(out, "\nConnections by carrier");
+    for carrier in Carrier::ALL {
+        let rows: Vec<&super::Connection> = report
+            .connections
+            .iter()
+            .filter(|c| c.carrier == carrier.id())
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  {} ({})", carrier.label(), rows.len());
+        for c in rows {
+            let remote = match (&c.remote, &c.remote_name) {
+                (Some(r), Some(name)) => format!("{r} ({name})"),
+                (Some(r), None) => r.clone(),
+                (None, _) => "*".to_string(),
+            };
+            let owner = match (&c.process, c.pid) {
+                (Some(p), Some(pid)) => format!("{p} ({pid})"),
+                (None, Some(pid)) => format!("pid {pid}"),
+                _ => "owner unknown".to_string(),
+            };
+            let channel = c.channel.map(|ch| format!("/{ch}")).unwrap_or_default();
+            let via = c
+                .interface
+                .as_ref()
+                .map(|i| format!(" via {i}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {} {} -> {} {} {owner} [{}{channel}, {}{via}] {}",
+                c.protocol,
+                c.local,
+                remote,
+                c.state.as_deref().unwrap_or("-"),
+                c.carrier,
+                c.confidence,
+                c.evidence.last().map(String::as_str).unwrap_or("")
+            );
+        }
+    }
+
+    let troubled: Vec<String> = report
+        .sources
+        .iter()
+        .filter(|s| s.detail != "ok")
+        .map(|s| format!("{}: {}", s.name, s.detail))
+        .collect();
+    if !troubled.is_empty() || !report.notices.is_empty() {
+        let _ = writeln!(out, "\nNotes");
+        for line in troubled.iter().chain(&report.notices) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    if let Some(replay) = &report.replay {
+        for warning in &replay.warnings {
+            let _ = writeln!(out, "  capture: {warning}");
+        }
+    }
+    out
+}
+
+fn label(vendor: &str) -> &'static str {
+    match vendor {
+        "gsa" => "GSA",
+        "zscaler" => "Zscaler",
+        "globalprotect" => "GlobalProtect",
+        _ => "?",
+    }
+}

@@ -1,0 +1,540 @@
+//! The snapshot: everything the collectors read from the device at one moment, as plain owned
+//! data. It knows nothing of the analysis. It is also the unit of a capture (`--record`), so
+//! every field is serialisable and old captures must keep deserialising: add fields with
+//! `#[serde(default)]`, never rename.
+
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Snapshot {
+    /// When the snapshot was assembled; the analysis takes its time from here only.
+    pub taken_at: Timestamp,
+    pub host: Host,
+    pub routes: Section<RouteData>,
+    pub interfaces: Section<Vec<Interface>>,
+    pub sockets: Section<Vec<Socket>>,
+    pub processes: Section<Vec<Process>>,
+    pub dns: Section<Vec<DnsAnswer>>,
+    pub settings: Section<Settings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Host {
+    pub name: String,
+    /// `windows`, `macos` or `linux`.
+    pub os: String,
+    #[serde(default)]
+    pub os_version: Option<String>,
+    /// Running as root or an elevated administrator.
+    #[serde(default)]
+    pub elevated: bool,
+}
+
+/// The state of one collector's last attempt.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceStatus {
+    /// Complete data.
+    Ok,
+    /// Data with gaps, explained by `reason` (for example sockets without owners when not root).
+    Partial,
+    /// No data: the OS call failed (`reason`).
+    Failed,
+    /// No answer before the deadline; `data` may hold an older result.
+    Timeout,
+    /// Started, no answer yet.
+    Pending,
+    /// The source does not exist on this OS or was not asked for (`reason`).
+    Skipped,
+}
+
+/// One collector's output with its status, age and cost.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Section<T> {
+    pub status: SourceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When `data` was read (older than the snapshot when the latest attempt did not finish).
+    #[serde(default)]
+    pub collected_at: Option<Timestamp>,
+    #[serde(default)]
+    pub elapsed_ms: u64,
+}
+
+impl<T> Section<T> {
+    pub fn ok(data: T, collected_at: Timestamp, elapsed_ms: u64) -> Self {
+        Section {
+            status: SourceStatus::Ok,
+            data: Some(data),
+            reason: None,
+            collected_at: Some(collected_at),
+            elapsed_ms,
+        }
+    }
+
+    pub fn failed(reason: impl Into<String>) -> Self {
+        Self::without_data(SourceStatus::Failed, reason)
+    }
+
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Self::without_data(SourceStatus::Skipped, reason)
+    }
+
+    pub fn pending() -> Self {
+        Self::without_data(SourceStatus::Pending, "no answer yet")
+    }
+
+    fn without_data(status: SourceStatus, reason: impl Into<String>) -> Self {
+        Section {
+            status,
+            data: None,
+            reason: Some(reason.into()),
+            collected_at: None,
+            elapsed_ms: 0,
+        }
+    }
+
+    /// The data, whatever the status of the latest attempt.
+    pub fn get(&self) -> Option<&T> {
+        self.data.as_ref()
+    }
+
+    /// One line for the user: `ok`, or the status with its reason.
+    pub fn describe(&self) -> String {
+        let status = match self.status {
+            SourceStatus::Ok => return "ok".into(),
+            SourceStatus::Partial => "partial",
+            SourceStatus::Failed => "failed",
+            SourceStatus::Timeout => "timed out",
+            SourceStatus::Pending => "pending",
+            SourceStatus::Skipped => "skipped",
+        };
+        match &self.reason {
+            Some(reason) => format!("{status}: {reason}"),
+            None => status.into(),
+        }
+    }
+}
+
+/// Routes of every table and, on Linux, the policy rules that choose between tables.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RouteData {
+    pub routes: Vec<Route>,
+    /// Empty where the OS has a single routing table (Windows, macOS).
+    #[serde(default)]
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteKind {
+    Unicast,
+    Local,
+    Broadcast,
+    Anycast,
+    Multicast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Throw,
+    Nat,
+    Other,
+}
+
+impl RouteKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            RouteKind::Unicast => "unicast",
+            RouteKind::Local => "local",
+            RouteKind::Broadcast => "broadcast",
+            RouteKind::Anycast => "anycast",
+            RouteKind::Multicast => "multicast",
+            RouteKind::Blackhole => "blackhole",
+            RouteKind::Unreachable => "unreachable",
+            RouteKind::Prohibit => "prohibit",
+            RouteKind::Throw => "throw",
+            RouteKind::Nat => "nat",
+            RouteKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Route {
+    pub destination: IpNet,
+    #[serde(default)]
+    pub gateway: Option<IpAddr>,
+    #[serde(default)]
+    pub interface_index: Option<u32>,
+    /// Filled from the interfaces source when the OS gives only an index.
+    #[serde(default)]
+    pub interface: Option<String>,
+    #[serde(default)]
+    pub metric: Option<u32>,
+    /// Routing table id (Linux: 254 main, 255 local, any u32); `None` where the OS has one table.
+    #[serde(default)]
+    pub table: Option<u32>,
+    pub kind: RouteKind,
+    /// Preferred source address.
+    #[serde(default)]
+    pub source: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAction {
+    Table,
+    Goto,
+    Nop,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Other,
+}
+
+/// A Linux policy routing rule (`ip rule`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PolicyRule {
+    pub priority: u32,
+    /// `4` or `6`.
+    pub family: u8,
+    #[serde(default)]
+    pub from: Option<IpNet>,
+    #[serde(default)]
+    pub to: Option<IpNet>,
+    #[serde(default)]
+    pub table: Option<u32>,
+    pub action: RuleAction,
+    /// `not`: the rule applies when its selectors do not match.
+    #[serde(default)]
+    pub invert: bool,
+    #[serde(default)]
+    pub fwmark: Option<u32>,
+    #[serde(default)]
+    pub iif: Option<String>,
+    #[serde(default)]
+    pub oif: Option<String>,
+    #[serde(default)]
+    pub uid_range: Option<(u32, u32)>,
+    #[serde(default)]
+    pub suppress_prefixlen: Option<u32>,
+    /// Selectors ssetop cannot evaluate for a destination alone (ports, protocol, tos).
+    #[serde(default)]
+    pub other_selectors: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Interface {
+    pub index: u32,
+    pub name: String,
+    /// Windows friendly name ("Ethernet 2").
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    /// Windows adapter description ("PANGP Virtual Ethernet Adapter").
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Kind as the OS reports it: ethernet, loopback, tunnel, wireless, ...
+    pub kind: String,
+    /// Operational state: up, down, dormant, unknown, ...
+    pub oper_state: String,
+    pub up: bool,
+    pub addresses: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn id(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Socket {
+    pub protocol: Protocol,
+    pub local: SocketAddr,
+    /// `None` for listeners and UDP sockets (the OS tables give UDP no peer).
+    #[serde(default)]
+    pub remote: Option<SocketAddr>,
+    /// TCP state in upper case (`ESTABLISHED`, `LISTEN`); `None` for UDP.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Owning processes; empty when the OS would not say (another user's socket, no privilege).
+    #[serde(default)]
+    pub pids: Vec<u32>,
+    /// Owner user id where the OS gives it (Linux).
+    #[serde(default)]
+    pub uid: Option<u32>,
+}
+
+impl Socket {
+    pub fn is_listening(&self) -> bool {
+        self.state.as_deref() == Some("LISTEN")
+    }
+
+    pub fn is_established(&self) -> bool {
+        self.state.as_deref() == Some("ESTABLISHED")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Process {
+    pub pid: u32,
+    #[serde(default)]
+    pub parent: Option<u32>,
+    pub name: String,
+    #[serde(default)]
+    pub exe: Option<String>,
+    /// Kept only for processes whose knowledge entry matches on the command line, so that a
+    /// capture holds no other process's arguments.
+    #[serde(default)]
+    pub cmdline: Option<Vec<String>>,
+    /// The file name of the command (argv[0], no directory, no arguments): readable when the
+    /// executable path is not (another user's process) and not truncated like Linux names.
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+impl Process {
+    /// The executable's file name without directory and `.exe`, when known.
+    pub fn exe_stem(&self) -> Option<&str> {
+        let exe = self.exe.as_deref()?;
+        let file = exe.rsplit(['/', '\\']).next().unwrap_or(exe);
+        Some(strip_exe(file))
+    }
+}
+
+/// `PanGPS.exe` → `PanGPS` (any case of the extension).
+pub fn strip_exe(name: &str) -> &str {
+    match name.len().checked_sub(4) {
+        Some(cut) if name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(".exe") => {
+            &name[..cut]
+        }
+        _ => name,
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsStatus {
+    Resolved,
+    Nxdomain,
+    Refused,
+    Timeout,
+    Error,
+    Skipped,
+}
+
+impl DnsStatus {
+    pub fn id(self) -> &'static str {
+        match self {
+            DnsStatus::Resolved => "resolved",
+            DnsStatus::Nxdomain => "nxdomain",
+            DnsStatus::Refused => "refused",
+            DnsStatus::Timeout => "timeout",
+            DnsStatus::Error => "error",
+            DnsStatus::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DnsAnswer {
+    /// The name queried (the knowledge template when it could not be filled in).
+    pub name: String,
+    pub status: DnsStatus,
+    pub addresses: Vec<IpAddr>,
+    pub elapsed_ms: u64,
+    /// The error text, or why the name was skipped.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// A value read from the OS configuration, or why there is none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Reading<T> {
+    Value(T),
+    /// The place was read and holds nothing (not configured).
+    Missing(String),
+    /// The place could not be read (access denied, API failure).
+    Unavailable(String),
+    /// Not on this OS.
+    NotApplicable(String),
+}
+
+impl<T> Reading<T> {
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Reading::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Why there is no value (`None` when there is one).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Reading::Value(_) => None,
+            Reading::Missing(r) | Reading::Unavailable(r) | Reading::NotApplicable(r) => Some(r),
+        }
+    }
+}
+
+impl<T> Default for Reading<T> {
+    fn default() -> Self {
+        Reading::NotApplicable("not read".into())
+    }
+}
+
+/// The GSA forwarding profile as found, unparsed (the analysis parses it, so a malformed
+/// profile becomes a check, and a capture keeps exactly what the device held).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProfileText {
+    /// `registry` or `file:<path>`.
+    pub origin: String,
+    pub json: String,
+    /// `ForwardingProfileTimestamp` from the registry.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+}
+
+/// A tenant id and where it was read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TenantId {
+    pub id: String,
+    /// `option`, `registry` or `forwarding-profile`.
+    pub origin: String,
+}
+
+/// A Windows service's state from the Service Control Manager.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServiceState {
+    pub name: String,
+    /// running, stopped, start_pending, stop_pending, paused, ...
+    pub state: String,
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// `service` or `driver`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+/// Device join state (Windows).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JoinState {
+    /// `entra-joined`, `workplace-joined`, `unjoined`, ...
+    pub state: String,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+}
+
+/// Proxy configuration (Windows WinHTTP and WinINet).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ProxySettings {
+    #[serde(default)]
+    pub winhttp: Option<String>,
+    #[serde(default)]
+    pub wininet: Option<String>,
+    #[serde(default)]
+    pub bypass: Option<String>,
+    #[serde(default)]
+    pub auto_config_url: Option<String>,
+}
+
+/// One browser or OS policy value GSA's health check looks at.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PolicyValue {
+    /// `edge`, `chrome`, `windows`, ...
+    pub scope: String,
+    /// Registry value name (`DnsOverHttpsMode`, `QuicAllowed`, ...).
+    pub name: String,
+    pub value: String,
+}
+
+/// OS settings the checks need. On Windows from the registry and the service manager; elsewhere
+/// mostly `NotApplicable`, with the forwarding profile and tenant id from the command line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Settings {
+    #[serde(default)]
+    pub forwarding_profile: Reading<ProfileText>,
+    #[serde(default)]
+    pub tenant_id: Reading<TenantId>,
+    #[serde(default)]
+    pub join: Reading<JoinState>,
+    /// `Tcpip6\Parameters\DisabledComponents`.
+    #[serde(default)]
+    pub ipv6_disabled_components: Reading<u32>,
+    #[serde(default)]
+    pub services: Reading<Vec<ServiceState>>,
+    #[serde(default)]
+    pub proxy: Reading<ProxySettings>,
+    #[serde(default)]
+    pub policies: Reading<Vec<PolicyValue>>,
+}
+
+impl Snapshot {
+    /// Gives routes the interface name from the interfaces source where the OS gave an index only.
+    pub fn fill_route_interface_names(&mut self) {
+        let (Some(routes), Some(interfaces)) = (self.routes.data.as_mut(), self.interfaces.get())
+        else {
+            return;
+        };
+        for route in routes.routes.iter_mut().filter(|r| r.interface.is_none()) {
+            if let Some(index) = route.interface_index {
+                route.interface = interfaces
+                    .iter()
+                    .find(|i| i.index == index)
+                    .map(|i| i.name.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_exe_removes_the_extension_in_any_case_only() {
+        assert_eq!(strip_exe("PanGPS.exe"), "PanGPS");
+        assert_eq!(strip_exe("ZSATunnel.EXE"), "ZSATunnel");
+        assert_eq!(strip_exe("zstunnel"), "zstunnel");
+        assert_eq!(strip_exe(".exe"), "");
+        assert_eq!(strip_exe("é.exe"), "é");
+    }
+
+    #[test]
+    fn exe_stem_takes_the_file_name_of_windows_and_unix_paths() {
+        let mut p = Process {
+            pid: 1,
+            parent: None,
+            name: "x".into(),
+            exe: Some(r"C:\Program Files\Palo Alto Networks\GlobalProtect\PanGPS.exe".into()),
+            cmdline: None,
+            command: None,
+            started_at: None,
+            user: None,
+        };
+        assert_eq!(p.exe_stem(), Some("PanGPS"));
+        p.exe = Some("/opt/zscaler/bin/zstunnel".into());
+        assert_eq!(p.exe_stem(), Some("zstunnel"));
+    }
+}
