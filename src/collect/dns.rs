@@ -47,7 +47,6 @@ pub async fn collect(
     let resolver = builder
         .build()
         .map_err(|e| format!("cannot start a resolver: {e}"))?;
-    let started = Instant::now();
     let queries = expand_names(&names, tenant.as_deref())
         .into_iter()
         .map(|(name, skip)| {
@@ -92,7 +91,6 @@ pub async fn collect(
             }
         });
     let answers = futures::future::join_all(queries).await;
-    let _ = started;
     Ok((answers, None))
 }
 

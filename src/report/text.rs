@@ -30,9 +30,14 @@ pub fn render(report: &Report) -> String {
     let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
     let (fails, warns, passes) = (count("fail"), count("warn"), count("pass"));
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let alerts = if report.alerts.is_empty() {
+        String::new()
+    } else {
+        format!("{}, ", plural(report.alerts.len(), "alert"))
+    };
     let _ = writeln!(
         out,
-        "{}: {} failed, {}, {} passed; setup {} ({}); {} at {}{}",
+        "{}: {alerts}{} failed, {}, {} passed; setup {} ({}); {} at {}{}",
         report.verdict.to_uppercase(),
         fails,
         plural(warns, "warning"),

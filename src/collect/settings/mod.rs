@@ -25,7 +25,13 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         tenant_id: Reading::NotApplicable(
             "the tenant id is read from the Windows registry; give --tenant-id".into(),
         ),
-        ..Settings::default()
+        join: Reading::NotApplicable("Entra join is read on Windows".into()),
+        ipv6_disabled_components: Reading::NotApplicable(
+            "the IPv4 preference (Tcpip6 DisabledComponents) is a Windows setting".into(),
+        ),
+        services: Reading::NotApplicable("services are read on Windows".into()),
+        proxy: Reading::NotApplicable("the system proxy is read on Windows".into()),
+        policies: Reading::NotApplicable("browser policies are read on Windows".into()),
     };
     if let Some(path) = &config.forwarding_profile_file {
         settings.forwarding_profile = match std::fs::read_to_string(path) {

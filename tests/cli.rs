@@ -1,0 +1,350 @@
+//! The real binary: options, output shapes, exit codes, bad input. Live runs use `--no-dns` so
+//! that no test sends a query to the host's resolver.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn help_and_version_exit_zero() {
+    let help = run(&["--help"]);
+    assert_eq!(code(&help), 0);
+    assert!(stdout(&help).contains("--once"));
+    let version = run(&["--version"]);
+    assert_eq!(code(&version), 0);
+    assert!(stdout(&version).starts_with("ssetop "));
+}
+
+#[test]
+fn unknown_option_value_exits_3_and_lists_the_values() {
+    let out = run(&["--once", "--setup", "fortinet"]);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(err.contains("fortinet"), "{err}");
+    assert!(err.contains("zscaler-private"), "{err}");
+    let out = run(&["--once", "--format", "xml"]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("xml"));
+}
+
+#[test]
+fn unknown_option_exits_3() {
+    let out = run(&["--onse"]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("--once"),
+        "clap suggests the right option"
+    );
+}
+
+#[test]
+fn malformed_durations_tenant_and_zero_interval_exit_3() {
+    for args in [
+        &["--once", "--deadline", "soon"][..],
+        &["--once", "--tenant-id", "contoso.com"],
+        &["--once", "--interval", "0s"],
+        &["--once", "--zpa-range", "100.64.0.0/33"],
+    ] {
+        let out = run(args);
+        assert_eq!(code(&out), 3, "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn malformed_knowledge_file_exits_3_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kb.toml");
+    let dump = run(&["--dump-knowledge"]);
+    let text = stdout(&dump).replacen("local_proxy_port = 9000", "local_proxy_port = \"nine\"", 1);
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"nine\""))
+        .expect("edited line")
+        + 1;
+    std::fs::write(&path, text).unwrap();
+    let out = run(&["--once", "--no-dns", "--knowledge", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(err.contains("kb.toml"), "{err}");
+    assert!(err.contains(&format!("line {line}")), "{err}");
+    assert!(out.stdout.is_empty(), "no report on bad input");
+}
+
+#[test]
+fn edited_knowledge_file_is_used_instead_of_the_embedded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kb.toml");
+    let dump = stdout(&run(&["--dump-knowledge"]));
+    std::fs::write(&path, dump.replace("version = \"", "version = \"edited-")).unwrap();
+    let capture = capture("globalprotect-healthy");
+    let out = run(&[
+        "--once",
+        "--format",
+        "json",
+        "--replay",
+        capture.to_str().unwrap(),
+        "--knowledge",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert!(
+        report["knowledge"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("edited-")
+    );
+    assert_eq!(report["knowledge"]["origin"], path.to_str().unwrap());
+}
+
+#[test]
+fn malformed_forwarding_profile_exits_3_naming_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fp.json");
+    std::fs::write(&path, "{\n  \"policy\": {\n    \"rules\": [,]\n  }\n}\n").unwrap();
+    let out = run(&[
+        "--once",
+        "--no-dns",
+        "--forwarding-profile",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(err.contains("fp.json"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn missing_input_files_exit_3_with_the_path() {
+    for option in ["--knowledge", "--forwarding-profile", "--replay"] {
+        let out = run(&["--once", "--no-dns", option, "/nonexistent/ssetop-input"]);
+        assert_eq!(code(&out), 3, "{option}");
+        let err = stderr(&out);
+        assert!(err.contains("/nonexistent/ssetop-input"), "{option}: {err}");
+        assert!(!err.contains("panicked"), "{option}: {err}");
+    }
+}
+
+#[test]
+fn once_json_reports_this_machine_within_the_deadline() {
+    let started = Instant::now();
+    let out = run(&["--once", "--no-dns", "--format", "json", "--deadline", "3s"]);
+    let elapsed = started.elapsed();
+    assert!(
+        [0, 1, 2].contains(&code(&out)),
+        "exit {}: {}",
+        code(&out),
+        stderr(&out)
+    );
+    // A bound on correctness (the deadline holds), not a speed measurement.
+    assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+    let report = json(&out);
+    assert_eq!(report["schema"], "ssetop.report.v1");
+    assert!(!report["host"]["name"].as_str().unwrap().is_empty());
+    let routes = report["routes"].as_array().unwrap();
+    assert!(!routes.is_empty(), "this machine has routes");
+    assert!(
+        routes
+            .iter()
+            .all(|r| r["destination"].as_str().unwrap().contains('/'))
+    );
+    let sources = report["sources"].as_array().unwrap();
+    for source in ["routes", "interfaces", "sockets", "processes"] {
+        let s = sources.iter().find(|s| s["name"] == source).unwrap();
+        assert!(
+            ["ok", "partial"].contains(&s["status"].as_str().unwrap()),
+            "{source}: {s}"
+        );
+    }
+    let dns = sources.iter().find(|s| s["name"] == "dns").unwrap();
+    assert_eq!(dns["status"], "skipped");
+    for c in report["connections"].as_array().unwrap() {
+        assert!(
+            [
+                "gsa",
+                "zscaler",
+                "globalprotect",
+                "direct",
+                "local",
+                "unknown"
+            ]
+            .contains(&c["carrier"].as_str().unwrap()),
+            "{c}"
+        );
+        assert!(!c["evidence"].as_array().unwrap().is_empty(), "{c}");
+    }
+}
+
+#[test]
+fn once_sees_a_socket_this_test_opens_with_its_process() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = run(&["--once", "--no-dns", "--format", "json"]);
+    let report = json(&out);
+    let local = format!("127.0.0.1:{port}");
+    let row = report["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["local"] == local.as_str())
+        .unwrap_or_else(|| panic!("no socket {local}"));
+    assert_eq!(row["state"], "LISTEN");
+    assert_eq!(row["carrier"], "local");
+    assert_eq!(row["pid"], std::process::id());
+}
+
+#[test]
+fn once_text_starts_with_the_verdict() {
+    let out = run(&["--once", "--no-dns"]);
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap();
+    let expected = ["OK:", "WARN:", "FAIL:"][code(&out) as usize];
+    assert!(
+        first.starts_with(expected),
+        "exit {} but {first}",
+        code(&out)
+    );
+    assert!(text.contains("\nChecks (failing first)\n"));
+    assert!(text.contains("\nConnections by carrier\n"));
+}
+
+#[test]
+fn exit_codes_follow_the_verdict() {
+    assert_eq!(replay("globalprotect-healthy", &[]).0, 0);
+    assert_eq!(replay("once-outage-young", &[]).0, 1);
+    assert_eq!(replay("globalprotect-no-exclusions", &[]).0, 2);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let capture = capture("outage-no-heal");
+    let mut child = Command::new(binary())
+        .args(["--once", "--replay", capture.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("error"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "the verdict's code still");
+}
+
+#[test]
+fn man_page_and_completions_are_generated() {
+    let man = run(&["--generate-man"]);
+    assert_eq!(code(&man), 0);
+    assert!(stdout(&man).contains(".TH ssetop"));
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(&["--generate-completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}");
+        assert!(stdout(&out).contains("--once"), "{shell}");
+    }
+}
+
+#[test]
+fn forwarding_profile_file_is_read_and_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fp.json");
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(
+        f,
+        r#"{{"policy": {{"channels": [{{"id": "a", "name": "m365"}}], "rules": []}}}}"#
+    )
+    .unwrap();
+    let out = run(&[
+        "--once",
+        "--no-dns",
+        "--format",
+        "json",
+        "--forwarding-profile",
+        path.to_str().unwrap(),
+    ]);
+    let report = json(&out);
+    let check = check(&report, "forwarding-profile");
+    assert!(
+        check["summary"].as_str().unwrap().contains("m365"),
+        "{check}"
+    );
+}
+
+#[test]
+fn json_contract_fields_have_their_documented_types() {
+    let (_, r) = replay("globalprotect-healthy", &[]);
+    for key in ["schema", "ssetop_version", "generated_at", "verdict"] {
+        assert!(r[key].is_string(), "{key}");
+    }
+    assert!(r["host"]["name"].is_string() && r["host"]["os"].is_string());
+    assert!(["detected", "option"].contains(&r["setup"]["source"].as_str().unwrap()));
+    for c in r["clients"].as_array().unwrap() {
+        assert!(c["vendor"].is_string() && c["state"].is_string());
+        for p in c["processes"].as_array().unwrap() {
+            assert!(p["pid"].is_u64() && p["name"].is_string());
+            assert!(p["started_at"].is_string() || p["started_at"].is_null());
+        }
+        assert!(
+            c["adapters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a.is_string())
+        );
+    }
+    for c in r["checks"].as_array().unwrap() {
+        assert!(c["id"].is_string() && c["summary"].is_string() && c["evidence"].is_array());
+        assert!(["pass", "warn", "fail", "skip"].contains(&c["status"].as_str().unwrap()));
+        assert!(c["remedy"].is_string() || c["remedy"].is_null());
+    }
+    for c in r["connections"].as_array().unwrap() {
+        for key in ["protocol", "local", "carrier", "confidence"] {
+            assert!(c[key].is_string(), "{key} in {c}");
+        }
+        for key in ["remote", "state", "pid", "process", "channel", "interface"] {
+            assert!(c.get(key).is_some(), "{key} present (maybe null) in {c}");
+        }
+        assert!(["certain", "likely", "inferred"].contains(&c["confidence"].as_str().unwrap()));
+    }
+    for route in r["routes"].as_array().unwrap() {
+        for key in [
+            "destination",
+            "gateway",
+            "interface",
+            "metric",
+            "table",
+            "vendor",
+        ] {
+            assert!(route.get(key).is_some(), "{key} in {route}");
+        }
+    }
+    for d in r["dns"].as_array().unwrap() {
+        assert!(d["name"].is_string() && d["addresses"].is_array() && d["elapsed_ms"].is_u64());
+    }
+    assert!(r["alerts"].is_array());
+}
+
+#[test]
+fn ipv6_endpoints_are_bracketed() {
+    let listener = std::net::TcpListener::bind("[::1]:0");
+    let Ok(listener) = listener else {
+        eprintln!("skipped: no IPv6 loopback on this machine");
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let report = json(&run(&["--once", "--no-dns", "--format", "json"]));
+    let local = format!("[::1]:{port}");
+    assert!(
+        report["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["local"] == local.as_str()),
+        "no {local}"
+    );
+}

@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests: run the real binary, read its JSON.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_ssetop")
+}
+
+pub fn capture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/captures")
+        .join(format!("{name}.ndjson"))
+}
+
+/// Runs ssetop with `args` and no stdin; never touches the network beyond what args ask.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env_remove("SSETOP_THEME")
+        .stdin(Stdio::null())
+        .output()
+        .expect("ssetop runs")
+}
+
+pub fn code(output: &Output) -> i32 {
+    output
+        .status
+        .code()
+        .expect("ssetop exits with a code, not a signal")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+/// `ssetop --once --replay <capture> --format json [extra]`: (exit code, report).
+pub fn replay(name: &str, extra: &[&str]) -> (i32, Value) {
+    let path = capture(name);
+    let path = path.to_str().expect("utf-8 path");
+    let mut args = vec!["--once", "--replay", path, "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    let report = json(&output);
+    (code(&output), report)
+}
+
+pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .expect("checks is an array")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {:#}", report["checks"]))
+}
+
+pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+    check(report, id)["status"]
+        .as_str()
+        .expect("status is text")
+}
+
+/// The connection whose remote endpoint is `remote`.
+pub fn connection<'a>(report: &'a Value, remote: &str) -> &'a Value {
+    report["connections"]
+        .as_array()
+        .expect("connections is an array")
+        .iter()
+        .find(|c| c["remote"] == remote)
+        .unwrap_or_else(|| panic!("no connection to {remote}"))
+}
+
+pub fn alert<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
+    report["alerts"]
+        .as_array()
+        .expect("alerts is an array")
+        .iter()
+        .find(|a| a["id"] == id)
+}
+
+pub fn events_of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
+    report["events"]
+        .as_array()
+        .expect("events is an array")
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
