@@ -118,15 +118,11 @@ fn client_check(facts: &Facts, setup: SetupId, vendor: Vendor) -> Check {
             .knowledge
             .setup(setup)
             .is_some_and(|s| s.other_vendor == vendor);
-    let processes: Vec<String> = client
-        .processes
-        .iter()
-        .map(|p| format!("{} ({})", p.name, p.pid))
-        .collect();
-    let running = if processes.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", processes.join(", "))
+    // The processes themselves are in the evidence; the summary only counts them.
+    let running = match client.processes.len() {
+        0 => String::new(),
+        1 => " (1 process)".to_string(),
+        n => format!(" ({n} processes)"),
     };
     let check = match (client.state, expected) {
         (ClientState::Absent, false) => Check::new(
@@ -390,7 +386,8 @@ fn edge_dns_checks(facts: &Facts) -> Vec<Check> {
     let Some(answers) = section.get() else {
         let (status, summary) = match section.status {
             SourceStatus::Skipped => (Status::Skip, section.describe()),
-            SourceStatus::Timeout | SourceStatus::Pending => (
+            SourceStatus::Pending => (Status::Skip, "DNS answers pending".to_string()),
+            SourceStatus::Timeout => (
                 Status::Fail,
                 format!("no DNS answers: {}", section.describe()),
             ),
