@@ -15,7 +15,8 @@ fn process(c: &Connection) -> String {
     match (&c.process, c.pid) {
         (Some(name), Some(pid)) => format!("{name} ({pid})"),
         (None, Some(pid)) => format!("pid {pid}"),
-        _ => "? (hidden)".to_string(),
+        // Why is in the evidence panel (owner_note): privilege, or no owner at all.
+        _ => "? unknown".to_string(),
     }
 }
 
@@ -37,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(area);
     let columns = [
         col("Carrier", 1, 15, 0),
-        col("Process", 2, 17, 2),
+        col("Process", 2, 18, 2),
         col("Proto", 5, 5, 0),
         col("Remote", 1, 22, 3),
         col("Channel", 3, 8, 0),
