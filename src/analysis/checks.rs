@@ -406,7 +406,11 @@ fn edge_dns_check(facts: &Facts, answer: &DnsAnswer) -> Check {
     let entry = edge_name_entry(facts, &answer.name);
     let required = entry.is_none_or(|e| e.required);
     let list = entry.map_or(String::new(), |e| format!(" ({} list)", e.list));
-    let detail = answer.detail.clone().unwrap_or_default();
+    // A status that says it all needs no detail beside it.
+    let detail = match answer.status {
+        DnsStatus::Nxdomain | DnsStatus::Refused => String::new(),
+        _ => answer.detail.clone().unwrap_or_default(),
+    };
     if answer.status == DnsStatus::Skipped {
         return Check::new(id, Status::Skip, format!("not queried: {detail}"));
     }

@@ -155,7 +155,6 @@ impl Assessment {
                 .zip(&other.sources)
                 .any(|(a, b)| a.status != b.status || a.detail != b.detail)
     }
-
 }
 
 /// Keeps the history (previous snapshot, timeline, alerts) between snapshots.
