@@ -388,3 +388,14 @@ fn once_runs_unprivileged_and_says_what_elevation_would_add() {
     assert!(notices.contains("elevation"), "{notices}");
     assert!(!report["routes"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn help_text_is_reviewed() {
+    let out = Command::new(binary())
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .env_remove("SSETOP_THEME")
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("help", stdout(&out));
+}
