@@ -15,8 +15,11 @@ fn process(c: &Connection) -> String {
     match (&c.process, c.pid) {
         (Some(name), Some(pid)) => format!("{name} ({pid})"),
         (None, Some(pid)) => format!("pid {pid}"),
-        // Why is in the evidence panel (owner_note): privilege, or no owner at all.
-        _ => "? unknown".to_string(),
+        // The row says why; the evidence panel has the whole note.
+        _ if c.owner_note.as_deref().is_some_and(|n| n.contains("elevated")) => {
+            "? (needs elevation)".to_string()
+        }
+        _ => "? (none)".to_string(),
     }
 }
 
