@@ -24,6 +24,9 @@ scenarios! {
     globalprotect_healthy => "globalprotect-healthy",
     globalprotect_no_exclusions => "globalprotect-no-exclusions",
     globalprotect_partial_exclusions => "globalprotect-partial-exclusions",
+    zscaler_private => "zscaler-private",
+    zscaler_internet => "zscaler-internet",
+    zscaler_intercepts_edge_name => "zscaler-intercepts-edge-name",
 }
 
 #[test]

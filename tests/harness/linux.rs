@@ -282,9 +282,10 @@ impl Network {
             holders: BTreeMap::new(),
             processes: Vec::new(),
             standin: standin_program()?,
+            // Beside the helper (same file system), so that stand-ins can be hard links.
             work: tempfile::Builder::new()
                 .prefix("ssetop-scenario-")
-                .tempdir()
+                .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
                 .map_err(|e| format!("cannot make a temporary directory: {e}"))?,
         };
         for role in scenario.namespaces.keys() {
@@ -618,7 +619,11 @@ impl Runner for LinuxRunner<'_> {
     ) -> Result<Box<dyn Standin>, String> {
         let copy = self.bin.join(name);
         if !copy.exists() {
-            std::fs::copy(&self.network.standin, &copy)
+            // A hard link, not a copy: a copy is open for writing for a moment, and a process
+            // forked meanwhile by another test's thread inherits that descriptor, which makes
+            // executing the copy fail with "Text file busy".
+            std::fs::hard_link(&self.network.standin, &copy)
+                .or_else(|_| std::fs::copy(&self.network.standin, &copy).map(|_| ()))
                 .map_err(|e| format!("cannot copy the stand-in to {}: {e}", copy.display()))?;
         }
         let mut command = self.network.device()?.enter();
