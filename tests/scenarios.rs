@@ -27,6 +27,7 @@ scenarios! {
     zscaler_private => "zscaler-private",
     zscaler_internet => "zscaler-internet",
     zscaler_intercepts_edge_name => "zscaler-intercepts-edge-name",
+    dns_down => "dns-down",
 }
 
 #[test]
