@@ -28,6 +28,8 @@ scenarios! {
     zscaler_internet => "zscaler-internet",
     zscaler_intercepts_edge_name => "zscaler-intercepts-edge-name",
     dns_down => "dns-down",
+    dns_unroutable => "dns-unroutable",
+    globalprotect_reconnect_outage => "globalprotect-reconnect-outage",
 }
 
 #[test]
