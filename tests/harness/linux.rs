@@ -159,11 +159,30 @@ pub fn standin_program() -> Result<PathBuf, String> {
         .clone()
 }
 
-/// Deletes what interrupted runs left: namespaces (and the processes in them) and
-/// /etc/netns entries whose owning test process is gone.
+/// The work directories of the harness are named `WORK_PREFIX<pid>-…`.
+const WORK_PREFIX: &str = "ssetop-scenario-";
+
+/// Whether the test process that made a name `…<pid>-…` (after `prefix`) is gone.
+fn owner_gone(name: &str, prefix: &str) -> bool {
+    let owner: Option<u32> = name
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|p| p.parse().ok());
+    !owner.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Deletes what interrupted runs left: namespaces (and the processes in them), /etc/netns
+/// entries and work directories whose owning test process is gone.
 fn clean_leftovers() {
     static CLEANED: OnceLock<()> = OnceLock::new();
     CLEANED.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(WORK_PREFIX) && owner_gone(&name, WORK_PREFIX) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
         let mut names: Vec<String> = [NETNS_DIR, ETC_NETNS]
             .iter()
             .filter_map(|d| std::fs::read_dir(d).ok())
@@ -175,15 +194,12 @@ fn clean_leftovers() {
         names.sort();
         names.dedup();
         for name in names {
-            let owner: Option<u32> = name[PREFIX.len()..]
-                .split('-')
-                .next()
-                .and_then(|p| p.parse().ok());
-            let alive = owner.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-            if alive {
+            if !owner_gone(&name, PREFIX) {
                 continue;
             }
-            eprintln!("scenario harness: removing leftover namespace {name}");
+            super::loud(&format!(
+                "scenario harness: removing {name}, left by an interrupted run"
+            ));
             if let Ok(pids) = ip(&["netns", "pids", &name]) {
                 for pid in pids.split_whitespace() {
                     if let Ok(pid) = pid.parse() {
@@ -284,7 +300,7 @@ impl Network {
             standin: standin_program()?,
             // Beside the helper (same file system), so that stand-ins can be hard links.
             work: tempfile::Builder::new()
-                .prefix("ssetop-scenario-")
+                .prefix(&format!("{WORK_PREFIX}{}-", std::process::id()))
                 .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
                 .map_err(|e| format!("cannot make a temporary directory: {e}"))?,
         };
@@ -561,6 +577,11 @@ struct LinuxBackground {
 }
 
 impl Background for LinuxBackground {
+    fn ended(&mut self) -> Option<(i32, String)> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        Some((status.code().unwrap_or(-1), self.stderr.text()))
+    }
+
     fn stop(mut self: Box<Self>, limit: Duration) -> Result<i32, String> {
         let mut child = self.child.take().ok_or("already stopped")?;
         // nsenter does not forward signals: signal ssetop itself, nsenter's child.

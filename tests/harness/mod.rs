@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use runner::{Lab, Runner, Standin};
+use runner::{Background, Lab, Runner, Standin};
 use spec::{Expect, Scenario};
 use verify::Outcome;
 
@@ -40,12 +40,13 @@ pub fn loud(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-fn skip(name: &str, reason: &str) {
+fn skip(label: &str, reason: &str) {
     if std::env::var_os(REQUIRE_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
-        panic!("scenario {name} cannot run ({reason}) and {REQUIRE_ENV} is set");
+        panic!("scenario {label} cannot run ({reason}) and {REQUIRE_ENV} is set");
     }
-    loud(&format!("skipped: {reason}"));
-    loud(&format!("SKIPPED scenario {name}: {reason}"));
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| loud(&format!("skipped: {reason}")));
+    loud(&format!("SKIPPED scenario {label}: {reason}"));
 }
 
 /// What one play of a scenario produced: each ssetop report and every difference found.
@@ -109,7 +110,7 @@ pub fn play_named(name: &str, label: &str, extra: &[String]) -> Option<Result<Pl
     #[cfg(target_os = "linux")]
     {
         if let Err(reason) = linux::preconditions() {
-            skip(name, &reason);
+            skip(label, &reason);
             return None;
         }
         let played = (|| {
@@ -153,13 +154,25 @@ fn snapshots(capture: &Path) -> usize {
         .unwrap_or(0)
 }
 
-fn wait_snapshots(capture: &Path, more: usize, limit: Duration) -> Result<(), String> {
+fn wait_snapshots(
+    capture: &Path,
+    more: usize,
+    limit: Duration,
+    recording: &mut dyn Background,
+) -> Result<(), String> {
     let base = snapshots(capture);
     let deadline = Instant::now() + limit;
     loop {
         let now = snapshots(capture);
         if now >= base + more {
             return Ok(());
+        }
+        if let Some((code, stderr)) = recording.ended() {
+            return Err(format!(
+                "the recording ended (exit code {code}) after {now} snapshot(s), waiting for {} more: {}",
+                base + more - now,
+                stderr.trim()
+            ));
         }
         if Instant::now() >= deadline {
             return Err(format!(
@@ -251,7 +264,7 @@ pub fn play(
         let mut args = vec!["--record".to_string(), runner.ssetop_path(&capture)];
         args.extend(record.args.iter().map(|a| scenario.fill(a)));
         args.extend(extra.iter().cloned());
-        let recording = runner.spawn_ssetop(&args)?;
+        let mut recording = runner.spawn_ssetop(&args)?;
         let mut marks = BTreeMap::new();
         for (i, step) in scenario.steps.iter().enumerate() {
             // Shown with the test's output when it fails.
@@ -275,7 +288,7 @@ pub fn play(
                 eprintln!("  {}: {line}", wait.client);
             }
             if let Some(more) = step.wait_snapshots {
-                wait_snapshots(&capture, more, STEP_LIMIT).map_err(context)?;
+                wait_snapshots(&capture, more, STEP_LIMIT, recording.as_mut()).map_err(context)?;
             }
             if let Some(mark) = &step.mark {
                 marks.insert(mark.clone(), snapshots(&capture));

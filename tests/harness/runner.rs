@@ -19,6 +19,8 @@ pub trait Standin {
 
 /// ssetop running in the background (a recording).
 pub trait Background {
+    /// Its exit code and error output if it has ended already.
+    fn ended(&mut self) -> Option<(i32, String)>;
     /// Asks it to stop (as Ctrl-C would) and waits; its exit code.
     fn stop(self: Box<Self>, limit: Duration) -> Result<i32, String>;
 }
