@@ -269,7 +269,13 @@ impl Holder {
 
 impl Drop for Holder {
     fn drop(&mut self) {
+        // Its stdin closes: the holder ends, the kernel ends the rest of its PID namespace,
+        // and unshare ends after it. Killed if that takes longer than a moment.
         self.stdin.take();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while matches!(self.unshare.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.unshare.kill();
         let _ = self.unshare.wait();
     }
