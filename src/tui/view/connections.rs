@@ -16,7 +16,11 @@ fn process(c: &Connection) -> String {
         (Some(name), Some(pid)) => format!("{name} ({pid})"),
         (None, Some(pid)) => format!("pid {pid}"),
         // The row says why; the evidence panel has the whole note.
-        _ if c.owner_note.as_deref().is_some_and(|n| n.contains("elevated")) => {
+        _ if c
+            .owner_note
+            .as_deref()
+            .is_some_and(|n| n.contains("elevated")) =>
+        {
             "? (needs elevation)".to_string()
         }
         _ => "? (none)".to_string(),
