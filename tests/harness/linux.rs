@@ -21,8 +21,9 @@ use super::runner::{Background, Collected, Lab, Lines, Runner, Standin};
 use super::spec::{Behaviour, DEVICE, LinkKind, Scenario};
 use super::verify::Outcome;
 
-/// Namespaces of this harness are named `PREFIX<pid>-<n>-<role>`.
-const PREFIX: &str = "ssetop-";
+/// Namespaces of this harness are named `PREFIX<pid>-<n>-<role>`; nothing else is touched
+/// (other tools on the machine name their namespaces `ssetop-…` too).
+const PREFIX: &str = "ssetop-scn-";
 const NETNS_DIR: &str = "/run/netns";
 const ETC_NETNS: &str = "/etc/netns";
 /// How long a process may take to say it is ready.
@@ -162,13 +163,19 @@ pub fn standin_program() -> Result<PathBuf, String> {
 /// The work directories of the harness are named `WORK_PREFIX<pid>-…`.
 const WORK_PREFIX: &str = "ssetop-scenario-";
 
-/// Whether the test process that made a name `…<pid>-…` (after `prefix`) is gone.
+/// Whether `name` is `<prefix><pid>-<more>`, made by this harness in a test process that is
+/// gone. A name of any other shape is not this harness's, and is left alone.
 fn owner_gone(name: &str, prefix: &str) -> bool {
-    let owner: Option<u32> = name
+    let Some((pid, rest)) = name
         .strip_prefix(prefix)
-        .and_then(|rest| rest.split('-').next())
-        .and_then(|p| p.parse().ok());
-    !owner.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+        .and_then(|rest| rest.split_once('-'))
+    else {
+        return false;
+    };
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || rest.is_empty() {
+        return false;
+    }
+    !Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Deletes what interrupted runs left: namespaces (and the processes in them), /etc/netns
@@ -742,5 +749,26 @@ impl Runner for LinuxRunner<'_> {
 
     fn ssetop_path(&self, path: &Path) -> String {
         path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PREFIX, owner_gone};
+
+    #[test]
+    fn only_this_harness_leftovers_are_cleaned() {
+        // Another tool's namespaces, even with an `ssetop-` name, are never touched.
+        assert!(!owner_gone(
+            "ssetop-wine-globalprotect-healthy-7758",
+            PREFIX
+        ));
+        assert!(!owner_gone("ssetop-wine-x-7758", "ssetop-"));
+        assert!(!owner_gone("ssetop-scn-abc-0-device", PREFIX));
+        assert!(!owner_gone("ssetop-scn-123", PREFIX));
+        // This process's own namespaces are alive; a dead owner's are leftovers.
+        let mine = format!("{PREFIX}{}-0-device", std::process::id());
+        assert!(!owner_gone(&mine, PREFIX));
+        assert!(owner_gone(&format!("{PREFIX}999999999-0-device"), PREFIX));
     }
 }
