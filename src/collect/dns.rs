@@ -124,6 +124,10 @@ fn classify(error: &NetError) -> (DnsStatus, String) {
         NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => {
             (DnsStatus::Nxdomain, "the name does not exist".into())
         }
+        NetError::NoConnections => (
+            DnsStatus::Error,
+            "no DNS server could be reached (no route to it, or it refused)".into(),
+        ),
         other => {
             let text = other.to_string();
             if text.to_ascii_lowercase().contains("timed out") {
