@@ -5,13 +5,14 @@
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ipnet::{IpNet, Ipv4Net};
 use jiff::Timestamp;
 use ssetop::analysis::attribution::Attributor;
 use ssetop::analysis::facts::Facts;
-use ssetop::analysis::{AnalysisOptions, assess_snapshot};
+use ssetop::analysis::{AnalysisOptions, Analyzer, assess_snapshot};
 use ssetop::knowledge::{Knowledge, SetupId};
 use ssetop::snapshot::*;
 
@@ -202,9 +203,13 @@ fn bench(c: &mut Criterion) {
             black_box(Attributor::new(&facts, SetupId::GlobalProtect).attribute(&sockets[0]));
         })
     });
-    group.bench_function("whole snapshot analysis", |b| {
+    group.bench_function("whole snapshot analysis, first snapshot", |b| {
         let options = AnalysisOptions::default();
         b.iter(|| black_box(assess_snapshot(black_box(&snapshot), &knowledge, &options)))
+    });
+    group.bench_function("whole snapshot analysis, next snapshots (dashboard)", |b| {
+        let mut analyzer = Analyzer::new(Arc::new(knowledge.clone()), AnalysisOptions::default());
+        b.iter(|| black_box(analyzer.assess(black_box(&snapshot))))
     });
     group.finish();
 }

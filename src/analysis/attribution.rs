@@ -17,7 +17,7 @@ use prefix_trie::PrefixMap;
 use serde::Serialize;
 
 use super::facts::Facts;
-use super::profile::{RuleAction, RuleIndex};
+use super::profile::{ForwardingProfile, RuleAction};
 use super::routing::{FlowContext, Outcome, describe_route};
 use crate::knowledge::{Channel, ProcessRole, ServiceArea, SetupId, Vendor};
 use crate::snapshot::{Protocol, Socket};
@@ -164,12 +164,14 @@ impl<'k> M365Index<'k> {
 pub struct Attributor<'f, 'a> {
     facts: &'f Facts<'a>,
     setup: SetupId,
-    rules: Option<RuleIndex<'f>>,
+    rules: Option<&'f ForwardingProfile>,
     m365: M365Index<'a>,
     gsa_running: bool,
     zscaler_tunnel_running: bool,
     gsa_internet_enabled: bool,
     proxy_ports: Vec<u16>,
+    /// Each route described once, when first needed (thousands of connections share a few).
+    route_texts: Vec<std::cell::OnceCell<String>>,
 }
 
 fn is_link_local(ip: IpAddr) -> bool {
@@ -209,7 +211,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
         proxy_ports.dedup();
         Attributor {
             setup,
-            rules: facts.parsed_profile().map(RuleIndex::new),
+            rules: facts.parsed_profile(),
             m365: M365Index::new(&facts.knowledge.file.m365.service_areas),
             gsa_running: facts.is_running(Vendor::Gsa),
             zscaler_tunnel_running: facts
@@ -217,8 +219,20 @@ impl<'f, 'a> Attributor<'f, 'a> {
                 .has_role(ProcessRole::Tunnel),
             gsa_internet_enabled,
             proxy_ports,
+            route_texts: std::iter::repeat_with(std::cell::OnceCell::new)
+                .take(facts.routes.as_ref().map_or(0, |r| r.routes().len()))
+                .collect(),
             facts,
         }
+    }
+
+    fn route_text(&self, i: usize) -> Option<&str> {
+        let route = self.facts.routes.as_ref()?.routes().get(i)?;
+        Some(
+            self.route_texts
+                .get(i)?
+                .get_or_init(|| describe_route(route)),
+        )
     }
 
     fn owner(&self, socket: &Socket) -> Option<(u32, String)> {
@@ -451,10 +465,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
             evidence.push("routes unavailable: the egress is unknown".into());
             return done(Carrier::Unknown, None, Confidence::Inferred, None, evidence);
         };
-        let routes = self.facts.routes.as_ref();
-        let route_text = lookup
-            .route()
-            .and_then(|i| routes.map(|r| describe_route(r.route(i))));
+        let route_text = lookup.route().and_then(|i| self.route_text(i));
         match lookup.outcome {
             Outcome::Local(_) => {
                 evidence.push(format!(

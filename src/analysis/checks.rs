@@ -614,7 +614,7 @@ fn forwarding_profile_check(facts: &Facts, setup: SetupId) -> Check {
         };
     };
     let origin = &profile.origin;
-    let parsed = match &profile.parsed {
+    let parsed = match profile.parsed.as_ref() {
         Ok(p) => p,
         Err(e) => {
             return Check::new(id, Status::Fail, format!("forwarding profile from {origin}: {e}"))

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::clients::{self, Client, ClientState, VendorAdapter, VendorProcess};
-use super::profile::{ForwardingProfile, ProfileError};
+use super::profile::{ForwardingProfile, ProfileCache, ProfileError};
 use super::routing::{FlowContext, Lookup, Outcome, RouteIndex};
 use crate::knowledge::{Channel, Knowledge, Os, ProcessRole, SyntheticRange, Vendor};
 use crate::snapshot::{Protocol, RouteKind, Snapshot, Socket};
@@ -27,7 +27,7 @@ fn is_link_scoped(net: IpNet) -> bool {
 pub struct ProfileFacts {
     pub origin: String,
     pub timestamp: Option<String>,
-    pub parsed: Result<ForwardingProfile, ProfileError>,
+    pub parsed: std::sync::Arc<Result<ForwardingProfile, ProfileError>>,
 }
 
 pub struct Facts<'a> {
@@ -51,6 +51,15 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn new(snapshot: &'a Snapshot, knowledge: &'a Knowledge) -> Facts<'a> {
+        Self::with_cache(snapshot, knowledge, &mut ProfileCache::default())
+    }
+
+    /// As `new`, reusing the forwarding profile parsed for an earlier snapshot when unchanged.
+    pub fn with_cache(
+        snapshot: &'a Snapshot,
+        knowledge: &'a Knowledge,
+        profiles: &mut ProfileCache,
+    ) -> Facts<'a> {
         let os = Os::from_name(&snapshot.host.os).unwrap_or_else(Os::current);
         let routes = snapshot.routes.get().map(RouteIndex::new);
         let profile = snapshot
@@ -60,7 +69,7 @@ impl<'a> Facts<'a> {
             .map(|text| ProfileFacts {
                 origin: text.origin.clone(),
                 timestamp: text.timestamp.clone(),
-                parsed: ForwardingProfile::parse(&text.json),
+                parsed: profiles.parse(&text.json),
             });
         let processes = clients::vendor_processes(snapshot, knowledge, os);
         let adapters = clients::vendor_adapters(snapshot, knowledge, os, &processes);
@@ -122,7 +131,9 @@ impl<'a> Facts<'a> {
     }
 
     pub fn parsed_profile(&self) -> Option<&ForwardingProfile> {
-        self.profile.as_ref().and_then(|p| p.parsed.as_ref().ok())
+        self.profile
+            .as_ref()
+            .and_then(|p| p.parsed.as_ref().as_ref().ok())
     }
 
     /// The vendor whose adapter an interface is.

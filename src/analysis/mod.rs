@@ -163,6 +163,7 @@ impl Assessment {
 pub struct Analyzer {
     knowledge: Arc<Knowledge>,
     options: AnalysisOptions,
+    profiles: profile::ProfileCache,
     timeline: Timeline,
     outage: OutageTracker,
 }
@@ -172,6 +173,7 @@ impl Analyzer {
         Analyzer {
             outage: OutageTracker::new(options.outage.clone()),
             timeline: Timeline::default(),
+            profiles: profile::ProfileCache::default(),
             knowledge,
             options,
         }
@@ -183,7 +185,8 @@ impl Analyzer {
 
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
-        let mut assessment = assess_snapshot(snapshot, &self.knowledge, &self.options);
+        let mut assessment =
+            assess_with(snapshot, &self.knowledge, &self.options, &mut self.profiles);
         let digest = Digest::of(&assessment);
         let new_events = self.timeline.advance(digest.clone());
         let (alerts, alert_events) = self.outage.update(&digest, &new_events);
@@ -209,7 +212,21 @@ pub fn assess_snapshot(
     knowledge: &Knowledge,
     options: &AnalysisOptions,
 ) -> Assessment {
-    let facts = Facts::new(snapshot, knowledge);
+    assess_with(
+        snapshot,
+        knowledge,
+        options,
+        &mut profile::ProfileCache::default(),
+    )
+}
+
+fn assess_with(
+    snapshot: &Snapshot,
+    knowledge: &Knowledge,
+    options: &AnalysisOptions,
+    profiles: &mut profile::ProfileCache,
+) -> Assessment {
+    let facts = Facts::with_cache(snapshot, knowledge, profiles);
     let setup = setup::decide(&facts, options.setup);
     let attributor = Attributor::new(&facts, setup.id);
     let paths = checks::range_paths(&facts);

@@ -8,11 +8,13 @@
 //! error; a rule that cannot be understood is skipped with a warning.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use ipnet::{Ipv4Net, Ipv4Subnets};
 use prefix_trie::PrefixMap;
 use regex::Regex;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use crate::knowledge::Channel;
 use crate::snapshot::Protocol;
@@ -91,6 +93,8 @@ pub struct ForwardingProfile {
     pub rules: Vec<ProfileRule>,
     /// What the parser passed over, for the user to see.
     pub warnings: Vec<String>,
+    /// The enabled rules on a prefix trie, built once with the profile.
+    index: RuleIndex,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -261,10 +265,12 @@ impl ForwardingProfile {
         }
         // Lower order wins; the stable sort keeps file order between equal orders.
         rules.sort_by_key(|r| r.order);
+        let index = RuleIndex::new(&channels, &rules);
         Ok(ForwardingProfile {
             channels,
             rules,
             warnings,
+            index,
         })
     }
 
@@ -367,63 +373,90 @@ impl ForwardingProfile {
             .collect()
     }
 
-    fn rule_enabled(&self, rule: &ProfileRule) -> bool {
-        self.channels
-            .iter()
-            .find(|c| c.id == rule.channel_id)
-            .is_none_or(|c| c.enabled)
-    }
-}
-
-/// The profile's rules on a prefix trie, for many lookups.
-pub struct RuleIndex<'a> {
-    profile: &'a ForwardingProfile,
-    /// Rule positions (into `profile.rules`, sorted by order) per prefix.
-    by_prefix: PrefixMap<Ipv4Net, Vec<usize>>,
-    /// Rules that match by name only.
-    by_name: Vec<usize>,
-    /// Rules without any address criteria (every address).
-    any_address: Vec<usize>,
-}
-
-impl<'a> RuleIndex<'a> {
-    pub fn new(profile: &'a ForwardingProfile) -> RuleIndex<'a> {
-        let mut by_prefix: PrefixMap<Ipv4Net, Vec<usize>> = PrefixMap::new();
-        let mut by_name = Vec::new();
-        let mut any_address = Vec::new();
-        for (i, rule) in profile.rules.iter().enumerate() {
-            if !profile.rule_enabled(rule) {
-                continue;
-            }
-            for (start, end) in &rule.ips {
-                for net in Ipv4Subnets::new(*start, *end, 0) {
-                    by_prefix.entry(net).or_default().push(i);
-                }
-            }
-            if !rule.fqdns.is_empty() {
-                by_name.push(i);
-            }
-            if rule.ips.is_empty() && rule.fqdns.is_empty() {
-                any_address.push(i);
-            }
-        }
-        RuleIndex {
-            profile,
-            by_prefix,
-            by_name,
-            any_address,
-        }
-    }
-
-    /// The first rule by order that matches; `name` is the name the address was resolved from.
+    /// The first enabled rule by order that matches; `name` is the name the address was
+    /// resolved from, when known.
     pub fn find(
         &self,
         address: IpAddr,
         protocol: Protocol,
         port: u16,
         name: Option<&str>,
-    ) -> Option<&'a ProfileRule> {
-        let rules = &self.profile.rules;
+    ) -> Option<&ProfileRule> {
+        self.index
+            .find(&self.rules, address, protocol, port, name)
+            .map(|i| &self.rules[i])
+    }
+}
+
+fn rule_enabled(channels: &[ProfileChannel], rule: &ProfileRule) -> bool {
+    channels
+        .iter()
+        .find(|c| c.id == rule.channel_id)
+        .is_none_or(|c| c.enabled)
+}
+
+/// Parsed profiles by their text: a device's profile changes rarely, so each snapshot reuses
+/// the last parse instead of parsing (and indexing) the same JSON again.
+#[derive(Default)]
+pub struct ProfileCache {
+    last: Option<(String, Arc<Result<ForwardingProfile, ProfileError>>)>,
+}
+
+impl ProfileCache {
+    pub fn parse(&mut self, json: &str) -> Arc<Result<ForwardingProfile, ProfileError>> {
+        if let Some((text, parsed)) = &self.last
+            && text == json
+        {
+            return parsed.clone();
+        }
+        let parsed = Arc::new(ForwardingProfile::parse(json));
+        self.last = Some((json.to_string(), parsed.clone()));
+        parsed
+    }
+}
+
+/// The profile's rules on a prefix trie, for many lookups.
+#[derive(Debug, Clone, Default)]
+struct RuleIndex {
+    /// Rule positions (into the rules, sorted by order) per prefix.
+    by_prefix: PrefixMap<Ipv4Net, SmallVec<[usize; 2]>>,
+    /// Rules that match by name only.
+    by_name: Vec<usize>,
+    /// Rules without any address criteria (every address).
+    any_address: Vec<usize>,
+}
+
+impl RuleIndex {
+    fn new(channels: &[ProfileChannel], rules: &[ProfileRule]) -> RuleIndex {
+        let mut index = RuleIndex::default();
+        for (i, rule) in rules.iter().enumerate() {
+            if !rule_enabled(channels, rule) {
+                continue;
+            }
+            for (start, end) in &rule.ips {
+                for net in Ipv4Subnets::new(*start, *end, 0) {
+                    index.by_prefix.entry(net).or_default().push(i);
+                }
+            }
+            if !rule.fqdns.is_empty() {
+                index.by_name.push(i);
+            }
+            if rule.ips.is_empty() && rule.fqdns.is_empty() {
+                index.any_address.push(i);
+            }
+        }
+        index
+    }
+
+    /// The position of the first rule by order that matches.
+    fn find(
+        &self,
+        rules: &[ProfileRule],
+        address: IpAddr,
+        protocol: Protocol,
+        port: u16,
+        name: Option<&str>,
+    ) -> Option<usize> {
         let consider = |best: &mut Option<usize>, i: usize| {
             if best.is_none_or(|b| i < b) && rules[i].matches_transport(protocol, port) {
                 *best = Some(i);
@@ -447,7 +480,7 @@ impl<'a> RuleIndex<'a> {
         for &i in &self.any_address {
             consider(&mut best, i);
         }
-        best.map(|i| &self.profile.rules[i])
+        best
     }
 }
 
@@ -522,7 +555,7 @@ mod tests {
     #[test]
     fn first_rule_by_order_decides_and_disabled_channels_do_not_count() {
         let p = profile();
-        let index = RuleIndex::new(&p);
+        let index = &p;
         let addr: IpAddr = "66.90.2.10".parse().unwrap();
         // r4 (order 0) is in the disabled internet channel; r1 (order 1) bypasses.
         let hit = index.find(addr, Protocol::Tcp, 443, None).unwrap();
@@ -550,7 +583,7 @@ mod tests {
     #[test]
     fn fqdn_rules_match_escaped_names_and_wildcards() {
         let p = profile();
-        let index = RuleIndex::new(&p);
+        let index = &p;
         let addr: IpAddr = "52.0.0.1".parse().unwrap();
         assert_eq!(
             index

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use prefix_trie::PrefixMap;
+use smallvec::SmallVec;
 
 use crate::snapshot::{PolicyRule, Route, RouteData, RouteKind, RuleAction};
 
@@ -16,10 +17,11 @@ const TABLE_LOCAL: u32 = 255;
 const TABLE_MAIN: u32 = 254;
 const TABLE_DEFAULT: u32 = 253;
 
+/// Routes of one table by prefix; nearly every prefix holds one route, kept inline.
 #[derive(Default)]
 struct Table {
-    v4: PrefixMap<Ipv4Net, Vec<usize>>,
-    v6: PrefixMap<Ipv6Net, Vec<usize>>,
+    v4: PrefixMap<Ipv4Net, SmallVec<[usize; 1]>>,
+    v6: PrefixMap<Ipv6Net, SmallVec<[usize; 1]>>,
 }
 
 /// How a lookup ended.
@@ -67,12 +69,16 @@ struct IndexRule {
     rule: PolicyRule,
     /// Implied (no rules were read), so not named in evidence.
     implied: bool,
+    /// The position of the rule's table in `RouteIndex::tables`, resolved once.
+    table: Option<usize>,
 }
 
 pub struct RouteIndex<'a> {
     routes: &'a [Route],
-    tables: HashMap<Option<u32>, Table>,
-    rules: Vec<IndexRule>,
+    tables: Vec<Table>,
+    /// IPv4 rules, then IPv6 rules, each by priority.
+    rules_v4: Vec<IndexRule>,
+    rules_v6: Vec<IndexRule>,
 }
 
 /// Whether a rule's selectors match: `Some(true|false)`, or `None` when ssetop cannot know.
@@ -112,22 +118,27 @@ fn rule_matches(rule: &PolicyRule, destination: IpAddr, flow: FlowContext) -> Op
 impl<'a> RouteIndex<'a> {
     pub fn new(data: &'a RouteData) -> RouteIndex<'a> {
         let routes = data.routes.as_slice();
-        let mut tables: HashMap<Option<u32>, Table> = HashMap::new();
+        let mut positions: HashMap<Option<u32>, usize> = HashMap::new();
+        let mut tables: Vec<Table> = Vec::new();
         for (i, route) in routes.iter().enumerate() {
-            let table = tables.entry(route.table).or_default();
+            let position = *positions.entry(route.table).or_insert_with(|| {
+                tables.push(Table::default());
+                tables.len() - 1
+            });
+            let table = &mut tables[position];
             match route.destination {
                 IpNet::V4(net) => table.v4.entry(net).or_default().push(i),
                 IpNet::V6(net) => table.v6.entry(net).or_default().push(i),
             }
         }
-        let rules = if !data.rules.is_empty() {
-            data.rules
-                .iter()
-                .map(|r| IndexRule {
-                    rule: r.clone(),
-                    implied: false,
-                })
-                .collect()
+        // Equal prefixes: the lowest metric first, so that a lookup takes the first.
+        let metric = |i: &usize| routes[*i].metric.unwrap_or(0);
+        for table in &mut tables {
+            table.v4.values_mut().for_each(|v| v.sort_by_key(metric));
+            table.v6.values_mut().for_each(|v| v.sort_by_key(metric));
+        }
+        let rules: Vec<PolicyRule> = if !data.rules.is_empty() {
+            data.rules.clone()
         } else if routes.iter().any(|r| r.table.is_some()) {
             // Linux without a rule dump: the kernel's three default rules.
             [
@@ -143,15 +154,23 @@ impl<'a> RouteIndex<'a> {
         } else {
             [4u8, 6].map(|family| implied_rule(0, family, None)).into()
         };
-        let mut index = RouteIndex {
+        let implied = data.rules.is_empty();
+        let mut indexed: Vec<IndexRule> = rules
+            .into_iter()
+            .map(|rule| IndexRule {
+                table: positions.get(&rule.table).copied(),
+                rule,
+                implied,
+            })
+            .collect();
+        indexed.sort_by_key(|r| r.rule.priority);
+        let (rules_v4, rules_v6) = indexed.into_iter().partition(|r| r.rule.family == 4);
+        RouteIndex {
             routes,
             tables,
-            rules,
-        };
-        index
-            .rules
-            .sort_by_key(|r| (r.rule.family, r.rule.priority));
-        index
+            rules_v4,
+            rules_v6,
+        }
     }
 
     pub fn routes(&self) -> &'a [Route] {
@@ -163,22 +182,24 @@ impl<'a> RouteIndex<'a> {
     }
 
     /// The best route of one table for an address: longest prefix, then lowest metric.
-    fn table_lookup(&self, table: Option<u32>, destination: IpAddr) -> Option<usize> {
-        let table = self.tables.get(&table)?;
+    fn table_lookup(&self, table: Option<usize>, destination: IpAddr) -> Option<usize> {
+        let table = self.tables.get(table?)?;
         let candidates = match destination {
             IpAddr::V4(a) => table.v4.get_lpm(&Ipv4Net::from(a)).map(|(_, v)| v),
             IpAddr::V6(a) => table.v6.get_lpm(&Ipv6Net::from(a)).map(|(_, v)| v),
         }?;
-        candidates
-            .iter()
-            .copied()
-            .min_by_key(|i| self.routes[*i].metric.unwrap_or(0))
+        candidates.first().copied()
     }
 
     /// Where a packet to `destination` goes.
     pub fn lookup(&self, destination: IpAddr, flow: FlowContext) -> Lookup {
         let mut passed_over = Vec::new();
-        for entry in &self.rules {
+        let rules = if destination.is_ipv4() {
+            &self.rules_v4
+        } else {
+            &self.rules_v6
+        };
+        for entry in rules {
             let rule = &entry.rule;
             match rule_matches(rule, destination, flow) {
                 Some(true) => {}
@@ -200,7 +221,7 @@ impl<'a> RouteIndex<'a> {
                 RuleAction::Table => {}
                 RuleAction::Goto | RuleAction::Nop | RuleAction::Other => continue,
             }
-            let Some(found) = self.table_lookup(rule.table, destination) else {
+            let Some(found) = self.table_lookup(entry.table, destination) else {
                 continue;
             };
             let route = &self.routes[found];
@@ -235,9 +256,9 @@ impl<'a> RouteIndex<'a> {
     fn boundary_inside(&self, net: Ipv4Net) -> bool {
         let inside = |q: &Ipv4Net| q.prefix_len() > net.prefix_len() && net.contains(q);
         self.tables
-            .values()
+            .iter()
             .any(|t| t.v4.children(&net).any(|(q, _)| inside(&q)))
-            || self.rules.iter().any(|r| {
+            || self.rules_v4.iter().any(|r| {
                 [r.rule.to, r.rule.from]
                     .into_iter()
                     .flatten()
@@ -263,24 +284,21 @@ impl<'a> RouteIndex<'a> {
     }
 }
 
-fn implied_rule(priority: u32, family: u8, table: Option<u32>) -> IndexRule {
-    IndexRule {
-        rule: PolicyRule {
-            priority,
-            family,
-            from: None,
-            to: None,
-            table,
-            action: RuleAction::Table,
-            invert: false,
-            fwmark: None,
-            iif: None,
-            oif: None,
-            uid_range: None,
-            suppress_prefixlen: None,
-            other_selectors: false,
-        },
-        implied: true,
+fn implied_rule(priority: u32, family: u8, table: Option<u32>) -> PolicyRule {
+    PolicyRule {
+        priority,
+        family,
+        from: None,
+        to: None,
+        table,
+        action: RuleAction::Table,
+        invert: false,
+        fwmark: None,
+        iif: None,
+        oif: None,
+        uid_range: None,
+        suppress_prefixlen: None,
+        other_selectors: false,
     }
 }
 
@@ -401,14 +419,14 @@ mod tests {
             rules: vec![
                 PolicyRule {
                     suppress_prefixlen: Some(0),
-                    ..implied_rule(100, 4, Some(254)).rule
+                    ..implied_rule(100, 4, Some(254))
                 },
                 PolicyRule {
                     fwmark: Some(0xca6c),
                     invert: true,
-                    ..implied_rule(200, 4, Some(1000)).rule
+                    ..implied_rule(200, 4, Some(1000))
                 },
-                implied_rule(32766, 4, Some(254)).rule,
+                implied_rule(32766, 4, Some(254)),
             ],
         };
         let index = RouteIndex::new(&data);
@@ -438,9 +456,9 @@ mod tests {
             rules: vec![
                 PolicyRule {
                     to: Some("10.0.0.0/8".parse().unwrap()),
-                    ..implied_rule(10, 4, Some(1000)).rule
+                    ..implied_rule(10, 4, Some(1000))
                 },
-                implied_rule(32766, 4, Some(254)).rule,
+                implied_rule(32766, 4, Some(254)),
             ],
         };
         let index = RouteIndex::new(&data);
@@ -462,9 +480,9 @@ mod tests {
             rules: vec![
                 PolicyRule {
                     from: Some("10.9.0.0/16".parse().unwrap()),
-                    ..implied_rule(5, 4, Some(7)).rule
+                    ..implied_rule(5, 4, Some(7))
                 },
-                implied_rule(32766, 4, Some(254)).rule,
+                implied_rule(32766, 4, Some(254)),
             ],
         };
         let index = RouteIndex::new(&data);
