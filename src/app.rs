@@ -161,14 +161,12 @@ pub fn run(options: Options) -> Result<u8, AppError> {
     if let Some(path) = &options.forwarding_profile {
         check_profile_file(path)?;
     }
-    let theme = crate::tui::theme::Theme::from_options(options.theme.as_deref())
-        .map_err(|e| AppError::Input(e.to_string()))?;
     if let Some(path) = &options.replay {
         let capture = Capture::load(path)?;
         if options.once {
             return replay_once(&options, knowledge, &capture);
         }
-        return crate::tui::run_replay(&options, knowledge, capture, theme);
+        return crate::tui::run_replay(&options, knowledge, capture);
     }
     if options.once {
         return once(&options, knowledge);
@@ -176,7 +174,7 @@ pub fn run(options: Options) -> Result<u8, AppError> {
     if let (Some(path), Some(duration)) = (&options.record, options.duration) {
         return record_headless(&options, knowledge, path, duration);
     }
-    crate::tui::run_live(&options, knowledge, theme)
+    crate::tui::run_live(&options, knowledge)
 }
 
 /// Renders an assessment as `--once` prints it.

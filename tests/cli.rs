@@ -348,3 +348,54 @@ fn ipv6_endpoints_are_bracketed() {
         "no {local}"
     );
 }
+
+#[test]
+fn once_runs_unprivileged_and_says_what_elevation_would_add() {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false);
+    let scratch = tempfile::tempdir().unwrap();
+    let mut command = if root {
+        // As root (CI), drop to nobody for this run.
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            eprintln!("SKIPPED once_runs_unprivileged: setpriv (util-linux) is missing");
+            return;
+        }
+        // The checkout may sit in a directory nobody cannot enter: run a copy from /tmp.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = scratch.path().join("ssetop");
+        std::fs::copy(binary(), &copy).unwrap();
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        c.arg(&copy);
+        c
+    } else {
+        Command::new(binary())
+    };
+    let out = command
+        .args(["--once", "--no-dns", "--format", "json"])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!([0, 1, 2].contains(&code(&out)), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["host"]["elevated"], false);
+    let notices = report["notices"].to_string();
+    assert!(notices.contains("elevation"), "{notices}");
+    assert!(!report["routes"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn help_text_is_reviewed() {
+    let out = Command::new(binary())
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .env_remove("SSETOP_THEME")
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("help", stdout(&out));
+}

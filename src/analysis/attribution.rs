@@ -342,7 +342,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
             let running = self.facts.is_running(range.vendor);
             if !range.while_running || running {
                 evidence.push(format!(
-                    "{ip} is in {}'s synthetic range {}",
+                    "{ip} is in {}'s synthetic range {}: its driver takes the flow before routing",
                     range.vendor.label(),
                     range.cidr
                 ));
@@ -350,7 +350,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
                     range.vendor.into(),
                     range.channel,
                     Confidence::Certain,
-                    interface,
+                    None,
                     evidence,
                 );
             }
@@ -371,7 +371,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
                     match rule.action {
                         RuleAction::Tunnel => {
                             evidence.push(format!(
-                                "GSA forwarding profile {} tunnels {}/{}",
+                                "GSA forwarding profile {} tunnels {}/{}: GSA's filter driver takes it before routing",
                                 rule.label(),
                                 socket.protocol.id(),
                                 remote.port()
@@ -380,7 +380,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
                                 Carrier::Gsa,
                                 rule.channel,
                                 Confidence::Likely,
-                                interface,
+                                None,
                                 evidence,
                             );
                         }
@@ -411,7 +411,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
                         Carrier::Gsa,
                         Some(Channel::M365),
                         Confidence::Likely,
-                        interface,
+                        None,
                         evidence,
                     );
                 }
@@ -469,7 +469,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
                     Carrier::Zscaler,
                     Some(Channel::Zia),
                     Confidence::Inferred,
-                    interface,
+                    None,
                     evidence,
                 );
             }
@@ -485,7 +485,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
                     Carrier::Gsa,
                     Some(Channel::Internet),
                     Confidence::Inferred,
-                    interface,
+                    None,
                     evidence,
                 );
             }

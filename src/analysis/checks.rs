@@ -121,15 +121,11 @@ fn client_check(facts: &Facts, setup: SetupId, vendor: Vendor) -> Check {
             .knowledge
             .setup(setup)
             .is_some_and(|s| s.other_vendor == vendor);
-    let processes: Vec<String> = client
-        .processes
-        .iter()
-        .map(|p| format!("{} ({})", p.name, p.pid))
-        .collect();
-    let running = if processes.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", processes.join(", "))
+    // The processes themselves are in the evidence; the summary only counts them.
+    let running = match client.processes.len() {
+        0 => String::new(),
+        1 => " (1 process)".to_string(),
+        n => format!(" ({n} processes)"),
     };
     let check = match (client.state, expected) {
         (ClientState::Absent, false) => Check::new(
@@ -393,7 +389,8 @@ fn edge_dns_checks(facts: &Facts) -> Vec<Check> {
     let Some(answers) = section.get() else {
         let (status, summary) = match section.status {
             SourceStatus::Skipped => (Status::Skip, section.describe()),
-            SourceStatus::Timeout | SourceStatus::Pending => (
+            SourceStatus::Pending => (Status::Skip, "DNS answers pending".to_string()),
+            SourceStatus::Timeout => (
                 Status::Fail,
                 format!("no DNS answers: {}", section.describe()),
             ),
@@ -412,7 +409,11 @@ fn edge_dns_check(facts: &Facts, answer: &DnsAnswer) -> Check {
     let entry = edge_name_entry(facts, &answer.name);
     let required = entry.is_none_or(|e| e.required);
     let list = entry.map_or(String::new(), |e| format!(" ({} list)", e.list));
-    let detail = answer.detail.clone().unwrap_or_default();
+    // A status that says it all needs no detail beside it.
+    let detail = match answer.status {
+        DnsStatus::Nxdomain | DnsStatus::Refused => String::new(),
+        _ => answer.detail.clone().unwrap_or_default(),
+    };
     if answer.status == DnsStatus::Skipped {
         return Check::new(id, Status::Skip, format!("not queried: {detail}"));
     }

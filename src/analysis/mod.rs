@@ -135,10 +135,25 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    pub fn failing_first(&self) -> Vec<&Check> {
-        let mut checks: Vec<&Check> = self.checks.iter().collect();
-        checks.sort_by_key(|c| std::cmp::Reverse(c.status));
-        checks
+    /// Whether anything a view shows differs, apart from the time and collectors' timings:
+    /// the dashboard redraws only then.
+    pub fn differs_from(&self, other: &Assessment) -> bool {
+        self.verdict != other.verdict
+            || self.setup != other.setup
+            || self.clients != other.clients
+            || self.checks != other.checks
+            || self.connections != other.connections
+            || self.routes != other.routes
+            || self.interfaces != other.interfaces
+            || self.dns != other.dns
+            || self.alerts != other.alerts
+            || self.events.len() != other.events.len()
+            || self.notices != other.notices
+            || self
+                .sources
+                .iter()
+                .zip(&other.sources)
+                .any(|(a, b)| a.status != b.status || a.detail != b.detail)
     }
 }
 

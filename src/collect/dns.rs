@@ -101,10 +101,7 @@ fn classify(error: &NetError) -> (DnsStatus, String) {
         NetError::Dns(DnsError::NoRecordsFound(no))
             if no.response_code == ResponseCode::NXDomain =>
         {
-            (
-                DnsStatus::Nxdomain,
-                "the name does not exist (NXDOMAIN)".into(),
-            )
+            (DnsStatus::Nxdomain, "the name does not exist".into())
         }
         NetError::Dns(DnsError::NoRecordsFound(no))
             if no.response_code == ResponseCode::Refused =>
@@ -122,10 +119,9 @@ fn classify(error: &NetError) -> (DnsStatus, String) {
             DnsStatus::Refused,
             "the DNS server refused the query".into(),
         ),
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => (
-            DnsStatus::Nxdomain,
-            "the name does not exist (NXDOMAIN)".into(),
-        ),
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => {
+            (DnsStatus::Nxdomain, "the name does not exist".into())
+        }
         other => {
             let text = other.to_string();
             if text.to_ascii_lowercase().contains("timed out") {

@@ -258,11 +258,9 @@ impl Sampler {
             .and_then(|s| s.tenant_id.value().map(|t| t.id.clone()));
         if let Some(names) = self.config.dns_names.clone() {
             let timeout = self.config.dns_timeout;
-            let dns_deadline = self
-                .dns
-                .deadline
-                .min(until.saturating_duration_since(Instant::now()))
-                .saturating_sub(Duration::from_millis(50));
+            // The DNS job answers per name before its own deadline, so a slow server shows as
+            // per-name timeouts rather than a whole section timed out.
+            let dns_deadline = self.dns.deadline.saturating_sub(Duration::from_millis(50));
             self.dns.start_if_due(Instant::now(), move || {
                 dns::collect(names, tenant, timeout, dns_deadline)
             });
@@ -326,7 +324,8 @@ fn is_elevated() -> bool {
 }
 
 /// Collects one snapshot with every source under one deadline (the `--once` probe).
-pub async fn collect_once(config: CollectConfig, deadline: Duration) -> Snapshot {
+pub async fn collect_once(mut config: CollectConfig, deadline: Duration) -> Snapshot {
+    config.source_deadline = deadline;
     let mut sampler = Sampler::new(config);
     sampler.sample(deadline).await;
     sampler.expire_pending(deadline);

@@ -1,0 +1,123 @@
+//! Keys to actions. Everything works from the keyboard; no mouse is needed.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::state::{Action, Pane};
+
+/// The key map shown by `?` and in the README.
+pub const KEYS: &[(&str, &str)] = &[
+    ("1-5, Tab, Shift-Tab", "switch pane"),
+    ("Up/Down, j/k", "select a row"),
+    ("PgUp/PgDn, Home/End", "page, first, last"),
+    ("Enter", "show or hide the selected row's evidence"),
+    ("/", "filter rows (Enter keeps it, Esc clears it)"),
+    ("s", "change the connections' sort order"),
+    ("g", "group connections by carrier"),
+    ("p", "pause or resume refresh (replay: play or pause)"),
+    ("[ ]", "replay: one snapshot back or forward"),
+    ("{ }", "replay: one minute back or forward"),
+    ("e", "export the report as JSON to the working directory"),
+    ("?", "this help"),
+    ("q, Esc, Ctrl-C", "quit"),
+];
+
+/// Maps a key to an action, given whether a filter is being typed or help is open.
+pub fn action(key: KeyEvent, editing_filter: bool, help_open: bool) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')) {
+        return Some(Action::Quit);
+    }
+    if editing_filter {
+        return match key.code {
+            KeyCode::Enter => Some(Action::FilterDone),
+            KeyCode::Esc => Some(Action::FilterCancel),
+            KeyCode::Backspace => Some(Action::FilterBackspace),
+            KeyCode::Char(c) if !ctrl => Some(Action::FilterInput(c)),
+            _ => None,
+        };
+    }
+    if help_open {
+        // Any key closes help; q still quits.
+        return match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            _ => Some(Action::ToggleHelp),
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Tab => Action::NextPane,
+        KeyCode::BackTab => Action::PreviousPane,
+        KeyCode::Char('1') => Action::GoTo(Pane::Overview),
+        KeyCode::Char('2') => Action::GoTo(Pane::Connections),
+        KeyCode::Char('3') => Action::GoTo(Pane::Routes),
+        KeyCode::Char('4') => Action::GoTo(Pane::Dns),
+        KeyCode::Char('5') => Action::GoTo(Pane::Timeline),
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home => Action::Top,
+        KeyCode::End => Action::Bottom,
+        KeyCode::Enter => Action::ToggleDetail,
+        KeyCode::Char('/') => Action::StartFilter,
+        KeyCode::Char('s') => Action::CycleSort,
+        KeyCode::Char('g') => Action::ToggleGroup,
+        KeyCode::Char('p') | KeyCode::Char(' ') => Action::TogglePause,
+        KeyCode::Char('e') => Action::Export,
+        KeyCode::Char('?') | KeyCode::F(1) => Action::ToggleHelp,
+        KeyCode::Char('[') => Action::StepBack,
+        KeyCode::Char(']') => Action::StepForward,
+        KeyCode::Char('{') => Action::JumpBack,
+        KeyCode::Char('}') => Action::JumpForward,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn quit_keys_quit_everywhere() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for (editing, help) in [(false, false), (true, false), (false, true)] {
+            assert_eq!(action(ctrl_c, editing, help), Some(Action::Quit));
+        }
+        assert_eq!(
+            action(key(KeyCode::Char('q')), false, false),
+            Some(Action::Quit)
+        );
+        assert_eq!(action(key(KeyCode::Esc), false, false), Some(Action::Quit));
+    }
+
+    #[test]
+    fn typing_a_filter_takes_letters_that_are_otherwise_commands() {
+        assert_eq!(
+            action(key(KeyCode::Char('q')), true, false),
+            Some(Action::FilterInput('q'))
+        );
+        assert_eq!(
+            action(key(KeyCode::Esc), true, false),
+            Some(Action::FilterCancel)
+        );
+        assert_eq!(
+            action(key(KeyCode::Enter), true, false),
+            Some(Action::FilterDone)
+        );
+    }
+
+    #[test]
+    fn any_key_closes_help() {
+        assert_eq!(
+            action(key(KeyCode::Char('x')), false, true),
+            Some(Action::ToggleHelp)
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! The dashboard's state, owned by the UI task alone, and what each key does to it. Pure:
+//! tests drive it without a terminal.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::analysis::attribution::Carrier;
+use crate::analysis::checks::Check;
+use crate::analysis::timeline::Event;
+use crate::analysis::{Assessment, Connection, DnsRow, RouteRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Overview,
+    Connections,
+    Routes,
+    Dns,
+    Timeline,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Overview,
+        Pane::Connections,
+        Pane::Routes,
+        Pane::Dns,
+        Pane::Timeline,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Overview => "Overview",
+            Pane::Connections => "Connections",
+            Pane::Routes => "Routes",
+            Pane::Dns => "DNS",
+            Pane::Timeline => "Timeline",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// How the connections table is sorted (`s` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Carrier,
+    Process,
+    Remote,
+    Confidence,
+}
+
+impl SortKey {
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Carrier => SortKey::Process,
+            SortKey::Process => SortKey::Remote,
+            SortKey::Remote => SortKey::Confidence,
+            SortKey::Confidence => SortKey::Carrier,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Carrier => "carrier",
+            SortKey::Process => "process",
+            SortKey::Remote => "remote",
+            SortKey::Confidence => "confidence",
+        }
+    }
+}
+
+/// Where the replay stands (shown in the header).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayInfo {
+    pub capture: String,
+    pub position: usize,
+    pub total: usize,
+    pub at: Timestamp,
+    pub playing: bool,
+    pub warnings: Vec<String>,
+}
+
+/// What a key asks the dashboard to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    NextPane,
+    PreviousPane,
+    GoTo(Pane),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    StartFilter,
+    FilterInput(char),
+    FilterBackspace,
+    FilterDone,
+    FilterCancel,
+    CycleSort,
+    ToggleGroup,
+    TogglePause,
+    ToggleDetail,
+    Export,
+    ToggleHelp,
+    StepBack,
+    StepForward,
+    JumpBack,
+    JumpForward,
+}
+
+/// What the loop must do after an action, beyond redrawing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Quit,
+    Export,
+    /// Live: tell the collectors to pause or resume. Replay: play or pause.
+    Pause(bool),
+    /// Replay: move by this many snapshots.
+    Step(isize),
+    /// Replay: move by this much capture time (seconds).
+    Jump(i64),
+}
+
+pub struct UiState {
+    pub assessment: Option<Arc<Assessment>>,
+    pub pane: Pane,
+    selected: [usize; 5],
+    /// Each pane keeps its own filter.
+    filters: [String; 5],
+    pub editing_filter: bool,
+    pub sort: SortKey,
+    pub group_by_carrier: bool,
+    pub paused: bool,
+    pub show_help: bool,
+    pub show_detail: bool,
+    pub message: Option<String>,
+    pub ascii: bool,
+    pub replay: Option<ReplayInfo>,
+    /// Rows on one page of the current pane (set by the last draw).
+    pub page: usize,
+}
+
+/// One line of the connections table: a carrier heading (when grouping) or a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionLine {
+    Group(Carrier, usize),
+    Item(usize),
+}
+
+fn matches_filter(filter: &str, parts: &[&str]) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let needle = filter.to_lowercase();
+    parts.iter().any(|p| p.to_lowercase().contains(&needle))
+}
+
+pub fn connection_text(c: &Connection) -> Vec<String> {
+    vec![
+        c.attribution.carrier.id().to_string(),
+        c.attribution.carrier.label().to_string(),
+        c.process.clone().unwrap_or_default(),
+        c.pid.map(|p| p.to_string()).unwrap_or_default(),
+        c.socket.protocol.id().to_string(),
+        c.socket.local.to_string(),
+        c.socket.remote.map(|r| r.to_string()).unwrap_or_default(),
+        c.remote_name.clone().unwrap_or_default(),
+        c.socket.state.clone().unwrap_or_default(),
+        c.attribution
+            .channel
+            .map(|ch| ch.id().to_string())
+            .unwrap_or_default(),
+        c.attribution.interface.clone().unwrap_or_default(),
+    ]
+}
+
+impl UiState {
+    pub fn new(ascii: bool) -> UiState {
+        UiState {
+            assessment: None,
+            pane: Pane::Overview,
+            selected: [0; 5],
+            filters: Default::default(),
+            editing_filter: false,
+            sort: SortKey::Carrier,
+            group_by_carrier: false,
+            paused: false,
+            show_help: false,
+            show_detail: true,
+            message: None,
+            ascii,
+            replay: None,
+            page: 10,
+        }
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected[self.pane.index()]
+    }
+
+    /// The current pane's filter.
+    pub fn filter(&self) -> &str {
+        &self.filters[self.pane.index()]
+    }
+
+    fn filter_of(&self, pane: Pane) -> &str {
+        &self.filters[pane.index()]
+    }
+
+    /// Takes a new assessment; keeps the selections in range.
+    pub fn set_assessment(&mut self, assessment: Arc<Assessment>) {
+        self.assessment = Some(assessment);
+        for pane in Pane::ALL {
+            let count = self.row_count(pane);
+            let slot = &mut self.selected[pane.index()];
+            *slot = (*slot).min(count.saturating_sub(1));
+        }
+    }
+
+    /// Checks, failing first, then by id (stable between refreshes).
+    pub fn checks(&self) -> Vec<&Check> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        let mut checks: Vec<&Check> = a
+            .checks
+            .iter()
+            .filter(|c| {
+                matches_filter(
+                    self.filter_of(Pane::Overview),
+                    &[&c.id, &c.summary, c.status.id()],
+                )
+            })
+            .collect();
+        checks.sort_by_key(|c| std::cmp::Reverse(c.status));
+        checks
+    }
+
+    /// Connection indexes after filter and sort.
+    pub fn connections(&self) -> Vec<usize> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        let mut rows: Vec<usize> = (0..a.connections.len())
+            .filter(|&i| {
+                let text = connection_text(&a.connections[i]);
+                let parts: Vec<&str> = text.iter().map(String::as_str).collect();
+                matches_filter(self.filter_of(Pane::Connections), &parts)
+            })
+            .collect();
+        let key = |i: &usize| {
+            let c = &a.connections[*i];
+            let remote = c.socket.remote.map(|r| (r.ip(), r.port()));
+            let process = c
+                .process
+                .clone()
+                .unwrap_or_else(|| "~".into())
+                .to_lowercase();
+            (
+                c.attribution.carrier,
+                process,
+                remote,
+                c.attribution.confidence,
+            )
+        };
+        rows.sort_by(|x, y| {
+            let (kx, ky) = (key(x), key(y));
+            let primary = match self.sort {
+                SortKey::Carrier => kx.0.cmp(&ky.0).then(kx.2.cmp(&ky.2)),
+                SortKey::Process => kx.1.cmp(&ky.1).then(kx.2.cmp(&ky.2)),
+                SortKey::Remote => kx.2.cmp(&ky.2),
+                SortKey::Confidence => kx.3.cmp(&ky.3).then(kx.0.cmp(&ky.0)),
+            };
+            if self.group_by_carrier {
+                kx.0.cmp(&ky.0).then(primary)
+            } else {
+                primary
+            }
+        });
+        rows
+    }
+
+    /// The table's lines: with grouping, a heading before each carrier's connections.
+    pub fn connection_lines(&self) -> Vec<ConnectionLine> {
+        let rows = self.connections();
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        if !self.group_by_carrier {
+            return rows.into_iter().map(ConnectionLine::Item).collect();
+        }
+        let mut lines = Vec::new();
+        let mut current = None;
+        for &i in &rows {
+            let carrier = a.connections[i].attribution.carrier;
+            if current != Some(carrier) {
+                let count = rows
+                    .iter()
+                    .filter(|&&j| a.connections[j].attribution.carrier == carrier)
+                    .count();
+                lines.push(ConnectionLine::Group(carrier, count));
+                current = Some(carrier);
+            }
+            lines.push(ConnectionLine::Item(i));
+        }
+        lines
+    }
+
+    pub fn routes(&self) -> Vec<&RouteRow> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        a.routes
+            .iter()
+            .filter(|r| {
+                let dest = r.route.destination.to_string();
+                let gateway = r.route.gateway.map(|g| g.to_string()).unwrap_or_default();
+                let dev = r.route.interface.clone().unwrap_or_default();
+                let vendor = r.vendor.map(|v| v.label()).unwrap_or_default();
+                matches_filter(
+                    self.filter_of(Pane::Routes),
+                    &[&dest, &gateway, &dev, vendor],
+                )
+            })
+            .collect()
+    }
+
+    pub fn dns(&self) -> Vec<&DnsRow> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        a.dns
+            .iter()
+            .filter(|d| {
+                let addresses: Vec<String> =
+                    d.answer.addresses.iter().map(ToString::to_string).collect();
+                matches_filter(
+                    self.filter_of(Pane::Dns),
+                    &[&d.answer.name, d.answer.status.id(), &addresses.join(" ")],
+                )
+            })
+            .collect()
+    }
+
+    /// Events, newest first.
+    pub fn events(&self) -> Vec<&Event> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        a.events
+            .iter()
+            .rev()
+            .filter(|e| {
+                let vendor = e.vendor.map(|v| v.label()).unwrap_or_default();
+                matches_filter(self.filter_of(Pane::Timeline), &[&e.text, vendor])
+            })
+            .collect()
+    }
+
+    pub fn row_count(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Overview => self.checks().len(),
+            Pane::Connections => self.connections().len(),
+            Pane::Routes => self.routes().len(),
+            Pane::Dns => self.dns().len(),
+            Pane::Timeline => self.events().len(),
+        }
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let count = self.row_count(self.pane);
+        let slot = &mut self.selected[self.pane.index()];
+        let target = (*slot as isize + delta).clamp(0, count.saturating_sub(1) as isize);
+        *slot = target as usize;
+    }
+
+    /// Applies one action; returns what the loop must do besides redrawing.
+    pub fn apply(&mut self, action: Action) -> Effect {
+        if !matches!(action, Action::Export) {
+            self.message = None;
+        }
+        match action {
+            Action::Quit => return Effect::Quit,
+            Action::NextPane | Action::PreviousPane => {
+                let step = if action == Action::NextPane { 1 } else { 4 };
+                self.pane = Pane::ALL[(self.pane.index() + step) % 5];
+            }
+            Action::GoTo(pane) => self.pane = pane,
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-(self.page.max(1) as isize)),
+            Action::PageDown => self.move_selection(self.page.max(1) as isize),
+            Action::Top => self.move_selection(isize::MIN / 2),
+            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::StartFilter => self.editing_filter = true,
+            Action::FilterInput(c) => {
+                self.filters[self.pane.index()].push(c);
+                self.selected[self.pane.index()] = 0;
+            }
+            Action::FilterBackspace => {
+                self.filters[self.pane.index()].pop();
+            }
+            Action::FilterDone => self.editing_filter = false,
+            Action::FilterCancel => {
+                self.editing_filter = false;
+                self.filters[self.pane.index()].clear();
+            }
+            Action::CycleSort => self.sort = self.sort.next(),
+            Action::ToggleGroup => self.group_by_carrier = !self.group_by_carrier,
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                return Effect::Pause(self.paused);
+            }
+            Action::ToggleDetail => self.show_detail = !self.show_detail,
+            Action::Export => return Effect::Export,
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::StepBack => return Effect::Step(-1),
+            Action::StepForward => return Effect::Step(1),
+            Action::JumpBack => return Effect::Jump(-60),
+            Action::JumpForward => return Effect::Jump(60),
+        }
+        Effect::None
+    }
+}

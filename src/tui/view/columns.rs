@@ -1,0 +1,100 @@
+//! Table columns that drop out by priority when the terminal is narrow.
+
+use ratatui::layout::Constraint;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    /// 1 is kept longest.
+    pub priority: u8,
+    pub min: u16,
+    /// Share of the spare width this column takes (0: none).
+    pub grow: u16,
+}
+
+pub const fn col(title: &'static str, priority: u8, min: u16, grow: u16) -> Column {
+    Column {
+        title,
+        priority,
+        min,
+        grow,
+    }
+}
+
+/// The columns that fit in `width` (in their display order) and each one's width.
+pub fn fit(columns: &[Column], width: u16) -> (Vec<usize>, Vec<Constraint>) {
+    let mut by_priority: Vec<usize> = (0..columns.len()).collect();
+    by_priority.sort_by_key(|&i| (columns[i].priority, i));
+    let mut kept = Vec::new();
+    let mut used: u16 = 0;
+    for i in by_priority {
+        let gap = if kept.is_empty() { 0 } else { 1 };
+        let need = columns[i].min.saturating_add(gap);
+        if used.saturating_add(need) <= width {
+            used += need;
+            kept.push(i);
+        }
+    }
+    kept.sort_unstable();
+    let spare = width.saturating_sub(used);
+    let shares: u16 = kept.iter().map(|&i| columns[i].grow).sum();
+    let mut given = 0;
+    let widths: Vec<Constraint> = kept
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let extra = if shares == 0 {
+                0
+            } else if n + 1 == kept.len() || kept[n + 1..].iter().all(|&j| columns[j].grow == 0) {
+                // The last growing column takes the rounding remainder.
+                if columns[i].grow > 0 {
+                    spare - given
+                } else {
+                    0
+                }
+            } else {
+                let e = (u32::from(spare) * u32::from(columns[i].grow) / u32::from(shares)) as u16;
+                given += e;
+                e
+            };
+            Constraint::Length(columns[i].min + extra)
+        })
+        .collect();
+    (kept, widths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: [Column; 4] = [
+        col("a", 1, 10, 1),
+        col("b", 3, 10, 0),
+        col("c", 2, 10, 1),
+        col("d", 4, 10, 0),
+    ];
+
+    #[test]
+    fn narrow_terminals_keep_the_most_important_columns_in_order() {
+        assert_eq!(fit(&COLUMNS, 80).0, vec![0, 1, 2, 3]);
+        assert_eq!(fit(&COLUMNS, 32).0, vec![0, 1, 2]);
+        assert_eq!(fit(&COLUMNS, 21).0, vec![0, 2]);
+        assert_eq!(fit(&COLUMNS, 10).0, vec![0]);
+        assert!(fit(&COLUMNS, 5).0.is_empty());
+    }
+
+    #[test]
+    fn spare_width_goes_to_growing_columns_and_adds_up() {
+        let (kept, widths) = fit(&COLUMNS, 63);
+        assert_eq!(kept.len(), 4);
+        let total: u16 = widths
+            .iter()
+            .map(|c| match c {
+                Constraint::Length(n) => *n,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(total + 3, 63);
+        assert_eq!(widths[1], Constraint::Length(10), "b does not grow");
+    }
+}

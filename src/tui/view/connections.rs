@@ -1,0 +1,176 @@
+//! Connections: one row per socket with its carrier (symbol and text, colour on top), and the
+//! selected row's evidence.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+
+use super::Ctx;
+use super::columns::{col, fit};
+use crate::analysis::Connection;
+use crate::tui::state::ConnectionLine;
+
+fn process(c: &Connection) -> String {
+    match (&c.process, c.pid) {
+        (Some(name), Some(pid)) => format!("{name} ({pid})"),
+        (None, Some(pid)) => format!("pid {pid}"),
+        // Why is in the evidence panel (owner_note): privilege, or no owner at all.
+        _ => "? unknown".to_string(),
+    }
+}
+
+fn remote(c: &Connection) -> String {
+    match (c.socket.remote, &c.remote_name) {
+        (Some(r), Some(name)) => format!("{r} ({name})"),
+        (Some(r), None) => r.to_string(),
+        (None, _) => format!("{} (no peer)", c.socket.local),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let Some(a) = &ctx.state.assessment else {
+        return;
+    };
+    let slots = &ctx.theme.slots;
+    let detail_height = if ctx.state.show_detail { 7 } else { 0 };
+    let [table_area, detail_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(area);
+    let columns = [
+        col("Carrier", 1, 15, 0),
+        col("Process", 2, 18, 2),
+        col("Proto", 5, 5, 0),
+        col("Remote", 1, 22, 3),
+        col("Channel", 3, 8, 0),
+        col("Conf.", 4, 9, 0),
+        col("Via", 6, 10, 1),
+        col("State", 7, 11, 0),
+    ];
+    let (kept, widths) = fit(&columns, table_area.width.saturating_sub(4));
+    let lines = ctx.state.connection_lines();
+    let selected = ctx.state.selected();
+    let mut display_selected = None;
+    let mut item = 0;
+    let rows: Vec<Row> = lines
+        .iter()
+        .enumerate()
+        .map(|(n, line)| match *line {
+            ConnectionLine::Group(carrier, count) => Row::new(vec![Line::from(vec![
+                ctx.carrier_span(carrier),
+                Span::styled(format!(" ({count})"), slots.group.0),
+            ])])
+            .style(slots.group.0),
+            ConnectionLine::Item(i) => {
+                if item == selected {
+                    display_selected = Some(n);
+                }
+                item += 1;
+                let c = &a.connections[i];
+                let cells = [
+                    ctx.carrier_span(c.attribution.carrier),
+                    Span::styled(process(c), slots.text.0),
+                    Span::styled(c.socket.protocol.id(), slots.text.0),
+                    Span::styled(remote(c), slots.text.0),
+                    Span::styled(
+                        c.attribution.channel.map(|ch| ch.id()).unwrap_or("-"),
+                        slots.text.0,
+                    ),
+                    Span::styled(c.attribution.confidence.id(), slots.muted.0),
+                    Span::styled(
+                        c.attribution
+                            .interface
+                            .clone()
+                            .unwrap_or_else(|| "-".into()),
+                        slots.muted.0,
+                    ),
+                    Span::styled(
+                        c.socket.state.clone().unwrap_or_else(|| "-".into()),
+                        slots.muted.0,
+                    ),
+                ];
+                Row::new(kept.iter().map(|&k| cells[k].clone()).collect::<Vec<_>>())
+            }
+        })
+        .collect();
+    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
+    let shown = ctx.state.connections().len();
+    let title = format!(
+        " Connections: {shown} of {}, sorted by {}{} ",
+        a.connections.len(),
+        ctx.state.sort.label(),
+        if ctx.state.group_by_carrier {
+            ", grouped"
+        } else {
+            ""
+        }
+    );
+    let mut table_state = TableState::default().with_selected(display_selected);
+    frame.render_stateful_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(ctx.block(title))
+            .row_highlight_style(slots.selection.0)
+            .highlight_symbol(ctx.glyphs.selection()),
+        table_area,
+        &mut table_state,
+    );
+    if !ctx.state.show_detail {
+        return;
+    }
+    let rows = ctx.state.connections();
+    let Some(c) = rows.get(selected).map(|&i| &a.connections[i]) else {
+        frame.render_widget(
+            Paragraph::new("no connection matches the filter").block(ctx.block(" Evidence ")),
+            detail_area,
+        );
+        return;
+    };
+    let mut text = vec![
+        Line::from(vec![
+            ctx.carrier_span(c.attribution.carrier),
+            Span::styled(
+                format!(
+                    " {} {} -> {} {}, {}{}",
+                    c.socket.protocol.id(),
+                    c.socket.local,
+                    remote(c),
+                    c.socket.state.as_deref().unwrap_or(""),
+                    process(c),
+                    c.attribution
+                        .channel
+                        .map(|ch| format!(", channel {ch}"))
+                        .unwrap_or_default()
+                ),
+                slots.text.0,
+            ),
+        ]),
+        Line::styled(
+            format!(
+                "confidence {}{}{}",
+                c.attribution.confidence.id(),
+                c.attribution
+                    .interface
+                    .as_ref()
+                    .map(|i| format!(", leaves via {i}"))
+                    .unwrap_or_default(),
+                c.owner_note
+                    .as_ref()
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default()
+            ),
+            slots.muted.0,
+        ),
+    ];
+    text.extend(
+        c.attribution
+            .evidence
+            .iter()
+            .map(|e| Line::styled(format!("- {e}"), slots.text.0)),
+    );
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(ctx.block(" Evidence (Enter hides) "))
+            .wrap(Wrap { trim: true }),
+        detail_area,
+    );
+}

@@ -1,0 +1,172 @@
+//! DNS: GSA's edge names, their status and answers, whether each answer is in GSA's ranges,
+//! and the route it takes.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+
+use super::Ctx;
+use super::columns::{col, fit};
+use crate::analysis::attribution::Carrier;
+use crate::analysis::checks::Status;
+use crate::analysis::{AnswerAddress, DnsRow};
+use crate::knowledge::Vendor;
+use crate::snapshot::DnsStatus;
+
+const GSA_SUFFIX: &str = ".globalsecureaccess.microsoft.com";
+
+/// A short name for the table: the shared suffix dropped, a tenant id shown as `<tenant>`.
+fn short_name(name: &str, tenant: Option<&str>) -> String {
+    let short = name.strip_suffix(GSA_SUFFIX).unwrap_or(name);
+    match tenant {
+        Some(t) if !t.is_empty() => short.replace(t, "<tenant>"),
+        _ => short.to_string(),
+    }
+}
+
+/// An answer's verdict: fail when intercepted or through another tunnel, warn outside GSA.
+fn judge(x: &AnswerAddress) -> Status {
+    if x.synthetic.is_some_and(|v| v != Vendor::Gsa) || x.vendor.is_some_and(|v| v != Vendor::Gsa) {
+        Status::Fail
+    } else if x.gsa_range.is_none() {
+        Status::Warn
+    } else {
+        Status::Pass
+    }
+}
+
+fn row_status(d: &DnsRow) -> Status {
+    match d.answer.status {
+        DnsStatus::Resolved => d.addresses.iter().map(judge).max().unwrap_or(Status::Warn),
+        DnsStatus::Skipped => Status::Skip,
+        _ => Status::Fail,
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let slots = &ctx.theme.slots;
+    let rows = ctx.state.dns();
+    let detail_height = if ctx.state.show_detail { 6 } else { 0 };
+    let [table_area, detail_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(area);
+    let columns = [
+        col("Name", 1, 24, 3),
+        col("Status", 1, 10, 0),
+        col("Answers", 2, 15, 1),
+        col("In GSA", 2, 8, 0),
+        col("Via", 3, 10, 1),
+        col("ms", 4, 5, 0),
+    ];
+    let (kept, widths) = fit(&columns, table_area.width.saturating_sub(4));
+    let name_width = widths
+        .first()
+        .map(|c| match c {
+            Constraint::Length(n) => *n as usize,
+            _ => 24,
+        })
+        .unwrap_or(24);
+    let tenant = ctx.state.assessment.as_ref().and_then(|a| {
+        a.dns.iter().find_map(|d| {
+            d.answer
+                .name
+                .split_once(".m365.client")
+                .map(|(t, _)| t.to_string())
+        })
+    });
+    let table_rows = rows.iter().map(|d| {
+        let status = row_status(d);
+        let answers: Vec<String> = d.answer.addresses.iter().map(ToString::to_string).collect();
+        let in_gsa = if d.addresses.is_empty() {
+            "-".to_string()
+        } else if d.addresses.iter().all(|x| x.gsa_range.is_some()) {
+            format!("{} yes", ctx.glyphs.status(Status::Pass))
+        } else {
+            format!("{} no", ctx.glyphs.status(Status::Warn))
+        };
+        let via = d
+            .addresses
+            .iter()
+            .find_map(|x| {
+                x.interface.as_ref().map(|dev| match x.vendor {
+                    Some(v) => format!("{dev} {}", ctx.glyphs.carrier(Carrier::from(v))),
+                    None => dev.clone(),
+                })
+            })
+            .unwrap_or_else(|| "-".into());
+        let cells = [
+            Span::styled(
+                ctx.truncate(&short_name(&d.answer.name, tenant.as_deref()), name_width),
+                slots.text.0,
+            ),
+            Span::styled(
+                format!("{} {}", ctx.glyphs.status(status), d.answer.status.id()),
+                ctx.status_style(status),
+            ),
+            Span::styled(answers.join(", "), slots.text.0),
+            Span::styled(in_gsa, slots.text.0),
+            Span::styled(via, slots.muted.0),
+            Span::styled(d.answer.elapsed_ms.to_string(), slots.muted.0),
+        ];
+        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+    });
+    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
+    let mut table_state = TableState::default().with_selected(Some(ctx.state.selected()));
+    frame.render_stateful_widget(
+        Table::new(table_rows, widths)
+            .header(header)
+            .block(ctx.block(" GSA edge names (*.globalsecureaccess.microsoft.com) "))
+            .row_highlight_style(slots.selection.0)
+            .highlight_symbol(ctx.glyphs.selection()),
+        table_area,
+        &mut table_state,
+    );
+    if !ctx.state.show_detail {
+        return;
+    }
+    let Some(d) = rows.get(ctx.state.selected()) else {
+        let reason = ctx
+            .state
+            .assessment
+            .as_ref()
+            .and_then(|a| a.sources.iter().find(|s| s.name == "dns"))
+            .map_or_else(String::new, |s| s.detail.clone());
+        frame.render_widget(
+            Paragraph::new(format!("no DNS answers ({reason})")).block(ctx.block(" Answer ")),
+            detail_area,
+        );
+        return;
+    };
+    let mut lines = vec![Line::styled(d.answer.name.clone(), slots.text.0)];
+    if let Some(detail) = &d.answer.detail {
+        lines.push(Line::styled(detail.clone(), slots.muted.0));
+    }
+    for x in &d.addresses {
+        let status = judge(x);
+        let mut text = format!(" {}", x.address);
+        match (x.gsa_range, x.synthetic) {
+            (_, Some(v)) if v != Vendor::Gsa => text.push_str(&format!(
+                ": in {}'s synthetic range (intercepted)",
+                v.label()
+            )),
+            (Some(range), _) => text.push_str(&format!(": in GSA range {range}")),
+            (None, _) => text.push_str(": outside GSA's ranges"),
+        }
+        if let Some(dev) = &x.interface {
+            text.push_str(&format!(", leaves via {dev}"));
+            if let Some(v) = x.vendor {
+                text.push_str(&format!(" ({}'s adapter)", v.label()));
+            }
+        }
+        lines.push(Line::from(vec![
+            Span::styled(ctx.glyphs.status(status), ctx.status_style(status)),
+            Span::styled(text, slots.text.0),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(ctx.block(" Answer (Enter hides) "))
+            .wrap(Wrap { trim: true }),
+        detail_area,
+    );
+}

@@ -1,0 +1,153 @@
+//! Overview: each client with its state and processes; the checks, failing first, and the
+//! selected check's evidence and remedy.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+
+use super::Ctx;
+use super::columns::{col, fit};
+use crate::analysis::attribution::Carrier;
+use crate::analysis::checks::Status;
+use crate::analysis::clients::ClientState;
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let Some(a) = &ctx.state.assessment else {
+        return;
+    };
+    let detail_height = if ctx.state.show_detail { 7 } else { 0 };
+    let [clients_area, checks_area, detail_area] = Layout::vertical([
+        Constraint::Length(a.clients.len() as u16 + 3),
+        Constraint::Min(3),
+        Constraint::Length(detail_height),
+    ])
+    .areas(area);
+    draw_clients(frame, clients_area, ctx);
+    draw_checks(frame, checks_area, ctx);
+    if ctx.state.show_detail {
+        draw_detail(frame, detail_area, ctx);
+    }
+}
+
+fn draw_clients(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let Some(a) = &ctx.state.assessment else {
+        return;
+    };
+    let slots = &ctx.theme.slots;
+    let columns = [
+        col("Client", 1, 15, 0),
+        col("State", 1, 12, 0),
+        col("Tunnels", 3, 7, 0),
+        col("Processes and adapters", 2, 12, 1),
+    ];
+    let inner = area.width.saturating_sub(2);
+    let (kept, widths) = fit(&columns, inner);
+    let rows = a.clients.iter().map(|c| {
+        let status = match c.state {
+            ClientState::Connected => Status::Pass,
+            ClientState::Running => Status::Warn,
+            ClientState::Stopped => Status::Fail,
+            ClientState::Absent => Status::Skip,
+        };
+        let mut what: Vec<String> = c
+            .processes
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.pid))
+            .collect();
+        what.extend(
+            c.adapters
+                .iter()
+                .map(|ad| format!("adapter {} {}", ad.name, if ad.up { "up" } else { "down" })),
+        );
+        what.extend(
+            c.services
+                .iter()
+                .map(|s| format!("service {} {}", s.name, s.state)),
+        );
+        let cells = [
+            ctx.carrier_span(Carrier::from(c.vendor)),
+            Span::styled(
+                format!("{} {}", ctx.glyphs.status(status), c.state.id()),
+                ctx.status_style(status),
+            ),
+            Span::styled(c.tunnel_sockets.len().to_string(), slots.text.0),
+            Span::styled(what.join(", "), slots.text.0),
+        ];
+        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+    });
+    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(ctx.block(" Clients ")),
+        area,
+    );
+}
+
+fn draw_checks(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let slots = &ctx.theme.slots;
+    let checks = ctx.state.checks();
+    let columns = [
+        col("Status", 1, 7, 0),
+        col("Check", 2, 28, 0),
+        col("Summary", 1, 20, 3),
+    ];
+    let (kept, widths) = fit(&columns, area.width.saturating_sub(4));
+    let rows = checks.iter().map(|c| {
+        let cells = [
+            ctx.status_span(c.status),
+            Span::styled(c.id.clone(), slots.text.0),
+            Span::styled(c.summary.clone(), slots.text.0),
+        ];
+        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+    });
+    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
+    let failing = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let warning = checks.iter().filter(|c| c.status == Status::Warn).count();
+    let title = format!(" Checks: {failing} failing, {warning} warning ");
+    let mut table_state = TableState::default().with_selected(Some(ctx.state.selected()));
+    frame.render_stateful_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(ctx.block(title))
+            .row_highlight_style(slots.selection.0)
+            .highlight_symbol(ctx.glyphs.selection()),
+        area,
+        &mut table_state,
+    );
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let slots = &ctx.theme.slots;
+    let checks = ctx.state.checks();
+    let Some(check) = checks.get(ctx.state.selected()) else {
+        frame.render_widget(
+            Paragraph::new("no check matches the filter").block(ctx.block(" Evidence ")),
+            area,
+        );
+        return;
+    };
+    let mut lines = vec![Line::from(vec![
+        ctx.status_span(check.status),
+        Span::styled(format!(" {}: {}", check.id, check.summary), slots.text.0),
+    ])];
+    if let Some(remedy) = &check.remedy {
+        lines.push(Line::from(vec![
+            Span::styled("fix: ", slots.key.0),
+            Span::styled(remedy.clone(), slots.text.0),
+        ]));
+    }
+    lines.extend(
+        check
+            .evidence
+            .iter()
+            .map(|e| Line::styled(format!("- {e}"), slots.muted.0)),
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(ctx.block(" Evidence (Enter hides) "))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

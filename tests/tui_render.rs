@@ -1,0 +1,194 @@
+//! The dashboard drawn to ratatui's TestBackend from fixed captures (times and PIDs come from
+//! the capture, so nothing changes between runs): every pane at 80x24 and 120x40, the help,
+//! filtering and grouping, ASCII mode, the tiny sizes, and a theme's colours reaching cells.
+
+mod common;
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ssetop::analysis::{AnalysisOptions, Assessment};
+use ssetop::app::replay_until;
+use ssetop::capture::Capture;
+use ssetop::knowledge::Knowledge;
+use ssetop::tui::state::{Action, Pane, UiState};
+use ssetop::tui::theme::Theme;
+use ssetop::tui::view;
+
+fn assessment(name: &str, at_index: Option<usize>) -> Arc<Assessment> {
+    let capture = Capture::load(&common::capture(name)).expect("capture loads");
+    let last = at_index.unwrap_or(capture.snapshots.len() - 1);
+    Arc::new(replay_until(
+        Arc::new(Knowledge::embedded()),
+        AnalysisOptions::default(),
+        &capture,
+        last,
+    ))
+}
+
+fn render(state: &UiState, theme: &Theme, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| view::draw(frame, state, theme))
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let width = buffer.area.width as usize;
+    buffer
+        .content
+        .chunks(width)
+        .map(|row| {
+            let line: String = row.iter().map(|c| c.symbol()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn state_for(name: &str, at_index: Option<usize>, pane: Pane) -> UiState {
+    let mut state = UiState::new(false);
+    state.set_assessment(assessment(name, at_index));
+    state.apply(Action::GoTo(pane));
+    state
+}
+
+#[test]
+fn every_pane_at_80x24_and_120x40() {
+    let theme = Theme::built_in("default").unwrap();
+    // Mid-outage: an alert banner, a failing-free but warning overview, a full timeline.
+    for pane in Pane::ALL {
+        let state = state_for("outage-heals", Some(12), pane);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let name = format!("{}_{w}x{h}", pane.title().to_lowercase());
+            insta::assert_snapshot!(name, text(&render(&state, &theme, w, h)));
+        }
+    }
+}
+
+#[test]
+fn failing_overview_and_routes_without_exclusions() {
+    let theme = Theme::built_in("default").unwrap();
+    for pane in [Pane::Overview, Pane::Routes] {
+        let state = state_for("globalprotect-no-exclusions", None, pane);
+        let name = format!("no_exclusions_{}_80x24", pane.title().to_lowercase());
+        insta::assert_snapshot!(name, text(&render(&state, &theme, 80, 24)));
+    }
+}
+
+#[test]
+fn help_filter_grouping_and_ascii() {
+    let theme = Theme::built_in("mono").unwrap();
+    let mut state = state_for("zscaler-internet-healthy", None, Pane::Connections);
+    state.apply(Action::ToggleGroup);
+    insta::assert_snapshot!(
+        "connections_grouped_80x24",
+        text(&render(&state, &theme, 80, 24))
+    );
+    state.apply(Action::StartFilter);
+    for c in "zscaler".chars() {
+        state.apply(Action::FilterInput(c));
+    }
+    let filtered = text(&render(&state, &theme, 80, 24));
+    assert!(filtered.contains("filter: zscaler_"), "{filtered}");
+    insta::assert_snapshot!("connections_filtered_80x24", filtered);
+    state.apply(Action::FilterDone);
+    state.apply(Action::ToggleHelp);
+    insta::assert_snapshot!("help_80x24", text(&render(&state, &theme, 80, 24)));
+    let mut ascii = state_for("globalprotect-healthy", None, Pane::Overview);
+    ascii.ascii = true;
+    let drawn = text(&render(&ascii, &theme, 80, 24));
+    assert!(drawn.is_ascii(), "--ascii draws only ASCII:\n{drawn}");
+    insta::assert_snapshot!("overview_ascii_80x24", drawn);
+}
+
+#[test]
+fn tiny_terminals_say_so_instead_of_panicking() {
+    let theme = Theme::built_in("default").unwrap();
+    let state = state_for("outage-heals", Some(12), Pane::Connections);
+    let one = render(&state, &theme, 1, 1);
+    assert_eq!(one.area.width, 1);
+    let small = text(&render(&state, &theme, 20, 5));
+    assert!(small.contains("terminal too"), "{small}");
+    insta::assert_snapshot!("too_small_20x5", small);
+    // Every size from tiny to narrow draws without a panic, help open or not.
+    let shown = assessment("outage-heals", Some(12));
+    for w in [1, 2, 10, 39, 40, 41, 60] {
+        for h in [1, 3, 9, 10, 11, 15] {
+            for pane in Pane::ALL {
+                let mut s = UiState::new(false);
+                s.set_assessment(shown.clone());
+                s.apply(Action::GoTo(pane));
+                render(&s, &theme, w, h);
+                s.apply(Action::ToggleHelp);
+                render(&s, &theme, w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn columns_drop_by_priority_on_narrow_terminals() {
+    let theme = Theme::built_in("default").unwrap();
+    let state = state_for("globalprotect-healthy", None, Pane::Connections);
+    let wide = text(&render(&state, &theme, 160, 30));
+    for column in [
+        "Carrier", "Process", "Remote", "Channel", "Conf.", "Via", "State",
+    ] {
+        assert!(wide.contains(column), "{column} at 160 columns");
+    }
+    let narrow = text(&render(&state, &theme, 60, 24));
+    assert!(
+        narrow.contains("Carrier") && narrow.contains("Remote"),
+        "{narrow}"
+    );
+    assert!(
+        !narrow.contains("State") && !narrow.contains("Via"),
+        "{narrow}"
+    );
+}
+
+#[test]
+fn a_theme_files_colours_reach_the_cells() {
+    let file = ssetop::tui::theme::BUILT_IN[0]
+        .1
+        .replace(
+            "verdict_fail = { fg = \"lightred\", bold = true }",
+            "verdict_fail = { fg = \"#123456\", bold = true }",
+        )
+        .replace(
+            "header = { fg = \"white\", bg = \"blue\" }",
+            "header = { fg = \"white\", bg = \"#654321\" }",
+        );
+    let theme = Theme::parse(&file, "test.toml").unwrap();
+    let state = state_for("globalprotect-no-exclusions", None, Pane::Overview);
+    let buffer = render(&state, &theme, 80, 24);
+    let fail_cell = buffer
+        .content
+        .iter()
+        .find(|c| c.symbol() == "✗")
+        .expect("a failing check's symbol is drawn");
+    assert_eq!(fail_cell.fg, Color::Rgb(0x12, 0x34, 0x56));
+    // The header's background spans its row.
+    assert_eq!(buffer[(0, 0)].bg, Color::Rgb(0x65, 0x43, 0x21));
+    // And the failing status is also written in words, not told by colour alone.
+    assert!(text(&buffer).contains("✗ FAIL"));
+}
+
+#[test]
+fn selection_moves_and_stays_in_range() {
+    let mut state = state_for("globalprotect-healthy", None, Pane::Connections);
+    let rows = state.row_count(Pane::Connections);
+    for _ in 0..rows + 5 {
+        state.apply(Action::Down);
+    }
+    assert_eq!(state.selected(), rows - 1);
+    state.apply(Action::Top);
+    assert_eq!(state.selected(), 0);
+    state.apply(Action::PageDown);
+    assert!(state.selected() < rows);
+}
