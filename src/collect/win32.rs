@@ -18,8 +18,7 @@ use windows_sys::Win32::System::LibraryLoader::{
 };
 use windows_sys::Win32::System::Registry::{
     HKEY, HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_64KEY, RRF_RT_REG_BINARY,
-    RRF_RT_REG_DWORD, RRF_RT_REG_EXPAND_SZ, RRF_RT_REG_SZ, RegCloseKey, RegEnumKeyExW,
-    RegGetValueW, RegOpenKeyExW,
+    RRF_RT_REG_DWORD, RRF_RT_REG_SZ, RegCloseKey, RegEnumKeyExW, RegGetValueW, RegOpenKeyExW,
 };
 use windows_sys::Win32::System::Services::{
     CloseServiceHandle, OpenSCManagerW, OpenServiceW, QUERY_SERVICE_CONFIGW, QueryServiceConfigW,
@@ -136,9 +135,12 @@ fn read_bytes(hive: Hive, key: &str, value: &str, flags: u32) -> Result<Vec<u8>,
     )))
 }
 
-/// Reads a REG_SZ or REG_EXPAND_SZ value.
+/// Reads a REG_SZ or REG_EXPAND_SZ value (expanded). Only `RRF_RT_REG_SZ` is asked for: it
+/// also returns REG_EXPAND_SZ values, expanded, while `RRF_RT_REG_EXPAND_SZ` without
+/// `RRF_NOEXPAND` is documented to fail with ERROR_INVALID_PARAMETER (the Wine scenarios
+/// caught every string read failing with error 87 that way).
 pub fn read_string(hive: Hive, key: &str, value: &str) -> Result<String, RegError> {
-    let bytes = read_bytes(hive, key, value, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ)?;
+    let bytes = read_bytes(hive, key, value, RRF_RT_REG_SZ)?;
     let units: Vec<u16> = bytes
         .chunks_exact(2)
         .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
