@@ -232,7 +232,11 @@ pub struct PolicyRule {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Interface {
     pub index: u32,
+    /// The name users know: the Linux/macOS name; on Windows the friendly name ("Ethernet 2").
     pub name: String,
+    /// The OS's own identifier where `name` is a display name (the Windows adapter GUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Windows friendly name ("Ethernet 2").
     #[serde(default)]
     pub friendly_name: Option<String>,
