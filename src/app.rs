@@ -120,7 +120,8 @@ pub fn analysis_options(options: &Options) -> AnalysisOptions {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+/// The async runtime every mode uses: two workers (collectors, analysis, the UI).
+pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -84,6 +84,15 @@ impl Tmux {
     fn wait_for(&self, text: &str) -> String {
         self.wait_until(&format!("showed {text:?}"), |s| s.contains(text))
     }
+
+    /// Waits until the screen shows every one of `texts` at once: a frame is written in
+    /// several pieces, so asserting on a screen that showed only the first could catch it
+    /// half drawn.
+    fn wait_for_all(&self, texts: &[&str]) -> String {
+        self.wait_until(&format!("showed all of {texts:?}"), |s| {
+            texts.iter().all(|t| s.contains(t))
+        })
+    }
 }
 
 impl Drop for Tmux {
@@ -105,39 +114,34 @@ fn dashboard_in_tmux_switches_panes_filters_helps_and_quits_cleanly() {
         capture.display()
     );
     tmux.keys(&[&command, "Enter"]);
-    let overview = tmux.wait_for("Checks:");
-    assert!(overview.contains("REPLAY"), "{overview}");
-    assert!(overview.contains("GSA disconnected for 30s"), "{overview}");
-    assert!(overview.contains("[1 Overview"), "{overview}");
+    tmux.wait_for_all(&[
+        "Checks:",
+        "REPLAY",
+        "GSA disconnected for 30s",
+        "[1 Overview",
+    ]);
 
     tmux.keys(&["2"]);
-    let connections = tmux.wait_for("[2 Connections");
-    assert!(
-        connections.contains("Carrier") && connections.contains("Remote"),
-        "{connections}"
-    );
-    assert!(connections.contains("▲ GlobalProtect"), "{connections}");
+    tmux.wait_for_all(&["[2 Connections", "Carrier", "Remote", "▲ GlobalProtect"]);
 
     tmux.keys(&["/", "msedge"]);
     tmux.wait_for("filter: msedge_");
     tmux.keys(&["Enter"]);
-    let filtered = tmux.wait_for("Connections: 1 of 4");
-    assert!(filtered.contains("msedge.exe"), "{filtered}");
+    let filtered = tmux.wait_for_all(&["Connections: 1 of 4", "msedge.exe"]);
     assert!(!filtered.contains("OUTLOOK.EXE"), "{filtered}");
 
     tmux.keys(&["]"]);
     tmux.wait_for("GSA disconnected for 40s");
 
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("Keys");
-    assert!(help.contains("any key closes this help"), "{help}");
+    tmux.wait_for_all(&["Keys", "any key closes this help"]);
     tmux.keys(&["x"]);
-    let closed = tmux.wait_until("closed the help", |s| !s.contains("any key closes"));
-    assert!(closed.contains("Connections: 1 of 4"), "{closed}");
+    tmux.wait_until("closed the help", |s| {
+        !s.contains("any key closes") && s.contains("Connections: 1 of 4")
+    });
 
     tmux.keys(&["5"]);
-    let timeline = tmux.wait_for("[5 Timeline");
-    assert!(timeline.contains("tunnel connections lost"), "{timeline}");
+    tmux.wait_for_all(&["[5 Timeline", "tunnel connections lost"]);
 
     tmux.keys(&["q"]);
     let after = tmux.wait_for("READY$ ");

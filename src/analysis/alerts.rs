@@ -332,3 +332,83 @@ fn title(id: &str) -> &'static str {
         "GSA tunnel lost"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::analysis::fixture::{Device, with_gsa};
+    use crate::analysis::{AnalysisOptions, Analyzer, Assessment};
+    use crate::knowledge::Knowledge;
+    use crate::snapshot::Snapshot;
+
+    fn run(snapshots: &[Snapshot]) -> Assessment {
+        let mut analyzer =
+            Analyzer::new(Arc::new(Knowledge::embedded()), AnalysisOptions::default());
+        let mut last = None;
+        for s in snapshots {
+            last = Some(analyzer.assess(s));
+        }
+        last.unwrap()
+    }
+
+    fn connected(at: i64) -> Snapshot {
+        with_gsa(Device::windows())
+            .tcp("150.171.19.10:443", Some(4100))
+            .at(at)
+            .build()
+    }
+
+    fn dropped(at: i64, globalprotect: bool) -> Snapshot {
+        let d = with_gsa(Device::windows()).at(at);
+        if globalprotect {
+            d.pangp()
+                .process_started(4200, "PanGPS.exe", Some(at))
+                .build()
+        } else {
+            d.build()
+        }
+    }
+
+    #[test]
+    fn globalprotect_seen_just_after_the_drop_is_still_the_outage() {
+        // GSA drops at 10 s; GlobalProtect's adapter is first seen at 12 s (sampling order).
+        let a = run(&[connected(0), dropped(10, false), dropped(12, true)]);
+        assert_eq!(a.alerts.len(), 1);
+        assert_eq!(a.alerts[0].id, OUTAGE_ID);
+        assert_eq!(a.alerts[0].since, crate::analysis::fixture::at(10));
+    }
+
+    #[test]
+    fn gsa_stopping_altogether_closes_the_alert() {
+        let stopped = Device::windows().at(20).build();
+        let a = run(&[connected(0), dropped(10, false), stopped]);
+        assert!(a.alerts.is_empty());
+        let closed = a
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::AlertClosed)
+            .unwrap();
+        assert!(closed.text.contains("client stopped"), "{}", closed.text);
+    }
+
+    #[test]
+    fn one_snapshot_without_globalprotect_start_time_is_not_called_the_outage() {
+        let s = with_gsa(Device::windows().pangp())
+            .process(4200, "PanGPS.exe")
+            .build();
+        let a = run(&[s]);
+        assert_eq!(a.alerts.len(), 1);
+        assert_eq!(a.alerts[0].id, GSA_LOST_ID);
+    }
+
+    #[test]
+    fn no_alert_while_gsa_is_connected() {
+        let s = with_gsa(Device::windows().pangp())
+            .process_started(4200, "PanGPS.exe", Some(-30))
+            .tcp("150.171.19.10:443", Some(4100))
+            .build();
+        assert!(run(&[s]).alerts.is_empty());
+    }
+}

@@ -337,6 +337,33 @@ impl<'f, 'a> Attributor<'f, 'a> {
             ));
         }
 
+        // 2b. No owner visible (no privilege), but GSA's tunnel by where it goes: TCP to GSA's
+        //     edge port inside its service ranges while GSA runs.
+        if socket.pids.is_empty()
+            && socket.protocol == Protocol::Tcp
+            && remote.port() == self.facts.knowledge.file.gsa.tunnel_port
+            && self.gsa_running
+            && let Some(range) = self.facts.gsa_range(ip)
+        {
+            evidence.push(format!(
+                "owner hidden; TCP {} to GSA's service range {range} while GSA runs: GSA's tunnel",
+                remote.port()
+            ));
+            if let (Some(inner), Some(dev)) = (egress_vendor, interface.as_deref()) {
+                evidence.push(format!(
+                    "but it leaves through {dev}, {}'s adapter: this tunnel runs inside the other",
+                    inner.label()
+                ));
+            }
+            return done(
+                Carrier::Gsa,
+                self.facts.gsa_channel_of(ip),
+                Confidence::Likely,
+                interface,
+                evidence,
+            );
+        }
+
         // 3. Synthetic ranges.
         if let Some(range) = self.facts.synthetic(ip) {
             let running = self.facts.is_running(range.vendor);
@@ -546,5 +573,325 @@ impl<'f, 'a> Attributor<'f, 'a> {
             interface: None,
             evidence: vec![evidence],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::{Device, profile_json, with_gsa};
+    use crate::knowledge::Knowledge;
+    use crate::snapshot::{DnsStatus, RouteKind, Snapshot};
+
+    /// The attribution of the connection to `remote` (or the socket at `local`).
+    fn attribute(snapshot: &Snapshot, setup: SetupId, endpoint: &str) -> Attribution {
+        let knowledge = Knowledge::embedded();
+        let facts = Facts::new(snapshot, &knowledge);
+        let attributor = Attributor::new(&facts, setup);
+        let socket = facts
+            .sockets()
+            .iter()
+            .find(|s| {
+                s.remote.map(|r| r.to_string()).as_deref() == Some(endpoint)
+                    || s.local.to_string() == endpoint
+            })
+            .unwrap_or_else(|| panic!("no socket {endpoint}"));
+        attributor.attribute(socket)
+    }
+
+    fn says(a: &Attribution, text: &str) -> bool {
+        a.evidence.iter().any(|e| e.contains(text))
+    }
+
+    #[test]
+    fn step1_loopback_and_link_local_are_local() {
+        let s = Device::windows()
+            .socket(
+                Protocol::Tcp,
+                "127.0.0.1:5000",
+                Some("127.0.0.1:6000"),
+                Some("ESTABLISHED"),
+                Some(7),
+            )
+            .tcp("169.254.10.1:80", Some(7))
+            .build();
+        let a = attribute(&s, SetupId::None, "127.0.0.1:6000");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::Local, Confidence::Certain)
+        );
+        assert!(says(&a, "loopback"));
+        let a = attribute(&s, SetupId::None, "169.254.10.1:80");
+        assert_eq!(a.carrier, Carrier::Local);
+        assert!(says(&a, "link-local"));
+    }
+
+    #[test]
+    fn step1_zscalers_local_proxy_is_zia_certain_when_zscaler_listens() {
+        let device = || {
+            Device::windows().socket(
+                Protocol::Tcp,
+                "127.0.0.1:53000",
+                Some("127.0.0.1:9000"),
+                Some("ESTABLISHED"),
+                Some(5100),
+            )
+        };
+        let listening = device()
+            .process(4300, "ZSATunnel.exe")
+            .listen("127.0.0.1:9000", Some(4300))
+            .build();
+        let a = attribute(&listening, SetupId::ZscalerInternet, "127.0.0.1:9000");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Zscaler, Some(Channel::Zia), Confidence::Certain)
+        );
+        // Zscaler runs, its listener is not seen: the knowledge base's port, likely.
+        let running = device().process(4300, "ZSATunnel.exe").build();
+        let a = attribute(&running, SetupId::ZscalerInternet, "127.0.0.1:9000");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::Zscaler, Confidence::Likely)
+        );
+        // Without Zscaler, port 9000 is just a local service.
+        let a = attribute(&device().build(), SetupId::None, "127.0.0.1:9000");
+        assert_eq!(a.carrier, Carrier::Local);
+    }
+
+    #[test]
+    fn step2_a_vendor_tunnel_process_carries_its_own_connection_with_the_edge_channel() {
+        let s = with_gsa(Device::windows())
+            .tcp("150.171.19.10:443", Some(4100))
+            .dns(
+                "t.m365.client.globalsecureaccess.microsoft.com",
+                DnsStatus::Resolved,
+                &["150.171.19.10"],
+            )
+            .build();
+        let a = attribute(&s, SetupId::None, "150.171.19.10:443");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Gsa, Some(Channel::M365), Confidence::Certain)
+        );
+        assert!(says(
+            &a,
+            "GlobalSecureAccessTunnelingService.exe (pid 4100)"
+        ));
+        assert_eq!(a.interface.as_deref(), Some("Ethernet"));
+    }
+
+    #[test]
+    fn step2_a_tunnel_routed_into_another_vendors_adapter_says_so() {
+        let s = with_gsa(Device::windows().pangp())
+            .route("0.0.0.0/0", "Ethernet 3", Some("10.200.0.1"), 1)
+            .tcp("150.171.19.10:443", Some(4100))
+            .build();
+        let a = attribute(&s, SetupId::GlobalProtect, "150.171.19.10:443");
+        assert_eq!(a.carrier, Carrier::Gsa);
+        assert_eq!(a.interface.as_deref(), Some("Ethernet 3"));
+        assert!(says(&a, "inside the other"), "{:?}", a.evidence);
+    }
+
+    #[test]
+    fn step2_without_an_owner_gsas_tunnel_is_known_by_destination() {
+        let s = with_gsa(Device::windows())
+            .tcp("150.171.20.5:443", None)
+            .build();
+        let a = attribute(&s, SetupId::None, "150.171.20.5:443");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::Gsa, Confidence::Likely)
+        );
+        assert!(says(&a, "owner hidden"));
+        // Not while GSA is absent.
+        let s = Device::windows().tcp("150.171.20.5:443", None).build();
+        assert_eq!(
+            attribute(&s, SetupId::None, "150.171.20.5:443").carrier,
+            Carrier::Direct
+        );
+    }
+
+    #[test]
+    fn step2_a_vendor_process_that_is_not_its_tunnel_goes_on_with_evidence() {
+        let s = Device::windows()
+            .process(4201, "PanGPA.exe")
+            .tcp("8.8.8.8:443", Some(4201))
+            .build();
+        let a = attribute(&s, SetupId::GlobalProtect, "8.8.8.8:443");
+        assert_eq!(a.carrier, Carrier::Direct);
+        assert!(says(&a, "not its tunnel"));
+    }
+
+    #[test]
+    fn step3_synthetic_ranges_name_the_carrier_with_certainty() {
+        let s = Device::windows()
+            .process(4300, "ZSATunnel.exe")
+            .tcp("6.6.3.4:443", Some(9))
+            .tcp("100.64.1.5:22", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::ZscalerPrivate, "6.6.3.4:443");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::Gsa, Confidence::Certain)
+        );
+        assert_eq!(a.interface, None, "GSA's driver takes it before routing");
+        let a = attribute(&s, SetupId::ZscalerPrivate, "100.64.1.5:22");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Zscaler, Some(Channel::Zpa), Confidence::Certain)
+        );
+        // ZPA's range counts only while Zscaler runs (it is CGNAT space too).
+        let s = Device::windows().tcp("100.64.1.5:22", Some(9)).build();
+        let a = attribute(&s, SetupId::None, "100.64.1.5:22");
+        assert_eq!(a.carrier, Carrier::Direct);
+        assert!(says(&a, "Zscaler is not running"));
+    }
+
+    #[test]
+    fn step4_the_first_profile_rule_by_order_decides_tunnel_or_bypass() {
+        let rules = r#"
+            {"id": "bypass-a", "channelId": "internet", "order": 1, "action": "bypass",
+             "matchingCriteria": {"address": {"ips": [{"start": "93.184.216.0", "end": "93.184.216.255"}]}}},
+            {"id": "all", "channelId": "internet", "order": 9, "action": "tunnel",
+             "matchingCriteria": {"address": {"ips": [{"start": 0, "end": 4294967295}]}, "protocol": "tcp"}}"#;
+        let s = with_gsa(Device::windows())
+            .profile(&profile_json(&[("m365", true), ("internet", true)], rules))
+            .tcp("93.184.216.34:443", Some(9))
+            .tcp("1.1.1.1:443", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::ZscalerPrivate, "1.1.1.1:443");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Gsa, Some(Channel::Internet), Confidence::Likely)
+        );
+        assert!(says(&a, "rule all (order 9, internet)"));
+        // Bypassed: evidence, then the route, and no "GSA carries the rest" inference.
+        let a = attribute(&s, SetupId::ZscalerPrivate, "93.184.216.34:443");
+        assert_eq!(a.carrier, Carrier::Direct);
+        assert!(says(&a, "bypasses"));
+    }
+
+    #[test]
+    fn step4_without_a_profile_microsoft_365_ranges_go_to_gsa_while_it_runs() {
+        let s = with_gsa(Device::windows())
+            .tcp("52.96.1.1:443", Some(9))
+            .tcp("52.96.1.2:25", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::GlobalProtect, "52.96.1.1:443");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Gsa, Some(Channel::M365), Confidence::Likely)
+        );
+        assert!(says(&a, "Exchange Online"));
+        // Port 25 is not in the Optimize list's ports.
+        assert_eq!(
+            attribute(&s, SetupId::GlobalProtect, "52.96.1.2:25").carrier,
+            Carrier::Direct
+        );
+        // And GSA not running: nobody acquires it.
+        let s = Device::windows().tcp("52.96.1.1:443", Some(9)).build();
+        assert_eq!(
+            attribute(&s, SetupId::GlobalProtect, "52.96.1.1:443").carrier,
+            Carrier::Direct
+        );
+    }
+
+    #[test]
+    fn step5_a_route_through_a_vendor_adapter_names_that_vendor() {
+        let s = Device::windows()
+            .pangp()
+            .route("0.0.0.0/0", "Ethernet 3", Some("10.200.0.1"), 1)
+            .tcp("142.250.1.1:443", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::GlobalProtect, "142.250.1.1:443");
+        assert_eq!(
+            (a.carrier, a.confidence, a.interface.as_deref()),
+            (
+                Carrier::GlobalProtect,
+                Confidence::Likely,
+                Some("Ethernet 3")
+            )
+        );
+        assert!(says(&a, "GlobalProtect's adapter"));
+    }
+
+    #[test]
+    fn step6_packet_filter_clients_carry_the_rest_of_the_internet_inferred() {
+        let s = Device::windows()
+            .process(4300, "ZSATunnel.exe")
+            .tcp("142.250.1.1:443", Some(9))
+            .tcp("10.1.2.3:445", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::ZscalerInternet, "142.250.1.1:443");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Zscaler, Some(Channel::Zia), Confidence::Inferred)
+        );
+        // Private destinations are not internet traffic.
+        assert_eq!(
+            attribute(&s, SetupId::ZscalerInternet, "10.1.2.3:445").carrier,
+            Carrier::Direct
+        );
+        // GSA Internet Access in zscaler-private (the setup's channels, no profile).
+        let s = with_gsa(Device::windows())
+            .tcp("142.250.1.1:443", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::ZscalerPrivate, "142.250.1.1:443");
+        assert_eq!(
+            (a.carrier, a.channel, a.confidence),
+            (Carrier::Gsa, Some(Channel::Internet), Confidence::Inferred)
+        );
+    }
+
+    #[test]
+    fn step7_otherwise_direct_and_the_ends_of_routing() {
+        let s = Device::windows()
+            .route_kind("203.0.113.0/24", "Ethernet", RouteKind::Unreachable)
+            .tcp("8.8.8.8:53", Some(9))
+            .tcp("192.168.1.50:8080", Some(9))
+            .tcp("203.0.113.9:443", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::None, "8.8.8.8:53");
+        assert_eq!(
+            (a.carrier, a.interface.as_deref()),
+            (Carrier::Direct, Some("Ethernet"))
+        );
+        assert!(says(&a, "not a vendor adapter"));
+        let a = attribute(&s, SetupId::None, "203.0.113.9:443");
+        assert_eq!(a.carrier, Carrier::Unknown);
+        assert!(says(&a, "dropped"));
+        let s = Device::new("linux").tcp("8.8.8.8:53", Some(9)).build();
+        let a = attribute(&s, SetupId::None, "8.8.8.8:53");
+        assert_eq!(a.carrier, Carrier::Unknown);
+        assert!(says(&a, "no route"));
+        let s = Device::windows()
+            .without_routes()
+            .tcp("8.8.8.8:53", Some(9))
+            .build();
+        let a = attribute(&s, SetupId::None, "8.8.8.8:53");
+        assert_eq!(a.carrier, Carrier::Unknown);
+        assert!(says(&a, "routes unavailable"));
+    }
+
+    #[test]
+    fn sockets_without_a_peer() {
+        let s = Device::windows()
+            .process(4200, "PanGPS.exe")
+            .socket(Protocol::Udp, "192.168.1.50:4501", None, None, Some(4200))
+            .listen("0.0.0.0:135", Some(900))
+            .socket(Protocol::Udp, "0.0.0.0:5353", None, None, Some(900))
+            .build();
+        let a = attribute(&s, SetupId::GlobalProtect, "192.168.1.50:4501");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::GlobalProtect, Confidence::Certain)
+        );
+        let a = attribute(&s, SetupId::GlobalProtect, "0.0.0.0:135");
+        assert_eq!(a.carrier, Carrier::Local);
+        let a = attribute(&s, SetupId::GlobalProtect, "0.0.0.0:5353");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::Unknown, Confidence::Inferred)
+        );
     }
 }

@@ -731,3 +731,6 @@ fn ipv4_preference_check(facts: &Facts) -> Check {
         Reading::NotApplicable(reason) => Check::new(id, Status::Skip, reason.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests;

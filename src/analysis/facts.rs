@@ -10,7 +10,18 @@ use super::clients::{self, Client, ClientState, VendorAdapter, VendorProcess};
 use super::profile::{ForwardingProfile, ProfileError};
 use super::routing::{FlowContext, Lookup, Outcome, RouteIndex};
 use crate::knowledge::{Channel, Knowledge, Os, ProcessRole, SyntheticRange, Vendor};
-use crate::snapshot::{Protocol, Snapshot, Socket};
+use crate::snapshot::{Protocol, RouteKind, Snapshot, Socket};
+
+/// IPv6 link-local and multicast prefixes every interface carries.
+fn is_link_scoped(net: IpNet) -> bool {
+    match net {
+        IpNet::V4(_) => false,
+        IpNet::V6(n) => {
+            let first = n.network().segments()[0];
+            (first & 0xffc0) == 0xfe80 || (first & 0xff00) == 0xff00
+        }
+    }
+}
 
 /// The forwarding profile as found and parsed.
 pub struct ProfileFacts {
@@ -263,11 +274,25 @@ impl<'a> Facts<'a> {
                 p.name, p.pid, p.role, p.matched_by
             ));
         }
+        // Up and carrying traffic beyond its own subnet (its connected and host routes do not
+        // count: an idle adapter has those too).
+        let own_networks: Vec<IpNet> = self
+            .snapshot
+            .interfaces
+            .get()
+            .into_iter()
+            .flatten()
+            .filter(|i| adapters.iter().any(|a| a.name == i.name))
+            .flat_map(|i| i.addresses.iter().map(|n| n.trunc()))
+            .collect();
         let adapter_carries_routes = adapters.iter().any(|a| {
             a.up && self.snapshot.routes.get().is_some_and(|r| {
-                r.routes
-                    .iter()
-                    .any(|route| route.interface.as_deref() == Some(a.name.as_str()))
+                r.routes.iter().any(|route| {
+                    route.interface.as_deref() == Some(a.name.as_str())
+                        && matches!(route.kind, RouteKind::Unicast)
+                        && !is_link_scoped(route.destination)
+                        && !own_networks.iter().any(|n| n.contains(&route.destination))
+                })
             })
         });
         for a in &adapters {

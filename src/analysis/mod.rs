@@ -7,6 +7,8 @@ pub mod attribution;
 pub mod checks;
 pub mod clients;
 pub mod facts;
+#[cfg(test)]
+pub mod fixture;
 pub mod profile;
 pub mod routing;
 pub mod setup;

@@ -74,3 +74,62 @@ pub fn decide(facts: &Facts, option: Option<SetupId>) -> SetupDecision {
         evidence,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::{Device, profile_json, with_gsa};
+    use crate::knowledge::Knowledge;
+    use crate::snapshot::Snapshot;
+
+    fn decide_for(snapshot: &Snapshot, option: Option<SetupId>) -> SetupDecision {
+        let knowledge = Knowledge::embedded();
+        let facts = Facts::new(snapshot, &knowledge);
+        decide(&facts, option)
+    }
+
+    fn zscaler() -> Device {
+        with_gsa(Device::windows()).process(4300, "ZSATunnel.exe")
+    }
+
+    #[test]
+    fn globalprotect_present_is_the_globalprotect_setup() {
+        let s = with_gsa(Device::windows())
+            .process(4200, "PanGPS.exe")
+            .build();
+        let d = decide_for(&s, None);
+        assert_eq!(
+            (d.id, d.source),
+            (SetupId::GlobalProtect, SetupSource::Detected)
+        );
+        // Its adapter alone is enough.
+        let s = Device::windows().pangp().build();
+        assert_eq!(decide_for(&s, None).id, SetupId::GlobalProtect);
+    }
+
+    #[test]
+    fn zscaler_setups_are_told_apart_by_gsas_internet_channel() {
+        let private = zscaler()
+            .profile(&profile_json(&[("m365", true), ("internet", true)], ""))
+            .build();
+        assert_eq!(decide_for(&private, None).id, SetupId::ZscalerPrivate);
+        let internet = zscaler()
+            .profile(&profile_json(&[("m365", true), ("internet", false)], ""))
+            .build();
+        assert_eq!(decide_for(&internet, None).id, SetupId::ZscalerInternet);
+        let unknown = decide_for(&zscaler().build(), None);
+        assert_eq!(unknown.id, SetupId::ZscalerInternet);
+        assert!(unknown.evidence.iter().any(|e| e.contains("assumed")));
+    }
+
+    #[test]
+    fn no_other_client_is_none_and_the_option_wins() {
+        let s = with_gsa(Device::windows()).build();
+        assert_eq!(decide_for(&s, None).id, SetupId::None);
+        let d = decide_for(&s, Some(SetupId::ZscalerPrivate));
+        assert_eq!(
+            (d.id, d.source),
+            (SetupId::ZscalerPrivate, SetupSource::Option)
+        );
+    }
+}

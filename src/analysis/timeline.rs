@@ -457,3 +457,109 @@ fn route_events(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::analysis::fixture::{Device, with_gsa};
+    use crate::analysis::{AnalysisOptions, Analyzer};
+    use crate::knowledge::Knowledge;
+    use crate::snapshot::{Section, Snapshot};
+
+    fn run(snapshots: &[Snapshot]) -> Vec<Event> {
+        let mut analyzer =
+            Analyzer::new(Arc::new(Knowledge::embedded()), AnalysisOptions::default());
+        let mut events = Vec::new();
+        for s in snapshots {
+            events = analyzer.assess(s).events;
+        }
+        events
+    }
+
+    fn kinds(events: &[Event]) -> Vec<EventKind> {
+        events.iter().map(|e| e.kind).collect()
+    }
+
+    #[test]
+    fn the_first_snapshot_makes_no_events() {
+        assert!(run(&[Device::windows().build()]).is_empty());
+    }
+
+    #[test]
+    fn an_adapter_coming_up_with_many_routes_is_summarised_per_interface() {
+        let before = Device::windows().build();
+        let mut after = Device::windows().pangp().at(10);
+        for i in 0..10 {
+            after = after.route(&format!("10.{i}.0.0/16"), "Ethernet 3", None, 1);
+        }
+        let events = run(&[before, after.build()]);
+        assert_eq!(
+            kinds(&events),
+            [EventKind::InterfaceUp, EventKind::RouteAdded]
+        );
+        assert_eq!(events[1].vendor, Some(Vendor::GlobalProtect));
+        assert!(
+            events[1].text.starts_with("10 routes added via Ethernet 3"),
+            "{}",
+            events[1].text
+        );
+        assert_eq!(events[1].at, crate::analysis::fixture::at(10));
+    }
+
+    #[test]
+    fn processes_tunnels_and_dns_changes_become_events() {
+        let before = with_gsa(Device::windows())
+            .tcp("150.171.19.10:443", Some(4100))
+            .dns(
+                "aps.globalsecureaccess.microsoft.com",
+                DnsStatus::Resolved,
+                &["13.107.232.4"],
+            )
+            .build();
+        let after = Device::windows()
+            .process(4100, "GlobalSecureAccessTunnelingService.exe")
+            .process(4200, "PanGPS.exe")
+            .dns(
+                "aps.globalsecureaccess.microsoft.com",
+                DnsStatus::Resolved,
+                &["13.107.232.5"],
+            )
+            .at(10)
+            .build();
+        let events = run(&[before, after]);
+        let k = kinds(&events);
+        assert!(k.contains(&EventKind::ProcessStarted));
+        assert!(
+            k.contains(&EventKind::ProcessStopped),
+            "GSA's engine service stopped"
+        );
+        assert!(k.contains(&EventKind::TunnelLost));
+        let dns = events
+            .iter()
+            .find(|e| e.kind == EventKind::DnsChanged)
+            .unwrap();
+        assert!(
+            dns.text.contains("13.107.232.4 → 13.107.232.5"),
+            "{}",
+            dns.text
+        );
+    }
+
+    #[test]
+    fn a_source_that_failed_is_not_read_as_everything_gone() {
+        let before = with_gsa(Device::windows())
+            .tcp("150.171.19.10:443", Some(4100))
+            .build();
+        let mut after = with_gsa(Device::windows()).at(10).build();
+        after.sockets = Section::failed("test");
+        after.routes = Section::failed("test");
+        let events = run(&[before, after]);
+        assert!(
+            !kinds(&events).contains(&EventKind::TunnelLost)
+                && !kinds(&events).contains(&EventKind::RouteRemoved),
+            "{events:?}"
+        );
+    }
+}

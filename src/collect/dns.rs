@@ -41,7 +41,9 @@ pub async fn collect(
     let options = builder.options_mut();
     options.cache_size = 0;
     options.timeout = per_query;
-    options.attempts = 1;
+    // hickory counts retries after the first try: 0 is one attempt, so that a query gives up
+    // after --dns-timeout (1 made every unanswered name take twice as long).
+    options.attempts = 0;
     options.num_concurrent_reqs = 1;
     options.ip_strategy = LookupIpStrategy::Ipv4Only;
     let resolver = builder
@@ -122,6 +124,10 @@ fn classify(error: &NetError) -> (DnsStatus, String) {
         NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => {
             (DnsStatus::Nxdomain, "the name does not exist".into())
         }
+        NetError::NoConnections => (
+            DnsStatus::Error,
+            "no DNS server could be reached (no route to it, or it refused)".into(),
+        ),
         other => {
             let text = other.to_string();
             if text.to_ascii_lowercase().contains("timed out") {

@@ -102,7 +102,9 @@ impl<T: Clone + Send + 'static> Runner<T> {
     {
         if self.is_due(now) {
             self.pending = Some((now, Timestamp::now(), tokio::spawn(job())));
-            self.next_due = Some(now + self.interval);
+            // Due again a little before a full interval: the next tick may come a millisecond
+            // early, and a source due only at `now + interval` would skip every other tick.
+            self.next_due = Some(now + self.interval - self.interval / 10);
         }
     }
 

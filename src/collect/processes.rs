@@ -7,6 +7,21 @@ use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
 use super::JobResult;
 use crate::snapshot::{Process, strip_exe};
 
+/// Linux keeps 15 characters of a process name; the executable or the command line has all of
+/// it. Other names are left as the OS gives them.
+fn full_name(name: String, exe: Option<&str>, command: Option<&str>) -> String {
+    const LINUX_COMM_LEN: usize = 15;
+    if name.chars().count() != LINUX_COMM_LEN {
+        return name;
+    }
+    let exe_file = exe.map(|e| e.rsplit(['/', '\\']).next().unwrap_or(e));
+    [exe_file, command]
+        .into_iter()
+        .flatten()
+        .find(|longer| longer.len() > name.len() && longer.starts_with(&name))
+        .map_or(name, str::to_string)
+}
+
 pub struct ProcessReader {
     system: Option<System>,
     users: Option<Users>,
@@ -57,8 +72,18 @@ impl ProcessReader {
             .processes()
             .values()
             .map(|p| {
-                let name = p.name().to_string_lossy().into_owned();
                 let exe = p.exe().map(|e| e.display().to_string());
+                let command = p
+                    .cmd()
+                    .first()
+                    .map(|a| a.to_string_lossy())
+                    .and_then(|a| a.rsplit(['/', '\\']).next().map(str::to_string))
+                    .filter(|c| !c.is_empty());
+                let name = full_name(
+                    p.name().to_string_lossy().into_owned(),
+                    exe.as_deref(),
+                    command.as_deref(),
+                );
                 let keep_cmdline = {
                     let stem = exe
                         .as_deref()
@@ -77,12 +102,7 @@ impl ProcessReader {
                             .map(|a| a.to_string_lossy().into_owned())
                             .collect()
                     }),
-                    command: p
-                        .cmd()
-                        .first()
-                        .map(|a| a.to_string_lossy())
-                        .and_then(|a| a.rsplit(['/', '\\']).next().map(str::to_string))
-                        .filter(|c| !c.is_empty()),
+                    command,
                     started_at: (p.start_time() > 0)
                         .then(|| Timestamp::from_second(p.start_time() as i64).ok())
                         .flatten(),
@@ -98,5 +118,39 @@ impl ProcessReader {
             })
             .collect();
         Ok((processes, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::full_name;
+
+    #[test]
+    fn truncated_linux_names_are_completed_from_the_executable_or_command() {
+        assert_eq!(
+            full_name(
+                "GlobalSecureAcc".into(),
+                Some("/tmp/x/GlobalSecureAccessTunnelingService"),
+                None
+            ),
+            "GlobalSecureAccessTunnelingService"
+        );
+        assert_eq!(
+            full_name(
+                "GlobalSecureAcc".into(),
+                None,
+                Some("GlobalSecureAccessEngineService")
+            ),
+            "GlobalSecureAccessEngineService"
+        );
+        // Not a prefix, or not truncated: left alone.
+        assert_eq!(
+            full_name("kworker/0:1-eve".into(), Some("/bin/other"), None),
+            "kworker/0:1-eve"
+        );
+        assert_eq!(
+            full_name("bash".into(), Some("/usr/bin/bash-static"), None),
+            "bash"
+        );
     }
 }

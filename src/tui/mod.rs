@@ -134,14 +134,6 @@ impl ReplayDriver {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| AppError::Io(format!("cannot start the async runtime: {e}")))
-}
-
 fn require_terminal() -> Result<(), AppError> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         Ok(())
@@ -160,7 +152,7 @@ pub fn run_live(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppE
     let config = app::collect_config(options, &knowledge);
     let analysis = app::analysis_options(options);
     let interval = options.interval;
-    let runtime = runtime()?;
+    let runtime = app::runtime()?;
     let result = runtime.block_on(async {
         let sampler = Sampler::new(config);
         let recorder = match &options.record {
@@ -207,7 +199,7 @@ pub fn run_replay(
     // Opened at a given moment, the replay waits there; otherwise it plays from the start.
     driver.playing = options.at.is_none();
     let first = driver.seek(start, true);
-    let runtime = runtime()?;
+    let runtime = app::runtime()?;
     let result = runtime.block_on(async {
         let feed = Feed::Replay(Box::new(driver));
         ui_loop_with(options, &knowledge, &theme, feed, Some(first)).await

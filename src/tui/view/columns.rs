@@ -1,6 +1,8 @@
 //! Table columns that drop out by priority when the terminal is narrow.
 
 use ratatui::layout::Constraint;
+use ratatui::text::Span;
+use ratatui::widgets::Row;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -61,6 +63,47 @@ pub fn fit(columns: &[Column], width: u16) -> (Vec<usize>, Vec<Constraint>) {
         })
         .collect();
     (kept, widths)
+}
+
+/// The columns of one table that fit the width it is drawn at.
+pub struct Grid<'c> {
+    pub columns: &'c [Column],
+    pub kept: Vec<usize>,
+    pub widths: Vec<Constraint>,
+}
+
+impl<'c> Grid<'c> {
+    pub fn fit(columns: &'c [Column], width: u16) -> Grid<'c> {
+        let (kept, widths) = fit(columns, width);
+        Grid {
+            columns,
+            kept,
+            widths,
+        }
+    }
+
+    /// A row of the kept columns' cells; `cells` holds one per column, in column order.
+    pub fn row<'a>(&self, cells: &[Span<'a>]) -> Row<'a> {
+        Row::new(
+            self.kept
+                .iter()
+                .filter_map(|&i| cells.get(i).cloned())
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    pub fn titles(&self) -> Row<'static> {
+        Row::new(self.kept.iter().map(|&i| self.columns[i].title))
+    }
+
+    /// The drawn width of column `index`, when it is kept.
+    pub fn width_of(&self, index: usize) -> Option<u16> {
+        let position = self.kept.iter().position(|&i| i == index)?;
+        match self.widths.get(position)? {
+            Constraint::Length(n) => Some(*n),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use super::Ctx;
-use super::columns::{col, fit};
+use super::columns::{Grid, col};
 use crate::analysis::Connection;
 use crate::tui::state::ConnectionLine;
 
@@ -15,8 +15,15 @@ fn process(c: &Connection) -> String {
     match (&c.process, c.pid) {
         (Some(name), Some(pid)) => format!("{name} ({pid})"),
         (None, Some(pid)) => format!("pid {pid}"),
-        // Why is in the evidence panel (owner_note): privilege, or no owner at all.
-        _ => "? unknown".to_string(),
+        // The row says why; the evidence panel has the whole note.
+        _ if c
+            .owner_note
+            .as_deref()
+            .is_some_and(|n| n.contains("elevated")) =>
+        {
+            "? (needs elevation)".to_string()
+        }
+        _ => "? (none)".to_string(),
     }
 }
 
@@ -46,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Via", 6, 10, 1),
         col("State", 7, 11, 0),
     ];
-    let (kept, widths) = fit(&columns, table_area.width.saturating_sub(4));
+    let grid = Grid::fit(&columns, table_area.width.saturating_sub(4));
     let lines = ctx.state.connection_lines();
     let selected = ctx.state.selected();
     let mut display_selected = None;
@@ -88,11 +95,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                         slots.muted.0,
                     ),
                 ];
-                Row::new(kept.iter().map(|&k| cells[k].clone()).collect::<Vec<_>>())
+                grid.row(&cells)
             }
         })
         .collect();
-    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
     let shown = ctx.state.connections().len();
     let title = format!(
         " Connections: {shown} of {}, sorted by {}{} ",
@@ -104,16 +110,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ""
         }
     );
-    let mut table_state = TableState::default().with_selected(display_selected);
-    frame.render_stateful_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(ctx.block(title))
-            .row_highlight_style(slots.selection.0)
-            .highlight_symbol(ctx.glyphs.selection()),
-        table_area,
-        &mut table_state,
-    );
+    ctx.draw_table(frame, table_area, &grid, rows, title, display_selected);
     if !ctx.state.show_detail {
         return;
     }

@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
-use super::columns::{col, fit};
+use super::columns::{Grid, col};
 use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Status;
 use crate::analysis::{AnswerAddress, DnsRow};
@@ -58,14 +58,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Via", 3, 10, 1),
         col("ms", 4, 5, 0),
     ];
-    let (kept, widths) = fit(&columns, table_area.width.saturating_sub(4));
-    let name_width = widths
-        .first()
-        .map(|c| match c {
-            Constraint::Length(n) => *n as usize,
-            _ => 24,
-        })
-        .unwrap_or(24);
+    let grid = Grid::fit(&columns, table_area.width.saturating_sub(4));
+    let name_width = grid.width_of(0).unwrap_or(24) as usize;
     let tenant = ctx.state.assessment.as_ref().and_then(|a| {
         a.dns.iter().find_map(|d| {
             d.answer
@@ -108,18 +102,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             Span::styled(via, slots.muted.0),
             Span::styled(d.answer.elapsed_ms.to_string(), slots.muted.0),
         ];
-        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+        grid.row(&cells)
     });
-    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
-    let mut table_state = TableState::default().with_selected(Some(ctx.state.selected()));
-    frame.render_stateful_widget(
-        Table::new(table_rows, widths)
-            .header(header)
-            .block(ctx.block(" GSA edge names (*.globalsecureaccess.microsoft.com) "))
-            .row_highlight_style(slots.selection.0)
-            .highlight_symbol(ctx.glyphs.selection()),
+    ctx.draw_table(
+        frame,
         table_area,
-        &mut table_state,
+        &grid,
+        table_rows.collect(),
+        " GSA edge names (*.globalsecureaccess.microsoft.com) ".into(),
+        Some(ctx.state.selected()),
     );
     if !ctx.state.show_detail {
         return;

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use super::glyphs::Glyphs;
 use super::input::KEYS;
@@ -84,6 +84,30 @@ impl Ctx<'_> {
             .border_style(self.theme.slots.border.0)
             .title(title)
             .title_style(self.theme.slots.title.0)
+    }
+
+    /// Draws a table in the theme's colours, with a header and, when `selected` is set, the
+    /// selection bar.
+    pub fn draw_table(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        grid: &columns::Grid,
+        rows: Vec<Row>,
+        title: String,
+        selected: Option<usize>,
+    ) {
+        let slots = &self.theme.slots;
+        let mut table = Table::new(rows, grid.widths.clone())
+            .header(grid.titles().style(slots.table_header.0))
+            .block(self.block(title));
+        if selected.is_some() {
+            table = table
+                .row_highlight_style(slots.selection.0)
+                .highlight_symbol(self.glyphs.selection());
+        }
+        let mut state = TableState::default().with_selected(selected);
+        frame.render_stateful_widget(table, area, &mut state);
     }
 
     pub fn truncate(&self, text: &str, width: usize) -> String {

@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
-use super::columns::{col, fit};
+use super::columns::{Grid, col};
 use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Status;
 use crate::analysis::clients::ClientState;
@@ -41,8 +41,7 @@ fn draw_clients(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Tunnels", 3, 7, 0),
         col("Processes and adapters", 2, 12, 1),
     ];
-    let inner = area.width.saturating_sub(2);
-    let (kept, widths) = fit(&columns, inner);
+    let grid = Grid::fit(&columns, area.width.saturating_sub(2));
     let rows = a.clients.iter().map(|c| {
         let status = match c.state {
             ClientState::Connected => Status::Pass,
@@ -74,15 +73,9 @@ fn draw_clients(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             Span::styled(c.tunnel_sockets.len().to_string(), slots.text.0),
             Span::styled(what.join(", "), slots.text.0),
         ];
-        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+        grid.row(&cells)
     });
-    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
-    frame.render_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(ctx.block(" Clients ")),
-        area,
-    );
+    ctx.draw_table(frame, area, &grid, rows.collect(), " Clients ".into(), None);
 }
 
 fn draw_checks(frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -93,29 +86,19 @@ fn draw_checks(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Check", 2, 28, 0),
         col("Summary", 1, 20, 3),
     ];
-    let (kept, widths) = fit(&columns, area.width.saturating_sub(4));
+    let grid = Grid::fit(&columns, area.width.saturating_sub(4));
     let rows = checks.iter().map(|c| {
-        let cells = [
+        grid.row(&[
             ctx.status_span(c.status),
             Span::styled(c.id.clone(), slots.text.0),
             Span::styled(c.summary.clone(), slots.text.0),
-        ];
-        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+        ])
     });
-    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
     let failing = checks.iter().filter(|c| c.status == Status::Fail).count();
     let warning = checks.iter().filter(|c| c.status == Status::Warn).count();
     let title = format!(" Checks: {failing} failing, {warning} warning ");
-    let mut table_state = TableState::default().with_selected(Some(ctx.state.selected()));
-    frame.render_stateful_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(ctx.block(title))
-            .row_highlight_style(slots.selection.0)
-            .highlight_symbol(ctx.glyphs.selection()),
-        area,
-        &mut table_state,
-    );
+    let selected = Some(ctx.state.selected());
+    ctx.draw_table(frame, area, &grid, rows.collect(), title, selected);
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, ctx: &Ctx) {

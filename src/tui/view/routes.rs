@@ -4,10 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Row, Table, TableState};
 
 use super::Ctx;
-use super::columns::{col, fit};
+use super::columns::{Grid, col};
 use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Status;
 use crate::analysis::routing::table_name;
@@ -31,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Leaves via", 2, 14, 1),
         col("Route", 3, 20, 2),
     ];
-    let (kept, widths) = fit(&range_columns, ranges_area.width.saturating_sub(2));
+    let ranges_grid = Grid::fit(&range_columns, ranges_area.width.saturating_sub(2));
     let rows = ranges.iter().filter_map(|path| {
         let first = path.pieces.first()?;
         let other = path
@@ -74,16 +73,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 slots.muted.0,
             ),
         ];
-        Some(Row::new(
-            kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>(),
-        ))
+        Some(ranges_grid.row(&cells))
     });
-    let header = Row::new(kept.iter().map(|&i| range_columns[i].title)).style(slots.table_header.0);
-    frame.render_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(ctx.block(" GSA service ranges: where they leave ")),
+    ctx.draw_table(
+        frame,
         ranges_area,
+        &ranges_grid,
+        rows.collect(),
+        " GSA service ranges: where they leave ".into(),
+        None,
     );
 
     let columns = [
@@ -95,7 +93,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Table", 5, 7, 0),
         col("Type", 6, 11, 0),
     ];
-    let (kept, widths) = fit(&columns, table_area.width.saturating_sub(4));
+    let grid = Grid::fit(&columns, table_area.width.saturating_sub(4));
     let routes = ctx.state.routes();
     let rows = routes.iter().map(|r| {
         let vendor = match r.vendor {
@@ -129,18 +127,9 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ),
             Span::styled(r.route.kind.id(), slots.muted.0),
         ];
-        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+        grid.row(&cells)
     });
-    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
     let title = format!(" Routing table: {} of {} ", routes.len(), a.routes.len());
-    let mut table_state = TableState::default().with_selected(Some(ctx.state.selected()));
-    frame.render_stateful_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(ctx.block(title))
-            .row_highlight_style(slots.selection.0)
-            .highlight_symbol(ctx.glyphs.selection()),
-        table_area,
-        &mut table_state,
-    );
+    let selected = Some(ctx.state.selected());
+    ctx.draw_table(frame, table_area, &grid, rows.collect(), title, selected);
 }

@@ -3,10 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Row, Table, TableState};
 
 use super::Ctx;
-use super::columns::{col, fit};
+use super::columns::{Grid, col};
 use crate::analysis::attribution::Carrier;
 use crate::analysis::timeline::EventKind;
 
@@ -40,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         col("Vendor", 3, 15, 0),
         col("Event", 1, 20, 1),
     ];
-    let (kept, widths) = fit(&columns, area.width.saturating_sub(4));
+    let grid = Grid::fit(&columns, area.width.saturating_sub(4));
     let rows = events.iter().map(|e| {
         let alert = matches!(
             e.kind,
@@ -61,9 +60,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             vendor,
             Span::styled(e.text.clone(), slots.text.0),
         ];
-        Row::new(kept.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>())
+        grid.row(&cells)
     });
-    let header = Row::new(kept.iter().map(|&i| columns[i].title)).style(slots.table_header.0);
     let title = if events.is_empty() && !ctx.state.filter().is_empty() {
         " Timeline: no event matches the filter ".to_string()
     } else if events.is_empty() {
@@ -71,14 +69,6 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         format!(" Timeline: {} events, newest first ", events.len())
     };
-    let mut table_state = TableState::default().with_selected(Some(ctx.state.selected()));
-    frame.render_stateful_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(ctx.block(title))
-            .row_highlight_style(slots.selection.0)
-            .highlight_symbol(ctx.glyphs.selection()),
-        area,
-        &mut table_state,
-    );
+    let selected = Some(ctx.state.selected());
+    ctx.draw_table(frame, area, &grid, rows.collect(), title, selected);
 }
