@@ -74,9 +74,13 @@ cleanup() {
   for ns in "${namespaces[@]}"; do
     ip netns del "$ns" 2>/dev/null || true
   done
-  if [ -z "${SSETOP_WINE_ARTIFACTS:-}" ] && [ "$failures" = 0 ]; then
+  if [ -n "${SSETOP_WINE_ARTIFACTS:-}" ]; then
+    rm -rf "$work"
+    echo "wine-scenarios: reports in $artifacts" >&2
+  elif [ "$failures" = 0 ]; then
     rm -rf "$work"
   else
+    # Keep the reports (inside the work directory), not the prefixes.
     rm -rf "${prefixes[@]}" 2>/dev/null || true
     echo "wine-scenarios: reports kept in $artifacts" >&2
   fi
