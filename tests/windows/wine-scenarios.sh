@@ -72,6 +72,9 @@ cleanup() {
     WINEPREFIX="$prefix" timeout 20 "$(dirname "$WINE")/wineserver" -k 2>/dev/null || true
   done
   for ns in "${namespaces[@]}"; do
+    # Every Wine process of the scenario was started inside; whatever the server did not take
+    # down (a driver host that lost its server) ends here.
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   done
   if [ -n "${SSETOP_WINE_ARTIFACTS:-}" ]; then
