@@ -40,6 +40,7 @@ fn interface(index: u32, name: &str) -> Interface {
     Interface {
         index,
         name: name.into(),
+        id: None,
         friendly_name: None,
         description: None,
         kind: "ethernet".into(),

@@ -106,6 +106,7 @@ pub fn collect_config(options: &Options, knowledge: &Knowledge) -> CollectConfig
         forwarding_profile_file: options.forwarding_profile.clone(),
         tenant_id: options.tenant_id.clone(),
         cmdline_names: CollectConfig::cmdline_names_from(knowledge),
+        service_names: CollectConfig::service_names_from(knowledge),
     }
 }
 

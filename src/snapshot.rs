@@ -232,7 +232,11 @@ pub struct PolicyRule {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Interface {
     pub index: u32,
+    /// The name users know: the Linux/macOS name; on Windows the friendly name ("Ethernet 2").
     pub name: String,
+    /// The OS's own identifier where `name` is a display name (the Windows adapter GUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Windows friendly name ("Ethernet 2").
     #[serde(default)]
     pub friendly_name: Option<String>,
@@ -435,6 +439,12 @@ pub struct ServiceState {
     /// `service` or `driver`.
     #[serde(default)]
     pub kind: Option<String>,
+    /// boot, system, auto, demand, disabled (when the configuration could be read).
+    #[serde(default)]
+    pub start_type: Option<String>,
+    /// Why part of it could not be read (state `unknown`: access denied to this service).
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// Device join state (Windows).
@@ -444,20 +454,33 @@ pub struct JoinState {
     pub state: String,
     #[serde(default)]
     pub tenant_id: Option<String>,
+    /// Where it was read: `NetGetAadJoinInformation` or `registry`.
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 /// Proxy configuration (Windows WinHTTP and WinINet).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ProxySettings {
+    /// The machine-wide WinHTTP proxy (`netsh winhttp show proxy`); `None`: direct.
     #[serde(default)]
     pub winhttp: Option<String>,
+    /// The WinINet proxy of the user running ssetop, when `ProxyEnable` is on.
     #[serde(default)]
     pub wininet: Option<String>,
+    /// WinINet's bypass list (`ProxyOverride`).
     #[serde(default)]
     pub bypass: Option<String>,
+    /// WinINet's proxy auto-config (PAC) script.
     #[serde(default)]
     pub auto_config_url: Option<String>,
+    /// WinHTTP's bypass list.
+    #[serde(default)]
+    pub winhttp_bypass: Option<String>,
 }
+
+/// The start of a [`PolicyValue::value`] that could not be read; the reason follows.
+pub const UNREADABLE_POLICY: &str = "unreadable: ";
 
 /// One browser or OS policy value GSA's health check looks at.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -467,6 +490,9 @@ pub struct PolicyValue {
     /// Registry value name (`DnsOverHttpsMode`, `QuicAllowed`, ...).
     pub name: String,
     pub value: String,
+    /// Where it was read (`HKLM\SOFTWARE\Policies\Microsoft\Edge`).
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 /// OS settings the checks need. On Windows from the registry and the service manager; elsewhere

@@ -140,6 +140,7 @@ fn live_config() -> CollectConfig {
         forwarding_profile_file: None,
         tenant_id: None,
         cmdline_names: vec![],
+        service_names: vec![],
     }
 }
 

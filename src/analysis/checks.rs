@@ -1,6 +1,8 @@
 //! The health checks: each a stable id, a status, a one-line summary, the evidence, and a
 //! remedy that names where to fix it.
 
+mod host;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -82,6 +84,7 @@ pub fn run(
     checks.push(gsa_tunnel_check(facts, attributor));
     checks.push(forwarding_profile_check(facts, setup.id));
     checks.push(ipv4_preference_check(facts));
+    checks.extend(host::run(facts, setup.id));
     checks
 }
 

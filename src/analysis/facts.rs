@@ -265,9 +265,15 @@ impl<'a> Facts<'a> {
             .into_iter()
             .flatten()
             .filter(|s| {
-                self.knowledge.processes_for(self.os).any(|e| {
-                    e.vendor == vendor && e.names.iter().any(|n| n.eq_ignore_ascii_case(&s.name))
-                })
+                let named =
+                    |names: &[String]| names.iter().any(|n| n.eq_ignore_ascii_case(&s.name));
+                self.knowledge
+                    .services_for(self.os)
+                    .any(|e| e.vendor == vendor && named(&e.names))
+                    || self
+                        .knowledge
+                        .processes_for(self.os)
+                        .any(|e| e.vendor == vendor && named(&e.names))
             })
             .cloned()
             .collect();

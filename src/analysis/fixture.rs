@@ -65,6 +65,7 @@ impl Device {
             list.push(Interface {
                 index,
                 name: name.into(),
+                id: None,
                 friendly_name: None,
                 description: description.map(Into::into),
                 kind: "ethernet".into(),

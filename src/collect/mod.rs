@@ -39,6 +39,8 @@ pub struct CollectConfig {
     pub tenant_id: Option<String>,
     /// Process names whose command lines are kept (knowledge entries that match on them).
     pub cmdline_names: Vec<String>,
+    /// Windows services and drivers to query by name (the knowledge base's `[[services]]`).
+    pub service_names: Vec<String>,
 }
 
 impl CollectConfig {
@@ -50,6 +52,10 @@ impl CollectConfig {
             .filter(|p| p.cmdline_contains.is_some())
             .flat_map(|p| p.names.iter().cloned())
             .collect()
+    }
+
+    pub fn service_names_from(knowledge: &Knowledge) -> Vec<String> {
+        knowledge.service_names(crate::knowledge::Os::current())
     }
 }
 

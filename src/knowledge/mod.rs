@@ -286,6 +286,42 @@ pub struct ProcessEntry {
     pub confirmed: bool,
 }
 
+/// Whether a Service Control Manager entry is a service or a kernel driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Service,
+    Driver,
+}
+
+impl ServiceKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            ServiceKind::Service => "service",
+            ServiceKind::Driver => "driver",
+        }
+    }
+}
+
+/// One Windows service or driver of a vendor's client, queried by name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEntry {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    /// The names this one service has had across client versions; the first installed counts.
+    pub names: Vec<String>,
+    pub kind: ServiceKind,
+    /// What it does, as the checks name it ("tunneling", "engine").
+    pub label: String,
+    /// The client does not work without it running.
+    pub required: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AdapterField {
@@ -340,6 +376,9 @@ pub struct KnowledgeFile {
     pub synthetic_ranges: Vec<SyntheticRange>,
     pub zscaler: Zscaler,
     pub processes: Vec<ProcessEntry>,
+    /// Absent in knowledge files written before services were known: no services are queried.
+    #[serde(default)]
+    pub services: Vec<ServiceEntry>,
     pub adapters: Vec<AdapterEntry>,
     pub m365: M365,
 }
@@ -413,6 +452,12 @@ impl Knowledge {
             )));
         }
         file.validate_sources().map_err(invalid)?;
+        if let Some(entry) = file.services.iter().find(|s| s.names.is_empty()) {
+            return Err(invalid(format!(
+                "a [[services]] entry of {} ({}) names no service",
+                entry.vendor, entry.label
+            )));
+        }
         for vendor in Vendor::ALL {
             if !file.vendors.iter().any(|v| v.id == vendor) {
                 return Err(invalid(format!("no [[vendors]] entry for {vendor}")));
@@ -458,6 +503,25 @@ impl Knowledge {
             .processes
             .iter()
             .filter(move |p| p.os.contains(&os))
+    }
+
+    /// Service entries for one OS.
+    pub fn services_for(&self, os: Os) -> impl Iterator<Item = &ServiceEntry> {
+        self.file
+            .services
+            .iter()
+            .filter(move |s| s.os.contains(&os))
+    }
+
+    /// Every service name to query on one OS, each once, in knowledge order.
+    pub fn service_names(&self, os: Os) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self.services_for(os).flat_map(|s| &s.names) {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                names.push(name.clone());
+            }
+        }
+        names
     }
 
     /// Replaces the ZPA synthetic ranges (the `--zpa-range` option).
@@ -535,6 +599,11 @@ impl KnowledgeFile {
             self.processes
                 .iter()
                 .map(|p| (p.source.as_str(), format!("processes {:?}", p.names))),
+        );
+        refs.extend(
+            self.services
+                .iter()
+                .map(|e| (e.source.as_str(), format!("services {:?}", e.names))),
         );
         refs.extend(
             self.adapters
@@ -688,6 +757,56 @@ mod tests {
             .map(|r| r.cidr.to_string())
             .collect();
         assert_eq!(zpa, ["100.83.0.0/16"]);
+    }
+
+    #[test]
+    fn service_names_for_windows_cover_gsa_old_and_new_names_and_the_driver_once_each() {
+        let k = Knowledge::embedded();
+        let names = k.service_names(Os::Windows);
+        for expected in [
+            "GlobalSecureAccessTunnelingService",
+            "GlobalSecureAccessEngineService",
+            "GlobalSecureAccessManagementService",
+            "GlobalSecureAccessPolicyRetrieverService",
+            "GlobalSecureAccessForwardingProfileService",
+            "GlobalSecureAccessDriver",
+            "PanGPS",
+            "ZSAService",
+        ] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
+        }
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(k.service_names(Os::Linux).is_empty());
+        let driver = k
+            .services_for(Os::Windows)
+            .find(|s| s.names.iter().any(|n| n == "GlobalSecureAccessDriver"))
+            .unwrap();
+        assert_eq!((driver.kind, driver.required), (ServiceKind::Driver, true));
+    }
+
+    #[test]
+    fn knowledge_without_services_still_loads_and_a_nameless_service_is_an_error() {
+        let start = DEFAULT_TOML.find("[[services]]").unwrap();
+        let end = DEFAULT_TOML[start..].find("# ----").unwrap() + start;
+        let without = format!("{}{}", &DEFAULT_TOML[..start], &DEFAULT_TOML[end..]);
+        let k = Knowledge::from_toml(&without, "old.toml").unwrap();
+        assert!(k.file.services.is_empty());
+        let nameless = DEFAULT_TOML.replacen(
+            "names = [\"PanGPS\"]\nkind = \"service\"",
+            "names = []\nkind = \"service\"",
+            1,
+        );
+        assert_ne!(nameless, DEFAULT_TOML);
+        let err = Knowledge::from_toml(&nameless, "kb.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("names no service"), "{err}");
     }
 
     #[test]

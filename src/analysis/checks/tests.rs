@@ -90,6 +90,8 @@ fn client_checks_from_absent_to_connected() {
                 state: "stopped".into(),
                 pid: None,
                 kind: None,
+                start_type: None,
+                detail: None,
             }])
         })
         .build();

@@ -1,6 +1,9 @@
 //! OS settings the checks need: GSA's forwarding profile and the tenant id (the registry on
-//! Windows, or files and options anywhere), and on Windows the IPv6/IPv4 preference.
+//! Windows, or files and options anywhere), and on Windows the IPv6/IPv4 preference, the
+//! vendors' services and drivers, the Entra join, the system proxy and the DoH/QUIC policies.
+//! The parsers and mappings are in `parse` (every OS, unit-tested); `windows` only reads.
 
+pub mod parse;
 #[cfg(windows)]
 mod windows;
 
@@ -15,7 +18,7 @@ use crate::snapshot::{ProfileText, Settings, TenantId};
 
 pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
     #[cfg(windows)]
-    let mut settings = windows::read();
+    let mut settings = windows::read(&config.service_names);
     #[cfg(not(windows))]
     let mut settings = Settings {
         forwarding_profile: Reading::NotApplicable(
@@ -25,13 +28,21 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         tenant_id: Reading::NotApplicable(
             "the tenant id is read from the Windows registry; give --tenant-id".into(),
         ),
-        join: Reading::NotApplicable("Entra join is read on Windows".into()),
+        join: Reading::NotApplicable(
+            "Entra join is read on Windows (NetGetAadJoinInformation)".into(),
+        ),
         ipv6_disabled_components: Reading::NotApplicable(
             "the IPv4 preference (Tcpip6 DisabledComponents) is a Windows setting".into(),
         ),
-        services: Reading::NotApplicable("services are read on Windows".into()),
-        proxy: Reading::NotApplicable("the system proxy is read on Windows".into()),
-        policies: Reading::NotApplicable("browser policies are read on Windows".into()),
+        services: Reading::NotApplicable(
+            "services are read from the Windows Service Control Manager".into(),
+        ),
+        proxy: Reading::NotApplicable(
+            "the system proxy is read on Windows (WinHTTP and WinINet)".into(),
+        ),
+        policies: Reading::NotApplicable(
+            "DoH and QUIC policies are read from the Windows registry".into(),
+        ),
     };
     if let Some(path) = &config.forwarding_profile_file {
         settings.forwarding_profile = match std::fs::read_to_string(path) {

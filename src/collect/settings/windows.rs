@@ -1,11 +1,152 @@
-//! Windows: the registry values GSA's own health check reads.
+//! Windows: the registry values and services GSA's own health check looks at. Only the reads
+//! are here; what they mean is decided in `parse.rs` (blobs, codes) and in the analysis.
 
-use crate::collect::win32::{self, Hive, RegError};
-use crate::snapshot::{ProfileText, Reading, Settings, TenantId};
+use super::parse::{self, ProxyValues};
+use crate::collect::win32::{self, Hive, JoinApiError, RegError};
+use crate::snapshot::{JoinState, PolicyValue, ProfileText, ProxySettings, Reading, Settings};
 
 pub const GSA_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client";
 pub const JOIN_INFO_KEY: &str = r"SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo";
 pub const TCPIP6_KEY: &str = r"SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters";
+pub const CONNECTIONS_KEY: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+pub const INTERNET_SETTINGS_KEY: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
+pub const DNSCACHE_KEY: &str = r"SYSTEM\CurrentControlSet\Services\Dnscache\Parameters";
+
+/// A registry value that holds a policy GSA's health check looks at.
+struct PolicyPlace {
+    scope: &'static str,
+    hive: Hive,
+    key: &'static str,
+    value: &'static str,
+    /// The name the policy goes by in the snapshot (the value name, or `Key\Value`).
+    name: &'static str,
+    dword: bool,
+}
+
+const fn place(
+    scope: &'static str,
+    hive: Hive,
+    key: &'static str,
+    value: &'static str,
+    name: &'static str,
+    dword: bool,
+) -> PolicyPlace {
+    PolicyPlace {
+        scope,
+        hive,
+        key,
+        value,
+        name,
+        dword,
+    }
+}
+
+const EDGE: &str = r"SOFTWARE\Policies\Microsoft\Edge";
+const CHROME: &str = r"SOFTWARE\Policies\Google\Chrome";
+const FIREFOX_DOH: &str = r"SOFTWARE\Policies\Mozilla\Firefox\DNSOverHTTPS";
+const DNSCLIENT_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows NT\DNSClient";
+
+/// Machine policies first: where both exist, the machine's wins (as in the browsers).
+const POLICY_PLACES: &[PolicyPlace] = &[
+    place(
+        "windows",
+        Hive::LocalMachine,
+        DNSCLIENT_POLICY,
+        "DoHPolicy",
+        "DoHPolicy",
+        true,
+    ),
+    place(
+        "windows",
+        Hive::LocalMachine,
+        DNSCACHE_KEY,
+        "EnableAutoDoh",
+        "EnableAutoDoh",
+        true,
+    ),
+    place(
+        "edge",
+        Hive::LocalMachine,
+        EDGE,
+        "DnsOverHttpsMode",
+        "DnsOverHttpsMode",
+        false,
+    ),
+    place(
+        "edge",
+        Hive::CurrentUser,
+        EDGE,
+        "DnsOverHttpsMode",
+        "DnsOverHttpsMode",
+        false,
+    ),
+    place(
+        "chrome",
+        Hive::LocalMachine,
+        CHROME,
+        "DnsOverHttpsMode",
+        "DnsOverHttpsMode",
+        false,
+    ),
+    place(
+        "chrome",
+        Hive::CurrentUser,
+        CHROME,
+        "DnsOverHttpsMode",
+        "DnsOverHttpsMode",
+        false,
+    ),
+    place(
+        "firefox",
+        Hive::LocalMachine,
+        FIREFOX_DOH,
+        "Enabled",
+        r"DNSOverHTTPS\Enabled",
+        true,
+    ),
+    place(
+        "firefox",
+        Hive::CurrentUser,
+        FIREFOX_DOH,
+        "Enabled",
+        r"DNSOverHTTPS\Enabled",
+        true,
+    ),
+    place(
+        "edge",
+        Hive::LocalMachine,
+        EDGE,
+        "QuicAllowed",
+        "QuicAllowed",
+        true,
+    ),
+    place(
+        "edge",
+        Hive::CurrentUser,
+        EDGE,
+        "QuicAllowed",
+        "QuicAllowed",
+        true,
+    ),
+    place(
+        "chrome",
+        Hive::LocalMachine,
+        CHROME,
+        "QuicAllowed",
+        "QuicAllowed",
+        true,
+    ),
+    place(
+        "chrome",
+        Hive::CurrentUser,
+        CHROME,
+        "QuicAllowed",
+        "QuicAllowed",
+        true,
+    ),
+];
 
 fn reading<T>(result: Result<T, RegError>, missing: &str) -> Reading<T> {
     match result {
@@ -18,7 +159,17 @@ fn reading<T>(result: Result<T, RegError>, missing: &str) -> Reading<T> {
     }
 }
 
-pub fn read() -> Settings {
+/// `Ok(None)` for a value that does not exist.
+fn optional<T>(result: Result<T, RegError>) -> Result<Option<T>, String> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(RegError::NotFound) => Ok(None),
+        Err(RegError::AccessDenied(reason)) => Err(format!("{reason} (run elevated to read it)")),
+        Err(RegError::Other(reason)) => Err(reason),
+    }
+}
+
+pub fn read(service_names: &[String]) -> Settings {
     let profile =
         win32::read_string(Hive::LocalMachine, GSA_KEY, "ForwardingProfile").map(|json| {
             ProfileText {
@@ -37,33 +188,140 @@ pub fn read() -> Settings {
                 }),
             }
         });
+    let join = join_state();
+    let tenant_id = match &join {
+        Reading::Value(JoinState {
+            tenant_id: Some(id),
+            origin,
+            ..
+        }) => Reading::Value(crate::snapshot::TenantId {
+            id: id.clone(),
+            origin: origin.clone().unwrap_or_else(|| "registry".into()),
+        }),
+        Reading::Value(_) => Reading::Missing("the device is not Entra joined".into()),
+        Reading::Unavailable(r) => Reading::Unavailable(r.clone()),
+        Reading::Missing(r) | Reading::NotApplicable(r) => Reading::Missing(r.clone()),
+    };
     Settings {
         forwarding_profile: reading(
             profile,
             r"no ForwardingProfile value under HKLM\SOFTWARE\Microsoft\Global Secure Access Client",
         ),
-        tenant_id: reading(
-            join_tenant(),
-            "the device is not Entra joined (no JoinInfo)",
-        ),
+        tenant_id,
+        join,
         ipv6_disabled_components: reading(
             win32::read_dword(Hive::LocalMachine, TCPIP6_KEY, "DisabledComponents"),
             "DisabledComponents is not set (IPv6 preferred)",
         ),
-        ..Settings::default()
+        services: services(service_names),
+        proxy: proxy(),
+        policies: policies(),
     }
 }
 
-/// The tenant id under `CloudDomainJoin\JoinInfo\<thumbprint>\TenantId`.
-fn join_tenant() -> Result<TenantId, RegError> {
-    for thumbprint in win32::subkeys(Hive::LocalMachine, JOIN_INFO_KEY)? {
+fn services(names: &[String]) -> Reading<Vec<crate::snapshot::ServiceState>> {
+    if names.is_empty() {
+        return Reading::NotApplicable("the knowledge base names no Windows services".into());
+    }
+    match win32::query_services(names) {
+        Ok(lookups) => Reading::Value(parse::service_states(lookups)),
+        Err(reason) => Reading::Unavailable(reason),
+    }
+}
+
+/// The join state from the API, or from the registry where the API is missing or fails.
+fn join_state() -> Reading<JoinState> {
+    let api_problem = match win32::aad_join_info() {
+        Ok(info) => return Reading::Value(parse::join_from_api(info)),
+        Err(JoinApiError::NotAvailable(reason)) | Err(JoinApiError::Failed(reason)) => reason,
+    };
+    match registry_tenants() {
+        Ok(tenants) => Reading::Value(parse::join_from_registry(&tenants)),
+        Err(reason) => Reading::Unavailable(format!("{api_problem}; {reason}")),
+    }
+}
+
+/// `TenantId` of every `CloudDomainJoin\JoinInfo\<thumbprint>` (empty: no JoinInfo).
+fn registry_tenants() -> Result<Vec<String>, String> {
+    let thumbprints = match optional(win32::subkeys(Hive::LocalMachine, JOIN_INFO_KEY))? {
+        Some(list) => list,
+        None => return Ok(Vec::new()),
+    };
+    let mut tenants = Vec::new();
+    for thumbprint in thumbprints {
         let key = format!(r"{JOIN_INFO_KEY}\{thumbprint}");
-        if let Ok(id) = win32::read_string(Hive::LocalMachine, &key, "TenantId") {
-            return Ok(TenantId {
-                id: id.to_lowercase(),
-                origin: "registry".into(),
-            });
+        if let Some(id) = optional(win32::read_string(Hive::LocalMachine, &key, "TenantId"))? {
+            tenants.push(id);
         }
     }
-    Err(RegError::NotFound)
+    Ok(tenants)
+}
+
+fn proxy() -> Reading<ProxySettings> {
+    let values = (|| -> Result<ProxyValues, String> {
+        Ok(ProxyValues {
+            winhttp_settings: optional(win32::read_binary(
+                Hive::LocalMachine,
+                CONNECTIONS_KEY,
+                "WinHttpSettings",
+            ))?,
+            proxy_enable: optional(win32::read_dword(
+                Hive::CurrentUser,
+                INTERNET_SETTINGS_KEY,
+                "ProxyEnable",
+            ))?,
+            proxy_server: optional(win32::read_string(
+                Hive::CurrentUser,
+                INTERNET_SETTINGS_KEY,
+                "ProxyServer",
+            ))?,
+            proxy_override: optional(win32::read_string(
+                Hive::CurrentUser,
+                INTERNET_SETTINGS_KEY,
+                "ProxyOverride",
+            ))?,
+            auto_config_url: optional(win32::read_string(
+                Hive::CurrentUser,
+                INTERNET_SETTINGS_KEY,
+                "AutoConfigURL",
+            ))?,
+        })
+    })();
+    match values.and_then(|v| parse::proxy_settings(&v)) {
+        Ok(settings) => Reading::Value(settings),
+        Err(reason) => Reading::Unavailable(reason),
+    }
+}
+
+/// Every policy value that is set. One that cannot be read (access denied, a value of the
+/// wrong type) is kept with the value `unreadable: <reason>`, so the others still count.
+fn policies() -> Reading<Vec<PolicyValue>> {
+    let mut found: Vec<PolicyValue> = Vec::new();
+    for place in POLICY_PLACES {
+        // The machine's policy wins over the user's: skip the user's once one is found.
+        if found
+            .iter()
+            .any(|p| p.scope == place.scope && p.name == place.name)
+        {
+            continue;
+        }
+        let value = if place.dword {
+            optional(win32::read_dword(place.hive, place.key, place.value))
+                .map(|v| v.map(|d| d.to_string()))
+        } else {
+            optional(win32::read_string(place.hive, place.key, place.value))
+        };
+        let value = match value {
+            Ok(Some(value)) => value,
+            Ok(None) => continue,
+            Err(reason) => format!("{}{reason}", crate::snapshot::UNREADABLE_POLICY),
+        };
+        found.push(PolicyValue {
+            scope: place.scope.into(),
+            name: place.name.into(),
+            value,
+            origin: Some(format!("{}\\{}", place.hive.prefix(), place.key)),
+        });
+    }
+    Reading::Value(found)
 }
