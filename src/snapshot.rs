@@ -165,7 +165,7 @@ impl RouteKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct Route {
     pub destination: IpNet,
     #[serde(default)]

@@ -26,6 +26,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The order checks are listed in: failures, warnings, passes, then what was skipped.
+    pub fn listing_order(self) -> u8 {
+        match self {
+            Status::Fail => 0,
+            Status::Warn => 1,
+            Status::Pass => 2,
+            Status::Skip => 3,
+        }
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Status::Pass => "pass",

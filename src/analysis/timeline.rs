@@ -2,7 +2,7 @@
 //! routes, client processes, tunnel connections, DNS answers), each stamped with the
 //! snapshot's time.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use jiff::Timestamp;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Assessment;
 use super::clients::ClientState;
 use crate::knowledge::Vendor;
-use crate::snapshot::DnsStatus;
+use crate::snapshot::{DnsStatus, Route};
 
 /// More route changes than this in one refresh are summarised per interface.
 const ROUTE_DETAIL_LIMIT: usize = 4;
@@ -70,8 +70,9 @@ pub struct Digest {
     pub at: Timestamp,
     /// name → state
     pub interfaces: Option<BTreeMap<String, InterfaceState>>,
-    /// route text → its interface
-    pub routes: Option<BTreeMap<String, RouteInfo>>,
+    /// Each route and the vendor whose adapter it leaves by; compared as data, described
+    /// only when it changed (tens of thousands of routes are common).
+    pub routes: Option<HashMap<Route, Option<Vendor>>>,
     /// pid → (vendor, name)
     pub processes: Option<BTreeMap<u32, (Vendor, String)>>,
     /// vendor → remote endpoints of its tunnel connections
@@ -117,15 +118,7 @@ impl Digest {
         let routes = has("routes").then(|| {
             a.routes
                 .iter()
-                .map(|r| {
-                    (
-                        super::routing::describe_route(&r.route),
-                        RouteInfo {
-                            interface: r.route.interface.clone(),
-                            vendor: r.vendor,
-                        },
-                    )
-                })
+                .map(|r| (r.route.clone(), r.vendor))
                 .collect()
         });
         let processes = has("processes").then(|| {
@@ -316,14 +309,8 @@ pub fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
         }
     }
     if let (Some(old_routes), Some(new_routes)) = (&old.routes, &new.routes) {
-        let added: Vec<(&String, &RouteInfo)> = new_routes
-            .iter()
-            .filter(|(k, _)| !old_routes.contains_key(*k))
-            .collect();
-        let removed: Vec<(&String, &RouteInfo)> = old_routes
-            .iter()
-            .filter(|(k, _)| !new_routes.contains_key(*k))
-            .collect();
+        let added = routes_only_in(new_routes, old_routes);
+        let removed = routes_only_in(old_routes, new_routes);
         events.extend(route_events(at, EventKind::RouteAdded, "added", &added));
         events.extend(route_events(
             at,
@@ -410,11 +397,33 @@ pub fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
     events
 }
 
+/// The routes of `these` missing from `those`, described, in a stable order.
+fn routes_only_in(
+    these: &HashMap<Route, Option<Vendor>>,
+    those: &HashMap<Route, Option<Vendor>>,
+) -> Vec<(String, RouteInfo)> {
+    let mut only: Vec<(String, RouteInfo)> = these
+        .iter()
+        .filter(|(route, _)| !those.contains_key(*route))
+        .map(|(route, vendor)| {
+            (
+                super::routing::describe_route(route),
+                RouteInfo {
+                    interface: route.interface.clone(),
+                    vendor: *vendor,
+                },
+            )
+        })
+        .collect();
+    only.sort_by(|a, b| a.0.cmp(&b.0));
+    only
+}
+
 fn route_events(
     at: Timestamp,
     kind: EventKind,
     verb: &str,
-    routes: &[(&String, &RouteInfo)],
+    routes: &[(String, RouteInfo)],
 ) -> Vec<Event> {
     if routes.len() <= ROUTE_DETAIL_LIMIT {
         return routes

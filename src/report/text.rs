@@ -16,15 +16,6 @@ fn status_word(status: &str) -> &'static str {
     }
 }
 
-fn rank(status: &str) -> u8 {
-    match status {
-        "fail" => 0,
-        "warn" => 1,
-        "pass" => 2,
-        _ => 3,
-    }
-}
-
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
@@ -91,7 +82,12 @@ pub fn render(report: &Report) -> String {
 
     let _ = writeln!(out, "\nChecks (failing first)");
     let mut checks: Vec<&super::Check> = report.checks.iter().collect();
-    checks.sort_by_key(|c| rank(c.status));
+    checks.sort_by_key(|c| match c.status {
+        "fail" => 0,
+        "warn" => 1,
+        "pass" => 2,
+        _ => 3,
+    });
     for check in checks {
         let _ = writeln!(
             out,

@@ -238,7 +238,7 @@ impl UiState {
                 )
             })
             .collect();
-        checks.sort_by_key(|c| std::cmp::Reverse(c.status));
+        checks.sort_by_key(|c| c.status.listing_order());
         checks
     }
 
