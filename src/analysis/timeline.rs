@@ -70,9 +70,10 @@ pub struct Digest {
     pub at: Timestamp,
     /// name → state
     pub interfaces: Option<BTreeMap<String, InterfaceState>>,
-    /// Each route and the vendor whose adapter it leaves by; compared as data, described
-    /// only when it changed (tens of thousands of routes are common).
-    pub routes: Option<HashMap<Route, Option<Vendor>>>,
+    /// Each route and the vendor whose adapter it leaves by, in the order the OS listed them:
+    /// an unchanged table compares equal in one pass, and only changed routes are described
+    /// (tens of thousands of routes are common).
+    pub routes: Option<Vec<(Route, Option<Vendor>)>>,
     /// pid → (vendor, name)
     pub processes: Option<BTreeMap<u32, (Vendor, String)>>,
     /// vendor → remote endpoints of its tunnel connections
@@ -309,8 +310,18 @@ pub fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
         }
     }
     if let (Some(old_routes), Some(new_routes)) = (&old.routes, &new.routes) {
-        let added = routes_only_in(new_routes, old_routes);
-        let removed = routes_only_in(old_routes, new_routes);
+        let (added, removed) = if old_routes == new_routes {
+            (Vec::new(), Vec::new())
+        } else {
+            let old_set: HashMap<&Route, Option<Vendor>> =
+                old_routes.iter().map(|(r, v)| (r, *v)).collect();
+            let new_set: HashMap<&Route, Option<Vendor>> =
+                new_routes.iter().map(|(r, v)| (r, *v)).collect();
+            (
+                routes_only_in(&new_set, &old_set),
+                routes_only_in(&old_set, &new_set),
+            )
+        };
         events.extend(route_events(at, EventKind::RouteAdded, "added", &added));
         events.extend(route_events(
             at,
@@ -399,8 +410,8 @@ pub fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
 
 /// The routes of `these` missing from `those`, described, in a stable order.
 fn routes_only_in(
-    these: &HashMap<Route, Option<Vendor>>,
-    those: &HashMap<Route, Option<Vendor>>,
+    these: &HashMap<&Route, Option<Vendor>>,
+    those: &HashMap<&Route, Option<Vendor>>,
 ) -> Vec<(String, RouteInfo)> {
     let mut only: Vec<(String, RouteInfo)> = these
         .iter()
