@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use jiff::Timestamp;
@@ -191,7 +191,6 @@ pub fn render(options: &Options, report: &Report) -> String {
 }
 
 fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppError> {
-    let started = Instant::now();
     let config = collect_config(options, &knowledge);
     let runtime = runtime()?;
     // Leave time for the analysis and the output inside the deadline.
@@ -202,11 +201,16 @@ fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppError> {
     let snapshot = runtime.block_on(collect::collect_once(config, budget));
     // Blocking OS calls that overran cannot be cancelled: do not wait for them.
     runtime.shutdown_background();
+    // `--once --record FILE`: the snapshot behind the report, to hand over or replay later.
+    if let Some(path) = &options.record {
+        open_recorder(options, path, &snapshot.host)?
+            .write(&snapshot)
+            .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+    }
     let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
     let assessment = analyzer.assess(&snapshot);
     let report = Report::new(&assessment, &knowledge.origin);
     print(&render(options, &report))?;
-    let _ = started;
     Ok(assessment.verdict.exit_code())
 }
 

@@ -31,8 +31,8 @@ pub struct Options {
     #[arg(long, value_enum, default_value = "text", help_heading = "Modes")]
     pub format: Format,
 
-    /// Record snapshots to FILE (newline-delimited JSON), with the dashboard or, with
-    /// --duration, headless.
+    /// Record snapshots to FILE (newline-delimited JSON): with the dashboard, headless with
+    /// --duration, or the one snapshot behind a --once report.
     #[arg(long, value_name = "FILE", help_heading = "Modes")]
     pub record: Option<PathBuf>,
 
