@@ -179,10 +179,6 @@ impl Analyzer {
         }
     }
 
-    pub fn knowledge(&self) -> &Arc<Knowledge> {
-        &self.knowledge
-    }
-
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
         let mut assessment =

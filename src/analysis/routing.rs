@@ -4,7 +4,7 @@
 //! checks): the range is split only where a route or rule boundary falls inside it.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use prefix_trie::PrefixMap;
@@ -299,15 +299,6 @@ fn implied_rule(priority: u32, family: u8, table: Option<u32>) -> PolicyRule {
         uid_range: None,
         suppress_prefixlen: None,
         other_selectors: false,
-    }
-}
-
-/// `0.0.0.0/0` for IPv4 default and `::/0` for IPv6: the unspecified address of a family.
-pub fn unspecified(v6: bool) -> IpAddr {
-    if v6 {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     }
 }
 

@@ -200,10 +200,6 @@ impl Timeline {
         &self.events
     }
 
-    pub fn previous(&self) -> Option<&Digest> {
-        self.previous.as_ref()
-    }
-
     pub fn push(&mut self, events: impl IntoIterator<Item = Event>) {
         self.events.extend(events);
         if self.events.len() > TIMELINE_LIMIT {
