@@ -36,6 +36,13 @@ impl Status {
         }
     }
 
+    /// The status a report names by its id.
+    pub fn from_id(id: &str) -> Option<Status> {
+        [Status::Pass, Status::Skip, Status::Warn, Status::Fail]
+            .into_iter()
+            .find(|s| s.id() == id)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Status::Pass => "pass",

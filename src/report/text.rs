@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::Report;
 use crate::analysis::attribution::Carrier;
+use crate::analysis::checks::Status;
 
 fn status_word(status: &str) -> &'static str {
     match status {
@@ -82,12 +83,7 @@ pub fn render(report: &Report) -> String {
 
     let _ = writeln!(out, "\nChecks (failing first)");
     let mut checks: Vec<&super::Check> = report.checks.iter().collect();
-    checks.sort_by_key(|c| match c.status {
-        "fail" => 0,
-        "warn" => 1,
-        "pass" => 2,
-        _ => 3,
-    });
+    checks.sort_by_key(|c| Status::from_id(c.status).map_or(u8::MAX, Status::listing_order));
     for check in checks {
         let _ = writeln!(
             out,
