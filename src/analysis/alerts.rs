@@ -299,6 +299,10 @@ impl OutageTracker {
                 format_duration(down_for),
                 clock(up)
             ),
+            // One snapshot, nothing to date the drop by: a duration would read "0ms".
+            _ if open.estimated && down_for.is_zero() => {
+                "GSA runs but its tunnel is down (since when, one snapshot cannot tell), with no GlobalProtect event nearby".to_string()
+            }
             _ => format!(
                 "GSA runs but its tunnel has been down for {at_least}{}, with no GlobalProtect event nearby",
                 format_duration(down_for)
@@ -401,6 +405,13 @@ mod tests {
         let a = run(&[s]);
         assert_eq!(a.alerts.len(), 1);
         assert_eq!(a.alerts[0].id, GSA_LOST_ID);
+        // Nothing dates the drop: no made-up "down for 0ms".
+        assert!(
+            a.alerts[0].summary.contains("one snapshot cannot tell")
+                && !a.alerts[0].summary.contains("0ms"),
+            "{}",
+            a.alerts[0].summary
+        );
     }
 
     #[test]

@@ -352,11 +352,14 @@ impl<'f, 'a> Attributor<'f, 'a> {
         }
 
         // 2b. No owner visible (no privilege), but GSA's tunnel by where it goes: TCP to GSA's
-        //     edge port inside its service ranges while GSA runs.
+        //     edge port inside its service ranges while GSA runs. Not to a synthetic address
+        //     (6.6.0.0/16 is one of the eight ranges): that is an application's flow that GSA
+        //     carries (step 4), not its tunnel to an edge.
         if socket.pids.is_empty()
             && socket.protocol == Protocol::Tcp
             && remote.port() == self.facts.knowledge.file.gsa.tunnel_port
             && self.gsa_running
+            && self.facts.synthetic(ip).is_none()
             && let Some(range) = self.facts.gsa_range(ip)
         {
             evidence.push(format!(
@@ -714,6 +717,16 @@ mod tests {
             (Carrier::Gsa, Confidence::Likely)
         );
         assert!(says(&a, "owner hidden"));
+        // Not to a GSA synthetic address: an application's flow inside GSA's tunnel.
+        let s = with_gsa(Device::windows())
+            .tcp("6.6.0.10:443", None)
+            .build();
+        let a = attribute(&s, SetupId::None, "6.6.0.10:443");
+        assert_eq!(
+            (a.carrier, a.confidence),
+            (Carrier::Gsa, Confidence::Certain)
+        );
+        assert!(!says(&a, "owner hidden"), "{:?}", a.evidence);
         // Not while GSA is absent.
         let s = Device::windows().tcp("150.171.20.5:443", None).build();
         assert_eq!(

@@ -184,14 +184,29 @@ fn client_check(facts: &Facts, setup: SetupId, vendor: Vendor) -> Check {
                 "start GlobalSecureAccessTunnelingService (services.msc) or reinstall the client",
             )
         }
-        (ClientState::Running, _) => Check::new(
-            id,
-            Status::Warn,
-            format!("{label} runs but its tunnel is not up{running}"),
-        )
-        .remedy(format!(
-            "sign in to the {label} client and check its status page"
-        )),
+        (ClientState::Running, _) => {
+            // Its tunnel may be a socket whose owner cannot be seen: say so, not "not up".
+            let hidden = facts.sockets().iter().filter(|s| s.pids.is_empty()).count();
+            let summary = if hidden == 0 {
+                format!("{label} runs but its tunnel is not up{running}")
+            } else {
+                format!("{label} runs but no tunnel connection of its is seen{running}")
+            };
+            let mut check = Check::new(id, Status::Warn, summary).remedy(format!(
+                "sign in to the {label} client and check its status page"
+            ));
+            if hidden > 0 {
+                check.evidence.push(format!(
+                    "{hidden} socket(s) have no visible owner: its tunnel may be among them{}",
+                    if facts.snapshot.host.elevated {
+                        ""
+                    } else {
+                        "; run elevated to see their owners"
+                    }
+                ));
+            }
+            check
+        }
         (ClientState::Connected, true) => {
             Check::new(id, Status::Pass, format!("{label} is connected{running}"))
         }

@@ -27,7 +27,7 @@ const PREFIX: &str = "ssetop-scn-";
 const NETNS_DIR: &str = "/run/netns";
 const ETC_NETNS: &str = "/etc/netns";
 /// How long a process may take to say it is ready.
-const READY_LIMIT: Duration = Duration::from_secs(10);
+pub const READY_LIMIT: Duration = Duration::from_secs(10);
 
 const TOOLS: &[&str] = &["ip", "dnsmasq", "unshare", "nsenter", "ss", "sysctl"];
 
@@ -62,18 +62,18 @@ pub fn preconditions() -> Result<(), String> {
     Ok(())
 }
 
-fn program(name: &str) -> PathBuf {
+pub fn program(name: &str) -> PathBuf {
     tool(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn describe(command: &Command) -> String {
+pub fn describe(command: &Command) -> String {
     let mut words = vec![command.get_program().to_string_lossy().into_owned()];
     words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
     words.join(" ")
 }
 
 /// Runs a command to its end; its stdout, or why it failed.
-fn run(command: &mut Command) -> Result<String, String> {
+pub fn run(command: &mut Command) -> Result<String, String> {
     let output = command
         .stdin(Stdio::null())
         .output()
@@ -94,7 +94,7 @@ fn ip(args: &[&str]) -> Result<String, String> {
 }
 
 /// The host PIDs of a process's children (Linux keeps them in /proc).
-fn children(pid: u32) -> Vec<u32> {
+pub fn children(pid: u32) -> Vec<u32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
         .unwrap_or_default()
         .split_whitespace()
@@ -102,11 +102,73 @@ fn children(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-fn signal(pid: u32, name: &str) {
+pub fn signal(pid: u32, name: &str) {
     let _ = Command::new(program("kill"))
         .args([&format!("-{name}"), &pid.to_string()])
         .stderr(Stdio::null())
         .status();
+}
+
+/// Runs a command that runs ssetop (`--once --format json`) to its end, at most `limit` (then
+/// ends it and its children): its exit code, JSON report, time taken and error output.
+pub fn run_to_end(mut command: Command, limit: Duration) -> Result<Outcome, String> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+    let pid = child.id();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let output = child.wait_with_output();
+        let _ = tx.send((output, started.elapsed()));
+    });
+    let (output, elapsed) = match rx.recv_timeout(limit) {
+        Ok((Ok(output), elapsed)) => (output, elapsed),
+        Ok((Err(e), _)) => return Err(format!("cannot wait for ssetop: {e}")),
+        Err(_) => {
+            for child in children(pid) {
+                signal(child, "KILL");
+            }
+            return Err(format!(
+                "ssetop did not finish within {limit:?}: {}",
+                describe(&command)
+            ));
+        }
+    };
+    outcome(
+        output.status,
+        &output.stdout,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed,
+    )
+}
+
+/// What one ssetop run (`--once --format json`) produced.
+pub fn outcome(
+    status: std::process::ExitStatus,
+    stdout: &[u8],
+    stderr: String,
+    elapsed: Duration,
+) -> Result<Outcome, String> {
+    let exit = status
+        .code()
+        .ok_or_else(|| format!("ssetop ended by a signal ({status}): {stderr}"))?;
+    let report = serde_json::from_slice(stdout).map_err(|e| {
+        format!(
+            "ssetop (exit {exit}) printed no JSON report ({e}): {}\nstderr: {stderr}",
+            String::from_utf8_lossy(stdout)
+        )
+    })?;
+    Ok(Outcome {
+        exit,
+        report,
+        elapsed,
+        stderr,
+    })
 }
 
 /// The stand-in helper, built from examples/standin.rs next to this test binary.
@@ -265,12 +327,25 @@ impl Holder {
     }
 
     /// A command that runs inside this holder's namespaces (network, PID, mounts).
-    fn enter(&self) -> Command {
+    pub fn enter(&self) -> Command {
         let mut command = Command::new(program("nsenter"));
+        command.args(self.enter_args());
         command
-            .args(["--target", &self.pid.to_string()])
-            .args(["--pid", "--mount", "--net", "--"]);
-        command
+    }
+
+    /// The arguments of `nsenter` that enter this holder's namespaces, for a command that
+    /// wraps nsenter (`timeout … nsenter …`).
+    pub fn enter_args(&self) -> Vec<String> {
+        [
+            "--target",
+            &self.pid.to_string(),
+            "--pid",
+            "--mount",
+            "--net",
+            "--",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 }
 
@@ -682,50 +757,8 @@ impl Runner for LinuxRunner<'_> {
         command
             .arg(env!("CARGO_BIN_EXE_ssetop"))
             .args(args)
-            .env_remove("SSETOP_THEME")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let started = Instant::now();
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
-        let pid = child.id();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let output = child.wait_with_output();
-            let _ = tx.send((output, started.elapsed()));
-        });
-        let (output, elapsed) = match rx.recv_timeout(limit) {
-            Ok((Ok(output), elapsed)) => (output, elapsed),
-            Ok((Err(e), _)) => return Err(format!("cannot wait for ssetop: {e}")),
-            Err(_) => {
-                for child in children(pid) {
-                    signal(child, "KILL");
-                }
-                return Err(format!(
-                    "ssetop did not finish within {limit:?}: {}",
-                    describe(&command)
-                ));
-            }
-        };
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let exit = output
-            .status
-            .code()
-            .ok_or_else(|| format!("ssetop ended by a signal ({}): {stderr}", output.status))?;
-        let report = serde_json::from_slice(&output.stdout).map_err(|e| {
-            format!(
-                "ssetop (exit {exit}) printed no JSON report ({e}): {}\nstderr: {stderr}",
-                String::from_utf8_lossy(&output.stdout)
-            )
-        })?;
-        Ok(Outcome {
-            exit,
-            report,
-            elapsed,
-            stderr,
-        })
+            .env_remove("SSETOP_THEME");
+        run_to_end(command, limit)
     }
 
     fn spawn_ssetop(&mut self, args: &[String]) -> Result<Box<dyn Background>, String> {

@@ -11,6 +11,8 @@ pub mod linux;
 pub mod runner;
 pub mod spec;
 pub mod verify;
+#[cfg(target_os = "linux")]
+pub mod wine;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -128,6 +130,34 @@ pub fn play_named(name: &str, label: &str, extra: &[String]) -> Option<Result<Pl
             "no runner for this OS (the Linux runner needs network namespaces)",
         );
         None
+    }
+}
+
+/// Plays the scenario `name` with the Windows build under Wine (its `[wine]` table applied)
+/// and fails the test on any difference. `after` runs with the runner once the scenario is
+/// played (its stand-ins stopped) and returns more differences.
+#[cfg(target_os = "linux")]
+pub fn run_wine(name: &str, after: impl FnOnce(&wine::WineRunner) -> Vec<String>) {
+    let label = format!("{name} (Windows build under Wine)");
+    let scenario = Scenario::load(name).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = scenario
+        .for_wine()
+        .unwrap_or_else(|| panic!("scenario {name} has no [wine] table"));
+    let msi = match wine::preconditions() {
+        Ok(msi) => msi,
+        Err(reason) => return skip(&label, &reason),
+    };
+    let played = (|| {
+        let network = linux::Network::build(&scenario)?;
+        let mut runner = wine::WineRunner::new(&network, &scenario, &msi)?;
+        let mut played = play(&scenario, name, &network, &mut runner, &[])?;
+        played.wrong.extend(after(&runner));
+        Ok::<_, String>(played)
+    })();
+    match played {
+        Ok(played) if played.wrong.is_empty() => {}
+        Ok(played) => panic!("{}", played.explain(&label)),
+        Err(e) => panic!("scenario {label} could not be played: {e}"),
     }
 }
 

@@ -50,6 +50,74 @@ pub struct Scenario {
     /// What the replayed capture must say at a step's `mark`.
     #[serde(default)]
     pub expect_at: BTreeMap<String, Expect>,
+    /// The same device as a Windows device, for the Windows build under Wine
+    /// (tests/wine_scenarios.rs): only files with this table are played there.
+    #[serde(default)]
+    pub wine: Option<Wine>,
+}
+
+/// What a Windows device has beyond the network and the stand-ins, and what the Windows build
+/// reports differently. The Wine runner sets it up in the prefix before the stand-ins start.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wine {
+    /// Played only under Wine: the file shows Windows-only settings (the Linux runner skips it).
+    #[serde(default)]
+    pub only: bool,
+    /// `[ssetop].forwarding_profile` goes where the GSA client keeps it, the registry value
+    /// `ForwardingProfile` (with a `ForwardingProfileTimestamp`), instead of
+    /// `--forwarding-profile`: ssetop must find it there.
+    #[serde(default)]
+    pub profile_in_registry: bool,
+    /// The profile moved there by [`Scenario::for_wine`].
+    #[serde(skip)]
+    pub forwarding_profile: Option<String>,
+    /// The device is joined to the tenant `tenant_id` (CloudDomainJoin\JoinInfo).
+    #[serde(default)]
+    pub joined: bool,
+    /// Windows services and drivers that are installed but are no stand-in: name → `running`
+    /// or `stopped`. Their kind (service or driver) comes from the knowledge base.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceState>,
+    /// Registry values set before the stand-ins start.
+    #[serde(default)]
+    pub registry: Vec<RegistryValue>,
+    /// More arguments for every ssetop run under Wine.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Laid over `[expect]` for the run under Wine: each value given here replaces the one
+    /// there (checks, clients and DNS names by key, connections by remote endpoint).
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceState {
+    Running,
+    Stopped,
+}
+
+/// One registry value: `key` (`HKLM\…`) and `name`, and exactly one kind of data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryValue {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub sz: Option<String>,
+    #[serde(default)]
+    pub dword: Option<u32>,
+    /// The WinHTTP proxy blob `netsh winhttp set proxy PROXY BYPASS` writes (`WinHttpSettings`).
+    #[serde(default)]
+    pub winhttp_proxy: Option<WinHttpProxy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WinHttpProxy {
+    pub proxy: String,
+    pub bypass: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -344,6 +412,32 @@ pub struct EventExpect {
     pub duration_at_least: Option<String>,
 }
 
+impl Expect {
+    /// `over`'s values laid over these: each one given there replaces the one here; checks,
+    /// clients and DNS names by key, connections by remote endpoint; events are added.
+    pub fn overlaid(&self, over: &Expect) -> Expect {
+        let mut merged = self.clone();
+        fn pick<T: Clone>(base: &Option<T>, over: &Option<T>) -> Option<T> {
+            over.clone().or_else(|| base.clone())
+        }
+        merged.exit = over.exit.or(self.exit);
+        merged.verdict = pick(&self.verdict, &over.verdict);
+        merged.setup = pick(&self.setup, &over.setup);
+        merged.dns_elapsed_at_most = pick(&self.dns_elapsed_at_most, &over.dns_elapsed_at_most);
+        merged.finishes_within = pick(&self.finishes_within, &over.finishes_within);
+        merged.alerts = pick(&self.alerts, &over.alerts);
+        merged.clients.extend(over.clients.clone());
+        merged.checks.extend(over.checks.clone());
+        merged.dns.extend(over.dns.clone());
+        for connection in &over.connections {
+            merged.connections.retain(|c| c.remote != connection.remote);
+            merged.connections.push(connection.clone());
+        }
+        merged.events.extend(over.events.clone());
+        merged
+    }
+}
+
 /// Parses `500ms`, `3s`, `1m 20s` the way ssetop does.
 pub fn duration(text: &str) -> Result<Duration, String> {
     ssetop::util::parse_duration(&text.replace(' ', ""))
@@ -378,6 +472,28 @@ impl Scenario {
             .collect();
         names.sort();
         names
+    }
+
+    /// The scenario as the Wine runner plays it: `[wine].args` added to ssetop's arguments and
+    /// `[wine.expect]` laid over `[expect]`. `None` without a `[wine]` table.
+    pub fn for_wine(&self) -> Option<Scenario> {
+        let wine = self.wine.as_ref()?;
+        let mut scenario = self.clone();
+        if let Some(once) = &mut scenario.ssetop {
+            once.args.extend(wine.args.iter().cloned());
+            if wine.profile_in_registry
+                && let Some(w) = &mut scenario.wine
+            {
+                w.forwarding_profile = once.forwarding_profile.take();
+            }
+        }
+        scenario.expect = self.expect.overlaid(&wine.expect);
+        Some(scenario)
+    }
+
+    /// Whether the Linux runner plays this file (all but the Windows-only ones).
+    pub fn on_linux(&self) -> bool {
+        !self.wine.as_ref().is_some_and(|w| w.only)
     }
 
     /// `{tenant}` replaced by the tenant id.
@@ -469,6 +585,39 @@ impl Scenario {
         for mark in self.expect_at.keys() {
             if !marks.contains(mark) {
                 return Err(format!("[expect_at.{mark}]: no step has mark = {mark:?}"));
+            }
+        }
+        if let Some(wine) = &self.wine {
+            if wine.only && self.record.is_some() {
+                return Err(
+                    "[wine] only = true needs [ssetop]: the Wine runner plays no recording".into(),
+                );
+            }
+            if wine.profile_in_registry
+                && self
+                    .ssetop
+                    .as_ref()
+                    .is_none_or(|o| o.forwarding_profile.is_none())
+            {
+                return Err(
+                    "[wine] profile_in_registry = true needs [ssetop] forwarding_profile".into(),
+                );
+            }
+            if wine.joined && self.tenant_id.is_none() {
+                return Err("[wine] joined = true needs tenant_id".into());
+            }
+            for value in &wine.registry {
+                let kinds = [
+                    value.sz.is_some(),
+                    value.dword.is_some(),
+                    value.winhttp_proxy.is_some(),
+                ];
+                if kinds.iter().filter(|k| **k).count() != 1 {
+                    return Err(format!(
+                        "[wine] registry value {}\\{}: give exactly one of sz, dword, winhttp_proxy",
+                        value.key, value.name
+                    ));
+                }
             }
         }
         for d in [

@@ -105,6 +105,45 @@ fn client_checks_from_absent_to_connected() {
 }
 
 #[test]
+fn a_running_client_whose_tunnel_may_hide_among_ownerless_sockets_is_not_called_down() {
+    // Every socket has its owner: the tunnel is not up.
+    let seen = Device::windows()
+        .process(4300, "ZSATunnel.exe")
+        .process(5000, "firefox.exe")
+        .tcp("203.0.113.80:443", Some(5000))
+        .build();
+    let zscaler = find(&checks(&seen, None), "client:zscaler").clone();
+    assert_eq!(zscaler.status, Status::Warn);
+    assert!(
+        zscaler.summary.contains("tunnel is not up"),
+        "{}",
+        zscaler.summary
+    );
+    // A socket without an owner may be its tunnel: say what is seen, and why.
+    let hidden = Device::windows()
+        .process(4300, "ZSATunnel.exe")
+        .tcp("198.51.100.20:443", None)
+        .build();
+    let zscaler = find(&checks(&hidden, None), "client:zscaler").clone();
+    assert_eq!(zscaler.status, Status::Warn);
+    assert!(
+        zscaler
+            .summary
+            .contains("no tunnel connection of its is seen"),
+        "{}",
+        zscaler.summary
+    );
+    assert!(
+        zscaler
+            .evidence
+            .iter()
+            .any(|e| e.contains("1 socket(s) have no visible owner")),
+        "{:?}",
+        zscaler.evidence
+    );
+}
+
+#[test]
 fn bypass_routes_pass_with_exclusions_and_fail_naming_the_route_without() {
     let healthy = globalprotect(&RANGES).build();
     let c = checks(&healthy, None);
