@@ -80,6 +80,38 @@ fn failing_overview_and_routes_without_exclusions() {
     }
 }
 
+/// The outage capture as an unprivileged run would have recorded it.
+fn unelevated_state(at_index: usize) -> UiState {
+    let mut capture = Capture::load(&common::capture("outage-heals")).expect("capture loads");
+    for snapshot in &mut capture.snapshots {
+        snapshot.host.elevated = false;
+    }
+    let mut state = UiState::new(false);
+    state.set_assessment(Arc::new(replay_until(
+        Arc::new(Knowledge::embedded()),
+        AnalysisOptions::default(),
+        &capture,
+        at_index,
+    )));
+    state
+}
+
+#[test]
+fn the_unprivileged_notice_stays_visible_while_an_alert_takes_the_banner() {
+    let theme = Theme::built_in("default").unwrap();
+    // Before the outage: no alert, the notice has the banner line and the header is as usual.
+    let calm = text(&render(&unelevated_state(0), &theme, 80, 24));
+    let lines: Vec<&str> = calm.lines().collect();
+    assert!(lines[1].contains("i running without elevation"), "{calm}");
+    assert!(!lines[0].contains("not elevated"), "{calm}");
+    // Mid-outage: the alert takes the banner, the header says it in short, at 80x24.
+    let drawn = text(&render(&unelevated_state(12), &theme, 80, 24));
+    let lines: Vec<&str> = drawn.lines().collect();
+    assert!(lines[1].contains("GSA disconnected"), "{drawn}");
+    assert!(lines[0].contains("i not elevated"), "{drawn}");
+    insta::assert_snapshot!("unelevated_alert_overview_80x24", drawn);
+}
+
 #[test]
 fn help_filter_grouping_and_ascii() {
     let theme = Theme::built_in("mono").unwrap();

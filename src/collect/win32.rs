@@ -27,7 +27,10 @@ use windows_sys::Win32::System::Services::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use crate::collect::settings::parse::{AadJoin, RawService, ServiceLookup};
+use crate::collect::settings::parse::{
+    self, AadJoin, RawService, RegError, ServiceLookup, reg_sz_text, utf16_until_nul,
+    wide_nul as wide, win32_error,
+};
 
 /// A registry hive ssetop reads.
 #[derive(Debug, Clone, Copy)]
@@ -52,31 +55,15 @@ impl Hive {
     }
 }
 
-/// Why a registry value could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegError {
-    /// The key or value does not exist.
-    NotFound,
-    AccessDenied(String),
-    Other(String),
-}
-
-fn wide(text: &str) -> Vec<u16> {
-    text.encode_utf16().chain(std::iter::once(0)).collect()
-}
+// The codes `parse::reg_error` tells apart are windows-sys's.
+const _: () = assert!(
+    win32_error::FILE_NOT_FOUND == ERROR_FILE_NOT_FOUND
+        && win32_error::PATH_NOT_FOUND == ERROR_PATH_NOT_FOUND
+        && win32_error::ACCESS_DENIED == ERROR_ACCESS_DENIED
+);
 
 fn reg_error(code: WIN32_ERROR, hive: Hive, key: &str, value: &str) -> RegError {
-    match code {
-        ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => RegError::NotFound,
-        ERROR_ACCESS_DENIED => RegError::AccessDenied(format!(
-            "access denied to {}\\{key}\\{value}",
-            hive.prefix()
-        )),
-        other => RegError::Other(format!(
-            "cannot read {}\\{key}\\{value}: Windows error {other}",
-            hive.prefix()
-        )),
-    }
+    parse::reg_error(code, hive.prefix(), key, value)
 }
 
 /// Reads a value of the types `flags` allows, as raw bytes.
@@ -130,8 +117,8 @@ fn read_bytes(hive: Hive, key: &str, value: &str, flags: u32) -> Result<Vec<u8>,
         return Ok(buffer);
     }
     Err(RegError::Other(format!(
-        "{}\\{key}\\{value} kept changing size while being read",
-        hive.prefix()
+        "{} kept changing size while being read",
+        parse::registry_path(hive.prefix(), key, value)
     )))
 }
 
@@ -140,13 +127,7 @@ fn read_bytes(hive: Hive, key: &str, value: &str, flags: u32) -> Result<Vec<u8>,
 /// `RRF_NOEXPAND` is documented to fail with ERROR_INVALID_PARAMETER (the Wine scenarios
 /// caught every string read failing with error 87 that way).
 pub fn read_string(hive: Hive, key: &str, value: &str) -> Result<String, RegError> {
-    let bytes = read_bytes(hive, key, value, RRF_RT_REG_SZ)?;
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .collect();
-    let end = units.iter().position(|c| *c == 0).unwrap_or(units.len());
-    Ok(String::from_utf16_lossy(&units[..end]))
+    read_bytes(hive, key, value, RRF_RT_REG_SZ).map(|bytes| reg_sz_text(&bytes))
 }
 
 /// Reads a REG_BINARY value.
@@ -224,7 +205,7 @@ pub fn subkeys(hive: Hive, key: &str) -> Result<Vec<String>, RegError> {
             result = Err(reg_error(code, hive, key, ""));
             break;
         }
-        names.push(String::from_utf16_lossy(&name[..len as usize]));
+        names.push(utf16_until_nul(&name[..(len as usize).min(name.len())]));
     }
     // SAFETY: `handle` was opened above and is closed once.
     unsafe { RegCloseKey(handle) };
@@ -487,5 +468,5 @@ fn wide_to_string(text: *const u16) -> Option<String> {
         }
         units.push(unit);
     }
-    Some(String::from_utf16_lossy(&units))
+    Some(utf16_until_nul(&units))
 }

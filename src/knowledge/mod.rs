@@ -244,6 +244,8 @@ pub struct DomainPattern {
 pub struct Gsa {
     pub tunnel_port: u16,
     pub tunnel_port_source: String,
+    /// Required like every entry's `confirmed`: a file without it is an error, not a default.
+    pub tunnel_port_confirmed: bool,
     pub service_ranges: Vec<RangeEntry>,
     pub edge_names: Vec<EdgeName>,
     pub bypass_domains: Vec<DomainPattern>,
@@ -269,6 +271,7 @@ pub struct SyntheticRange {
 pub struct Zscaler {
     pub local_proxy_port: u16,
     pub local_proxy_source: String,
+    pub local_proxy_confirmed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -360,6 +363,8 @@ pub struct ServiceArea {
 pub struct M365 {
     pub list_version: String,
     pub source: String,
+    /// Whether the list (and its version) comes from Microsoft's published endpoint list.
+    pub confirmed: bool,
     pub service_areas: Vec<ServiceArea>,
 }
 
@@ -727,6 +732,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"nowhere\""), "{err}");
+    }
+
+    #[test]
+    fn every_single_value_entry_says_whether_it_is_confirmed() {
+        let k = Knowledge::embedded();
+        // VENDORS.md: TCP 443 to the edge, the local proxy on 9000 and the Optimize list are
+        // documented by the vendors (only UDP for GSA's tunnel is marked unconfirmed there).
+        assert!(k.file.gsa.tunnel_port_confirmed);
+        assert!(k.file.zscaler.local_proxy_confirmed);
+        assert!(k.file.m365.confirmed);
+    }
+
+    #[test]
+    fn a_missing_confirmed_flag_is_an_error_naming_the_key_and_table() {
+        for (key, after, table) in [
+            ("tunnel_port_confirmed", "tunnel_port_source", "[gsa]"),
+            ("local_proxy_confirmed", "local_proxy_source", "[zscaler]"),
+            ("confirmed", "list_version", "[m365]"),
+        ] {
+            // Drop the key's line where it follows `after`, the table's first key or two.
+            let at = DEFAULT_TOML.find(&format!("\n{after} = ")).unwrap();
+            let removed = format!("\n{key} = true");
+            let line = DEFAULT_TOML[at..].find(&format!("{removed}\n")).unwrap() + at;
+            let text = format!(
+                "{}{}",
+                &DEFAULT_TOML[..line],
+                &DEFAULT_TOML[line + removed.len()..]
+            );
+            assert!(text.len() < DEFAULT_TOML.len(), "{key} removed");
+            let err = Knowledge::from_toml(&text, "kb.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("kb.toml"), "{err}");
+            assert!(err.contains(&format!("missing field `{key}`")), "{err}");
+            let table_line = text.lines().position(|l| l == table).unwrap() + 1;
+            assert!(err.contains(&format!("line {table_line}")), "{err}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! the route type, both of which the bypass checks need. Windows and macOS have one table,
 //! read through net-route (GetIpForwardTable2 / the routing socket).
 
+pub mod convert;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(any(windows, target_os = "macos"))]

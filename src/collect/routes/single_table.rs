@@ -1,9 +1,9 @@
-//! Windows and macOS: one routing table, read through net-route.
+//! Windows and macOS: one routing table, read through net-route. The conversion of each row
+//! is in `convert.rs`, tested on every OS.
 
-use ipnet::IpNet;
-
+use super::convert::{TableRow, route_from_row};
 use crate::collect::JobResult;
-use crate::snapshot::{Route, RouteData, RouteKind};
+use crate::snapshot::{Route, RouteData};
 
 pub async fn collect() -> JobResult<RouteData> {
     let handle =
@@ -23,19 +23,14 @@ pub async fn collect() -> JobResult<RouteData> {
 }
 
 fn convert(route: net_route::Route) -> Option<Route> {
-    let destination = IpNet::new(route.destination, route.prefix).ok()?.trunc();
-    Some(Route {
-        destination,
-        // Windows reports on-link routes with an unspecified next hop.
-        gateway: route.gateway.filter(|g| !g.is_unspecified()),
-        interface_index: route.ifindex,
-        interface: None,
+    route_from_row(TableRow {
+        destination: route.destination,
+        prefix: route.prefix,
+        gateway: route.gateway,
+        ifindex: route.ifindex,
         #[cfg(windows)]
         metric: route.metric,
         #[cfg(not(windows))]
         metric: None,
-        table: None,
-        kind: RouteKind::Unicast,
-        source: None,
     })
 }

@@ -1,9 +1,9 @@
 //! What the Windows settings collector reads, turned into snapshot data: the proxy blobs of the
-//! registry, Service Control Manager codes, join types. Plain Rust on every OS, so that the
-//! unit tests run in every `cargo test` from recorded values; the API calls that produce these
-//! inputs are in `windows.rs` and `win32.rs`.
+//! registry, registry strings and error codes, Service Control Manager codes, join types. Plain
+//! Rust on every OS, so that the unit tests run in every `cargo test` from recorded values; the
+//! API calls that produce these inputs are in `windows.rs` and `win32.rs`.
 
-use crate::snapshot::{JoinState, ProxySettings, ServiceState};
+use crate::snapshot::{JoinState, ProxySettings, Reading, ServiceState};
 
 /// Flags of a connection-settings blob (`WinHttpSettings`, `DefaultConnectionSettings`).
 pub const PROXY_TYPE_DIRECT: u32 = 0x1;
@@ -293,6 +293,85 @@ pub fn join_from_registry(tenant_ids: &[String]) -> JoinState {
     }
 }
 
+/// The Win32 error codes a registry read tells apart (winerror.h). `win32.rs` checks at compile
+/// time that they equal windows-sys's constants.
+pub mod win32_error {
+    pub const FILE_NOT_FOUND: u32 = 2;
+    pub const PATH_NOT_FOUND: u32 = 3;
+    pub const ACCESS_DENIED: u32 = 5;
+}
+
+/// Why a registry value could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegError {
+    /// The key or value does not exist.
+    NotFound,
+    AccessDenied(String),
+    Other(String),
+}
+
+/// `HKLM\key\value`, or `HKLM\key` for the key itself (an empty value name).
+pub fn registry_path(hive: &str, key: &str, value: &str) -> String {
+    if value.is_empty() {
+        format!("{hive}\\{key}")
+    } else {
+        format!("{hive}\\{key}\\{value}")
+    }
+}
+
+/// A failed registry call's Win32 error code as a [`RegError`]; `hive` is `HKLM` or `HKCU`.
+pub fn reg_error(code: u32, hive: &str, key: &str, value: &str) -> RegError {
+    let path = registry_path(hive, key, value);
+    match code {
+        win32_error::FILE_NOT_FOUND | win32_error::PATH_NOT_FOUND => RegError::NotFound,
+        win32_error::ACCESS_DENIED => RegError::AccessDenied(format!("access denied to {path}")),
+        other => RegError::Other(format!("cannot read {path}: Windows error {other}")),
+    }
+}
+
+/// A registry read as a snapshot reading: `missing` says what an absent value means.
+pub fn registry_reading<T>(result: Result<T, RegError>, missing: &str) -> Reading<T> {
+    match result {
+        Ok(value) => Reading::Value(value),
+        Err(RegError::NotFound) => Reading::Missing(missing.to_string()),
+        Err(RegError::AccessDenied(reason)) => {
+            Reading::Unavailable(format!("{reason} (run elevated to read it)"))
+        }
+        Err(RegError::Other(reason)) => Reading::Unavailable(reason),
+    }
+}
+
+/// A registry read where absence is normal: `Ok(None)` for a value that does not exist.
+pub fn registry_optional<T>(result: Result<T, RegError>) -> Result<Option<T>, String> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(RegError::NotFound) => Ok(None),
+        Err(RegError::AccessDenied(reason)) => Err(format!("{reason} (run elevated to read it)")),
+        Err(RegError::Other(reason)) => Err(reason),
+    }
+}
+
+/// UTF-16 text up to its first NUL (all of it without one); unpaired surrogates become U+FFFD.
+pub fn utf16_until_nul(units: &[u16]) -> String {
+    let end = units.iter().position(|c| *c == 0).unwrap_or(units.len());
+    String::from_utf16_lossy(&units[..end])
+}
+
+/// A REG_SZ or REG_EXPAND_SZ value's data (UTF-16LE bytes) as text: up to the first NUL, which
+/// values written without a terminator lack; an odd trailing byte is ignored.
+pub fn reg_sz_text(bytes: &[u8]) -> String {
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    utf16_until_nul(&units)
+}
+
+/// Text as the NUL-terminated UTF-16 the Windows API takes.
+pub fn wide_nul(text: &str) -> Vec<u16> {
+    text.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,5 +615,144 @@ mod tests {
             Some("6b1e4f0a-1111-2222-3333-444455556666")
         );
         assert_eq!(join_from_registry(&[]).state, "unjoined");
+    }
+
+    /// A REG_SZ value's data as `win32::read_string` gets it from RegGetValueW: UTF-16LE with
+    /// its NUL, plus the two spare bytes the reader allocates.
+    fn reg_sz(text: &str) -> Vec<u8> {
+        let mut bytes: Vec<u8> = wide_nul(text)
+            .iter()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        bytes.extend([0, 0]);
+        bytes
+    }
+
+    #[test]
+    fn reg_sz_data_decodes_up_to_the_terminator() {
+        assert_eq!(reg_sz_text(&reg_sz("1762074000")), "1762074000");
+        // A JSON forwarding profile with non-ASCII text (a rule named by an admin).
+        let profile = r#"{"policy":{"rules":[{"name":"Zürich – 東京"}]}}"#;
+        assert_eq!(reg_sz_text(&reg_sz(profile)), profile);
+        // Characters outside the BMP arrive as surrogate pairs.
+        assert_eq!(reg_sz_text(&reg_sz("edge 🛡")), "edge 🛡");
+        assert_eq!(reg_sz_text(&[]), "");
+        assert_eq!(reg_sz_text(&[0, 0]), "");
+    }
+
+    #[test]
+    fn reg_sz_data_without_terminator_or_with_an_odd_length_still_decodes() {
+        // A string stored without its NUL (RegSetValueEx with a length that leaves it out).
+        let bytes = hex("36 00 62 00 31 00 65 00");
+        assert_eq!(reg_sz_text(&bytes), "6b1e");
+        // A stray odd byte at the end (a value of the wrong size) is ignored.
+        let mut odd = bytes.clone();
+        odd.push(0x41);
+        assert_eq!(reg_sz_text(&odd), "6b1e");
+        // Text after an embedded NUL (REG_MULTI_SZ read as REG_SZ) is not shown.
+        assert_eq!(reg_sz_text(&hex("61 00 00 00 62 00 00 00")), "a");
+    }
+
+    #[test]
+    fn unpaired_surrogates_become_replacement_characters() {
+        assert_eq!(reg_sz_text(&hex("41 00 00 d8 42 00")), "A\u{fffd}B");
+        assert_eq!(utf16_until_nul(&[0x0041, 0xdc00]), "A\u{fffd}");
+    }
+
+    #[test]
+    fn subkey_names_and_api_strings_stop_at_the_length_or_the_nul() {
+        // RegEnumKeyExW fills a 256-unit buffer and reports the length without the NUL.
+        let mut buffer = [0u16; 256];
+        let name = "C0FFEE1234567890";
+        for (slot, unit) in buffer.iter_mut().zip(name.encode_utf16()) {
+            *slot = unit;
+        }
+        assert_eq!(utf16_until_nul(&buffer[..name.len()]), name);
+        assert_eq!(utf16_until_nul(&buffer), name);
+        assert_eq!(utf16_until_nul(&[]), "");
+    }
+
+    #[test]
+    fn wide_strings_end_in_one_nul_and_round_trip() {
+        let key = r"SOFTWARE\Microsoft\Global Secure Access Client";
+        let wide = wide_nul(key);
+        assert_eq!(wide.last(), Some(&0));
+        assert_eq!(wide.iter().filter(|u| **u == 0).count(), 1);
+        assert_eq!(utf16_until_nul(&wide), key);
+        assert_eq!(wide_nul(""), [0]);
+        assert_eq!(wide_nul("€").len(), 2);
+    }
+
+    #[test]
+    fn registry_error_codes_map_to_not_found_denied_or_other_with_the_path() {
+        let key = r"SOFTWARE\Microsoft\Global Secure Access Client";
+        assert_eq!(
+            reg_error(2, "HKLM", key, "ForwardingProfile"),
+            RegError::NotFound
+        );
+        assert_eq!(
+            reg_error(3, "HKLM", key, "ForwardingProfile"),
+            RegError::NotFound
+        );
+        assert_eq!(
+            reg_error(5, "HKCU", key, "IsPrivateAccessDisabledByUser"),
+            RegError::AccessDenied(
+                r"access denied to HKCU\SOFTWARE\Microsoft\Global Secure Access Client\IsPrivateAccessDisabledByUser"
+                    .into()
+            )
+        );
+        // ERROR_INVALID_PARAMETER, as Wine answered RRF_RT_REG_EXPAND_SZ without RRF_NOEXPAND.
+        assert_eq!(
+            reg_error(87, "HKLM", key, "ForwardingProfile"),
+            RegError::Other(
+                r"cannot read HKLM\SOFTWARE\Microsoft\Global Secure Access Client\ForwardingProfile: Windows error 87"
+                    .into()
+            )
+        );
+        // A key opened for its subkeys has no value name: no trailing backslash.
+        assert_eq!(
+            reg_error(
+                5,
+                "HKLM",
+                r"SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo",
+                ""
+            ),
+            RegError::AccessDenied(
+                r"access denied to HKLM\SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn registry_results_become_readings_saying_what_elevation_would_change() {
+        assert_eq!(registry_reading(Ok(32u32), "not set"), Reading::Value(32));
+        assert_eq!(
+            registry_reading::<u32>(Err(RegError::NotFound), "DisabledComponents is not set"),
+            Reading::Missing("DisabledComponents is not set".into())
+        );
+        assert_eq!(
+            registry_reading::<u32>(
+                Err(RegError::AccessDenied("access denied to HKLM\\X".into())),
+                ""
+            ),
+            Reading::Unavailable("access denied to HKLM\\X (run elevated to read it)".into())
+        );
+        assert_eq!(
+            registry_reading::<u32>(Err(RegError::Other("Windows error 87".into())), ""),
+            Reading::Unavailable("Windows error 87".into())
+        );
+        assert_eq!(registry_optional(Ok(1u32)), Ok(Some(1)));
+        assert_eq!(registry_optional::<u32>(Err(RegError::NotFound)), Ok(None));
+        assert_eq!(
+            registry_optional::<u32>(Err(RegError::AccessDenied(
+                "access denied to HKCU\\Y".into()
+            ))),
+            Err("access denied to HKCU\\Y (run elevated to read it)".into())
+        );
+        assert_eq!(
+            registry_optional::<u32>(Err(RegError::Other("cannot read HKCU\\Y".into()))),
+            Err("cannot read HKCU\\Y".into())
+        );
     }
 }

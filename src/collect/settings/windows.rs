@@ -1,8 +1,8 @@
 //! Windows: the registry values and services GSA's own health check looks at. Only the reads
 //! are here; what they mean is decided in `parse.rs` (blobs, codes) and in the analysis.
 
-use super::parse::{self, ProxyValues};
-use crate::collect::win32::{self, Hive, JoinApiError, RegError};
+use super::parse::{self, ProxyValues, registry_optional, registry_reading};
+use crate::collect::win32::{self, Hive, JoinApiError};
 use crate::snapshot::{JoinState, PolicyValue, ProfileText, ProxySettings, Reading, Settings};
 
 pub const GSA_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client";
@@ -148,27 +148,6 @@ const POLICY_PLACES: &[PolicyPlace] = &[
     ),
 ];
 
-fn reading<T>(result: Result<T, RegError>, missing: &str) -> Reading<T> {
-    match result {
-        Ok(value) => Reading::Value(value),
-        Err(RegError::NotFound) => Reading::Missing(missing.to_string()),
-        Err(RegError::AccessDenied(reason)) => {
-            Reading::Unavailable(format!("{reason} (run elevated to read it)"))
-        }
-        Err(RegError::Other(reason)) => Reading::Unavailable(reason),
-    }
-}
-
-/// `Ok(None)` for a value that does not exist.
-fn optional<T>(result: Result<T, RegError>) -> Result<Option<T>, String> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(RegError::NotFound) => Ok(None),
-        Err(RegError::AccessDenied(reason)) => Err(format!("{reason} (run elevated to read it)")),
-        Err(RegError::Other(reason)) => Err(reason),
-    }
-}
-
 pub fn read(service_names: &[String]) -> Settings {
     let profile =
         win32::read_string(Hive::LocalMachine, GSA_KEY, "ForwardingProfile").map(|json| {
@@ -203,13 +182,13 @@ pub fn read(service_names: &[String]) -> Settings {
         Reading::Missing(r) | Reading::NotApplicable(r) => Reading::Missing(r.clone()),
     };
     Settings {
-        forwarding_profile: reading(
+        forwarding_profile: registry_reading(
             profile,
             r"no ForwardingProfile value under HKLM\SOFTWARE\Microsoft\Global Secure Access Client",
         ),
         tenant_id,
         join,
-        ipv6_disabled_components: reading(
+        ipv6_disabled_components: registry_reading(
             win32::read_dword(Hive::LocalMachine, TCPIP6_KEY, "DisabledComponents"),
             "DisabledComponents is not set (IPv6 preferred)",
         ),
@@ -243,14 +222,16 @@ fn join_state() -> Reading<JoinState> {
 
 /// `TenantId` of every `CloudDomainJoin\JoinInfo\<thumbprint>` (empty: no JoinInfo).
 fn registry_tenants() -> Result<Vec<String>, String> {
-    let thumbprints = match optional(win32::subkeys(Hive::LocalMachine, JOIN_INFO_KEY))? {
+    let thumbprints = match registry_optional(win32::subkeys(Hive::LocalMachine, JOIN_INFO_KEY))? {
         Some(list) => list,
         None => return Ok(Vec::new()),
     };
     let mut tenants = Vec::new();
     for thumbprint in thumbprints {
         let key = format!(r"{JOIN_INFO_KEY}\{thumbprint}");
-        if let Some(id) = optional(win32::read_string(Hive::LocalMachine, &key, "TenantId"))? {
+        if let Some(id) =
+            registry_optional(win32::read_string(Hive::LocalMachine, &key, "TenantId"))?
+        {
             tenants.push(id);
         }
     }
@@ -260,27 +241,27 @@ fn registry_tenants() -> Result<Vec<String>, String> {
 fn proxy() -> Reading<ProxySettings> {
     let values = (|| -> Result<ProxyValues, String> {
         Ok(ProxyValues {
-            winhttp_settings: optional(win32::read_binary(
+            winhttp_settings: registry_optional(win32::read_binary(
                 Hive::LocalMachine,
                 CONNECTIONS_KEY,
                 "WinHttpSettings",
             ))?,
-            proxy_enable: optional(win32::read_dword(
+            proxy_enable: registry_optional(win32::read_dword(
                 Hive::CurrentUser,
                 INTERNET_SETTINGS_KEY,
                 "ProxyEnable",
             ))?,
-            proxy_server: optional(win32::read_string(
+            proxy_server: registry_optional(win32::read_string(
                 Hive::CurrentUser,
                 INTERNET_SETTINGS_KEY,
                 "ProxyServer",
             ))?,
-            proxy_override: optional(win32::read_string(
+            proxy_override: registry_optional(win32::read_string(
                 Hive::CurrentUser,
                 INTERNET_SETTINGS_KEY,
                 "ProxyOverride",
             ))?,
-            auto_config_url: optional(win32::read_string(
+            auto_config_url: registry_optional(win32::read_string(
                 Hive::CurrentUser,
                 INTERNET_SETTINGS_KEY,
                 "AutoConfigURL",
@@ -306,10 +287,10 @@ fn policies() -> Reading<Vec<PolicyValue>> {
             continue;
         }
         let value = if place.dword {
-            optional(win32::read_dword(place.hive, place.key, place.value))
+            registry_optional(win32::read_dword(place.hive, place.key, place.value))
                 .map(|v| v.map(|d| d.to_string()))
         } else {
-            optional(win32::read_string(place.hive, place.key, place.value))
+            registry_optional(win32::read_string(place.hive, place.key, place.value))
         };
         let value = match value {
             Ok(Some(value)) => value,

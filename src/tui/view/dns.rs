@@ -12,7 +12,7 @@ use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Status;
 use crate::analysis::{AnswerAddress, DnsRow};
 use crate::knowledge::Vendor;
-use crate::snapshot::DnsStatus;
+use crate::snapshot::{DnsAnswer, DnsStatus};
 
 const GSA_SUFFIX: &str = ".globalsecureaccess.microsoft.com";
 
@@ -41,6 +41,20 @@ fn row_status(d: &DnsRow) -> Status {
         DnsStatus::Resolved => d.addresses.iter().map(judge).max().unwrap_or(Status::Warn),
         DnsStatus::Skipped => Status::Skip,
         _ => Status::Fail,
+    }
+}
+
+/// The detail panel's title, with the query's latency: the table's `ms` column is the first to
+/// go on narrow terminals (it does not fit at 80 columns), and the title always shows.
+fn detail_title(answer: &DnsAnswer) -> String {
+    match answer.status {
+        DnsStatus::Resolved => format!(" Answer in {} ms (Enter hides) ", answer.elapsed_ms),
+        DnsStatus::Skipped => " Answer (Enter hides) ".to_string(),
+        failed => format!(
+            " No answer: {} after {} ms (Enter hides) ",
+            failed.id(),
+            answer.elapsed_ms
+        ),
     }
 }
 
@@ -156,8 +170,43 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     frame.render_widget(
         Paragraph::new(lines)
-            .block(ctx.block(" Answer (Enter hides) "))
+            .block(ctx.block(detail_title(&d.answer)))
             .wrap(Wrap { trim: true }),
         detail_area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: DnsStatus, elapsed_ms: u64) -> DnsAnswer {
+        DnsAnswer {
+            name: "internet.edgediagnostic.globalsecureaccess.microsoft.com".into(),
+            status,
+            addresses: Vec::new(),
+            elapsed_ms,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn the_detail_title_carries_the_latency_the_narrow_table_drops() {
+        assert_eq!(
+            detail_title(&answer(DnsStatus::Resolved, 12)),
+            " Answer in 12 ms (Enter hides) "
+        );
+        assert_eq!(
+            detail_title(&answer(DnsStatus::Timeout, 2000)),
+            " No answer: timeout after 2000 ms (Enter hides) "
+        );
+        assert_eq!(
+            detail_title(&answer(DnsStatus::Nxdomain, 31)),
+            " No answer: nxdomain after 31 ms (Enter hides) "
+        );
+        assert_eq!(
+            detail_title(&answer(DnsStatus::Skipped, 0)),
+            " Answer (Enter hides) "
+        );
+    }
 }

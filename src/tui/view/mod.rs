@@ -226,6 +226,14 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             slots.header.0,
         ));
     }
+    if let Some(a) = a
+        && !a.host.elevated
+        && alerts_hide_notices(a)
+    {
+        // The banner's line for the notice is taken by the alerts: a short form here instead.
+        spans.push(sep.clone());
+        spans.push(Span::styled("i not elevated", slots.header.0));
+    }
     if let Some(a) = a {
         spans.push(sep.clone());
         spans.push(Span::styled(
@@ -251,6 +259,12 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Paragraph::new(Line::from(spans)).style(slots.header.0),
         area,
     );
+}
+
+/// Whether the banner shows alerts where it would otherwise show a notice (the header then
+/// carries the unprivileged notice in short).
+fn alerts_hide_notices(a: &crate::analysis::Assessment) -> bool {
+    !a.alerts.is_empty() && !a.notices.is_empty()
 }
 
 /// The alert banner (most severe first), or the unprivileged notice, or failing sources.
