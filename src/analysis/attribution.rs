@@ -352,15 +352,11 @@ impl<'f, 'a> Attributor<'f, 'a> {
         }
 
         // 2b. No owner visible (no privilege), but GSA's tunnel by where it goes: TCP to GSA's
-        //     edge port inside its service ranges while GSA runs. Not to a synthetic address
-        //     (6.6.0.0/16 is one of the eight ranges): that is an application's flow that GSA
-        //     carries (step 4), not its tunnel to an edge.
+        //     edge port inside its service ranges (not a synthetic address) while GSA runs.
         if socket.pids.is_empty()
             && socket.protocol == Protocol::Tcp
-            && remote.port() == self.facts.knowledge.file.gsa.tunnel_port
             && self.gsa_running
-            && self.facts.synthetic(ip).is_none()
-            && let Some(range) = self.facts.gsa_range(ip)
+            && let Some(range) = self.facts.gsa_edge_by_destination(remote)
         {
             evidence.push(format!(
                 "owner hidden; TCP {} to GSA's service range {range} while GSA runs: GSA's tunnel",

@@ -2,7 +2,7 @@
 //! recognised clients, the route and profile indexes, names learned from DNS.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
@@ -219,9 +219,21 @@ impl<'a> Facts<'a> {
         ports
     }
 
+    /// The GSA service range of `remote` if a TCP connection there, whose owner cannot be
+    /// seen, is GSA's tunnel to an edge: GSA's tunnel port in one of its ranges, but not a
+    /// synthetic address (6.6.0.0/16 is one of the eight ranges; a flow there is an
+    /// application's, which GSA carries).
+    pub fn gsa_edge_by_destination(&self, remote: SocketAddr) -> Option<IpNet> {
+        if remote.port() != self.knowledge.file.gsa.tunnel_port
+            || self.synthetic(remote.ip()).is_some()
+        {
+            return None;
+        }
+        self.gsa_range(remote.ip())
+    }
+
     /// Established TCP connections that are the vendor's outer tunnel.
     fn tunnel_sockets(&self, vendor: Vendor) -> Vec<usize> {
-        let gsa_port = self.knowledge.file.gsa.tunnel_port;
         self.sockets()
             .iter()
             .enumerate()
@@ -237,7 +249,7 @@ impl<'a> Facts<'a> {
                     && s.pids.is_empty()
                     && self.is_running(Vendor::Gsa)
                     && s.remote
-                        .is_some_and(|r| r.port() == gsa_port && self.gsa_range(r.ip()).is_some());
+                        .is_some_and(|r| self.gsa_edge_by_destination(r).is_some());
                 owned || gsa_by_destination
             })
             .map(|(i, _)| i)

@@ -285,6 +285,18 @@ fn gsa_tunnel_check() {
         .tcp(GSA_EDGE, Some(4100))
         .build();
     assert_eq!(status(&up, None, "gsa-tunnel"), Status::Pass);
+    // Owners hidden: the edge connection counts, a flow to a synthetic address does not.
+    let hidden = with_gsa(Device::windows())
+        .tcp(GSA_EDGE, None)
+        .tcp("6.6.0.10:443", None)
+        .build();
+    let check = find(&checks(&hidden, None), "gsa-tunnel").clone();
+    assert_eq!(check.status, Status::Pass);
+    assert!(
+        check.summary.starts_with("1 tunnel connection(s)"),
+        "{}",
+        check.summary
+    );
     let inside = globalprotect(&[]).build();
     let check = find(&checks(&inside, None), "gsa-tunnel").clone();
     assert_eq!(check.status, Status::Fail);
