@@ -6,17 +6,22 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use jiff::Timestamp;
 
 use crate::analysis::alerts::OutageOptions;
 use crate::analysis::profile::ForwardingProfile;
 use crate::analysis::{AnalysisOptions, Analyzer, Assessment};
-use crate::capture::{Capture, Header, Recorder};
+use crate::capture::{
+    Capture, Header, OPTION_OUTAGE_THRESHOLD, OPTION_OUTAGE_WINDOW, OPTION_SETUP, OPTION_ZPA_RANGE,
+    RecordedKnowledge, Recorder,
+};
 use crate::cli::{Format, Options};
 use crate::collect::{self, CollectConfig, Sampler};
 use crate::knowledge::Knowledge;
+use crate::replay::ReplaySettings;
 use crate::report::{Replay, Report};
+use crate::util::format_duration_exact;
 
 /// Exit code when the probe could not run (bad arguments or input included).
 pub const EXIT_ERROR: u8 = 3;
@@ -37,7 +42,7 @@ pub enum AppError {
 
 /// Parses the arguments and runs; returns the process exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
-    let options = match Options::try_parse_from(args) {
+    let options = match Options::parse_args(args) {
         Ok(options) => options,
         Err(e) => {
             // Help and version are not errors; everything else is exit code 3 (not clap's 2,
@@ -71,15 +76,12 @@ fn print(text: &str) -> Result<(), AppError> {
     }
 }
 
-pub fn load_knowledge(options: &Options) -> Result<Knowledge, AppError> {
-    let mut knowledge = match &options.knowledge {
-        Some(path) => Knowledge::load(path)?,
-        None => Knowledge::embedded(),
-    };
-    if !options.zpa_range.is_empty() {
-        knowledge.set_zpa_ranges(&options.zpa_range);
+/// `--zpa-range`, or the ranges a capture recorded, in place of the knowledge base's.
+pub fn with_zpa_ranges(mut knowledge: Knowledge, ranges: &[ipnet::IpNet]) -> Knowledge {
+    if !ranges.is_empty() {
+        knowledge.set_zpa_ranges(ranges);
     }
-    Ok(knowledge)
+    knowledge
 }
 
 /// A forwarding profile given on the command line must be readable and parse: a mistake in
@@ -158,17 +160,26 @@ pub fn run(options: Options) -> Result<u8, AppError> {
             "--duration records headless; it cannot be combined with --once".into(),
         ));
     }
-    let knowledge = Arc::new(load_knowledge(&options)?);
+    // Read first, in a replay too: there it wins over the knowledge base the capture recorded.
+    let given_knowledge = match &options.knowledge {
+        Some(path) => Some(Knowledge::load(path)?),
+        None => None,
+    };
     if let Some(path) = &options.forwarding_profile {
         check_profile_file(path)?;
     }
     if let Some(path) = &options.replay {
         let capture = Capture::load(path)?;
+        let settings = ReplaySettings::resolve(&options, given_knowledge, &capture)?;
         if options.once {
-            return replay_once(&options, knowledge, &capture);
+            return replay_once(&options, &settings, &capture);
         }
-        return crate::tui::run_replay(&options, knowledge, capture);
+        return crate::tui::run_replay(&options, settings, capture);
     }
+    let knowledge = Arc::new(with_zpa_ranges(
+        given_knowledge.unwrap_or_else(Knowledge::embedded),
+        &options.zpa_range,
+    ));
     if options.once {
         return once(&options, knowledge);
     }
@@ -203,7 +214,7 @@ fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppError> {
     runtime.shutdown_background();
     // `--once --record FILE`: the snapshot behind the report, to hand over or replay later.
     if let Some(path) = &options.record {
-        open_recorder(options, path, &snapshot.host)?
+        open_recorder(options, path, &snapshot.host, &knowledge)?
             .write(&snapshot)
             .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
@@ -251,7 +262,7 @@ pub fn replay_until(
 
 fn replay_once(
     options: &Options,
-    knowledge: Arc<Knowledge>,
+    settings: &ReplaySettings,
     capture: &Capture,
 ) -> Result<u8, AppError> {
     let last = match &options.at {
@@ -266,29 +277,54 @@ fn replay_once(
             })?
         }
     };
-    let assessment = replay_until(knowledge.clone(), analysis_options(options), capture, last);
-    let mut report = Report::new(&assessment, &knowledge.origin);
+    let assessment = replay_until(
+        settings.knowledge.clone(),
+        settings.analysis.clone(),
+        capture,
+        last,
+    );
+    let mut report = Report::new(&assessment, &settings.knowledge.origin);
     report.replay = Some(Replay {
         capture: capture.path.clone(),
         at: capture.snapshots[last].taken_at,
         snapshots: last + 1,
-        warnings: capture.warnings.clone(),
+        warnings: settings.warnings.clone(),
+        options: settings.options.clone(),
     });
-    for warning in &capture.warnings {
+    for warning in &settings.warnings {
         eprintln!("ssetop: warning: {warning}");
     }
     print(&render(options, &report))?;
     Ok(assessment.verdict.exit_code())
 }
 
-pub fn capture_header(options: &Options, host: &crate::snapshot::Host) -> Header {
+/// The header of a recording: everything a replay needs to run the same analysis (the
+/// analysis options and the knowledge base), and the collection options for the reader.
+pub fn capture_header(
+    options: &Options,
+    host: &crate::snapshot::Host,
+    knowledge: &Knowledge,
+) -> Header {
     let mut recorded = std::collections::BTreeMap::new();
     recorded.insert(
         "interval".to_string(),
-        crate::util::format_duration(options.interval),
+        format_duration_exact(options.interval),
     );
     if let Some(setup) = options.setup {
-        recorded.insert("setup".into(), setup.to_string());
+        recorded.insert(OPTION_SETUP.into(), setup.to_string());
+    }
+    // Defaults too: a later ssetop may change them, the recording's analysis did not.
+    recorded.insert(
+        OPTION_OUTAGE_THRESHOLD.into(),
+        format_duration_exact(options.outage_threshold),
+    );
+    recorded.insert(
+        OPTION_OUTAGE_WINDOW.into(),
+        format_duration_exact(options.outage_window),
+    );
+    if !options.zpa_range.is_empty() {
+        let ranges: Vec<String> = options.zpa_range.iter().map(ToString::to_string).collect();
+        recorded.insert(OPTION_ZPA_RANGE.into(), ranges.join(","));
     }
     if options.no_dns {
         recorded.insert("no_dns".into(), "true".into());
@@ -297,7 +333,7 @@ pub fn capture_header(options: &Options, host: &crate::snapshot::Host) -> Header
         recorded.insert("forwarding_profile".into(), "file".into());
     }
     if let Some(d) = options.duration {
-        recorded.insert("duration".into(), crate::util::format_duration(d));
+        recorded.insert("duration".into(), format_duration_exact(d));
     }
     Header {
         format: crate::capture::FORMAT.into(),
@@ -306,6 +342,11 @@ pub fn capture_header(options: &Options, host: &crate::snapshot::Host) -> Header
         os: host.os.clone(),
         started_at: Timestamp::now(),
         options: recorded,
+        knowledge: Some(RecordedKnowledge {
+            origin: knowledge.origin.clone(),
+            version: knowledge.file.version.clone(),
+            toml: knowledge.file_text.clone(),
+        }),
         redacted: false,
     }
 }
@@ -314,11 +355,16 @@ pub fn open_recorder(
     options: &Options,
     path: &Path,
     host: &crate::snapshot::Host,
+    knowledge: &Knowledge,
 ) -> Result<Recorder<std::fs::File>, AppError> {
     let file = std::fs::File::create(path)
         .map_err(|e| AppError::Io(format!("cannot create {}: {e}", path.display())))?;
-    Recorder::start(file, capture_header(options, host), options.redact)
-        .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))
+    Recorder::start(
+        file,
+        capture_header(options, host, knowledge),
+        options.redact,
+    )
+    .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))
 }
 
 fn record_headless(
@@ -332,7 +378,7 @@ fn record_headless(
     let interval = options.interval;
     let result = runtime.block_on(async {
         let mut sampler = Sampler::new(config);
-        let mut recorder = open_recorder(options, path, sampler.host())?;
+        let mut recorder = open_recorder(options, path, sampler.host(), &knowledge)?;
         let end = tokio::time::Instant::now() + duration;
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

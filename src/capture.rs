@@ -1,22 +1,36 @@
 //! Captures: a recording of snapshots as newline-delimited JSON, to hand a device's state to
 //! someone else and replay it through the same analysis.
 //!
-//! Line 1 is a header (format version, ssetop version, host, OS, start time, options); every
-//! further line is one [`Snapshot`]. `--redact` replaces the host name, user names and the
-//! tenant id with stable placeholders before anything is written.
+//! Line 1 is a header (format version, ssetop version, host, OS, start time, options, the
+//! knowledge base); every further line is one [`Snapshot`]. `--redact` replaces the host name,
+//! user names and the tenant id with stable placeholders before anything is written.
+//!
+//! The header's analysis options (`setup`, `outage_threshold`, `outage_window`, `zpa_range`)
+//! and `knowledge` were added within `v1`: optional, so older captures still read (a replay
+//! then uses its own defaults), and ignored by older readers.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
+use std::time::Duration;
 
+use ipnet::IpNet;
 use jiff::Timestamp;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::knowledge::SetupId;
 use crate::snapshot::Snapshot;
 
 pub const FORMAT: &str = "ssetop.capture.v1";
+
+/// Keys of the header's `options` that a replay applies (the options of the same names).
+pub const OPTION_SETUP: &str = "setup";
+pub const OPTION_OUTAGE_THRESHOLD: &str = "outage_threshold";
+pub const OPTION_OUTAGE_WINDOW: &str = "outage_window";
+/// Comma-separated CIDRs.
+pub const OPTION_ZPA_RANGE: &str = "zpa_range";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Header {
@@ -25,11 +39,27 @@ pub struct Header {
     pub host: String,
     pub os: String,
     pub started_at: Timestamp,
-    /// The options the capture was recorded with, as given.
+    /// The options the capture was recorded with, as text (durations exact, as
+    /// `crate::util::parse_duration` reads them).
     #[serde(default)]
     pub options: BTreeMap<String, String>,
+    /// The knowledge base the recording judged with; absent in older captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<RecordedKnowledge>,
     #[serde(default)]
     pub redacted: bool,
+}
+
+/// The knowledge base of a recording: the embedded one (its version), or a `--knowledge` file
+/// with its text, so that a replay on another machine judges with the same facts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordedKnowledge {
+    /// `embedded`, or the file's path (only its name in a redacted capture).
+    pub origin: String,
+    pub version: String,
+    /// The file's text; absent for the embedded knowledge base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toml: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +83,8 @@ pub enum CaptureError {
 #[derive(Debug, Clone)]
 pub struct Capture {
     pub path: String,
+    /// The header's line number (1 unless blank lines come first), for errors about it.
+    pub header_line: usize,
     pub header: Header,
     pub snapshots: Vec<Snapshot>,
     pub warnings: Vec<String>,
@@ -165,6 +197,7 @@ impl Capture {
         }
         Ok(Capture {
             path: path.to_string(),
+            header_line: *first_line,
             header,
             snapshots,
             warnings,
@@ -174,6 +207,60 @@ impl Capture {
     /// The index of the last snapshot taken at or before `at`.
     pub fn index_at(&self, at: Timestamp) -> Option<usize> {
         self.snapshots.iter().rposition(|s| s.taken_at <= at)
+    }
+
+    /// An error about the header: a malformed capture.
+    pub fn header_error(&self, message: String) -> CaptureError {
+        CaptureError::Line {
+            path: self.path.clone(),
+            line: self.header_line,
+            message,
+        }
+    }
+
+    /// A recorded option as written, if the capture has it.
+    pub fn recorded_text(&self, key: &str) -> Option<&str> {
+        self.header.options.get(key).map(String::as_str)
+    }
+
+    /// Read only when a replay uses it: an option given again on the replay's command line
+    /// makes a recorded value this ssetop cannot read irrelevant.
+    fn recorded<T>(
+        &self,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, CaptureError> {
+        let Some(text) = self.recorded_text(key) else {
+            return Ok(None);
+        };
+        parse(text).map(Some).map_err(|e| {
+            self.header_error(format!(
+                "the recorded option {key} = {text:?} is malformed: {e}"
+            ))
+        })
+    }
+
+    pub fn recorded_setup(&self) -> Result<Option<SetupId>, CaptureError> {
+        self.recorded(OPTION_SETUP, |text| {
+            <SetupId as clap::ValueEnum>::from_str(text, false)
+                .map_err(|_| "not a setup this ssetop knows".to_string())
+        })
+    }
+
+    pub fn recorded_duration(&self, key: &str) -> Result<Option<Duration>, CaptureError> {
+        self.recorded(key, crate::util::parse_duration)
+    }
+
+    pub fn recorded_zpa_ranges(&self) -> Result<Option<Vec<IpNet>>, CaptureError> {
+        self.recorded(OPTION_ZPA_RANGE, |text| {
+            text.split(',')
+                .map(|cidr| {
+                    cidr.trim()
+                        .parse::<IpNet>()
+                        .map_err(|e| format!("{cidr:?}: {e}"))
+                })
+                .collect()
+        })
     }
 }
 
@@ -190,6 +277,15 @@ impl<W: Write> Recorder<W> {
         if let Some(r) = redactor.as_mut() {
             r.learn_host(&header.host);
             header.host = r.apply_text(&header.host);
+            // The user names are not known yet (they come with the snapshots); a path to the
+            // knowledge file may hold one, its name rarely does.
+            if let Some(k) = header.knowledge.as_mut() {
+                let name = Path::new(&k.origin)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| k.origin.clone());
+                k.origin = r.apply_text(&name);
+            }
             header.redacted = true;
         }
         writeln!(out, "{}", serde_json::to_string(&header)?)?;

@@ -1,9 +1,11 @@
 //! Command-line options.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use ipnet::IpNet;
 
 use crate::knowledge::SetupId;
@@ -128,6 +130,36 @@ pub struct Options {
     /// Print shell completions and exit.
     #[arg(long, value_name = "SHELL", value_enum, help_heading = "Other")]
     pub generate_completions: Option<clap_complete::Shell>,
+
+    /// The ids (field names) of the options the command line gave, defaults left out: a
+    /// replay applies a recorded option unless the command line gave it.
+    #[arg(skip)]
+    pub given: Vec<String>,
+}
+
+impl Options {
+    /// Parses like `Options::try_parse_from`, and remembers which options were given.
+    pub fn parse_args<I, T>(args: I) -> Result<Options, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut matches = Options::command().try_get_matches_from(args)?;
+        let given = matches
+            .ids()
+            .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+            .map(|id| id.to_string())
+            .collect();
+        let mut options = Options::from_arg_matches_mut(&mut matches)
+            .map_err(|e| e.format(&mut Options::command()))?;
+        options.given = given;
+        Ok(options)
+    }
+
+    /// Whether the command line gave this option (by field name), rather than its default.
+    pub fn given(&self, id: &str) -> bool {
+        self.given.iter().any(|g| g == id)
+    }
 }
 
 fn parse_tenant(text: &str) -> Result<String, String> {
@@ -137,5 +169,25 @@ fn parse_tenant(text: &str) -> Result<String, String> {
         Err(format!(
             "{text:?} is not a tenant id (a GUID such as 6b1e4f0a-1111-2222-3333-444455556666)"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_tells_an_option_on_the_command_line_from_its_default() {
+        let defaulted = Options::parse_args(["ssetop", "--once"]).unwrap();
+        assert_eq!(defaulted.outage_threshold, Duration::from_secs(300));
+        assert!(!defaulted.given("outage_threshold"));
+        assert!(defaulted.given("once"));
+        let given =
+            Options::parse_args(["ssetop", "--outage-threshold", "5m", "--outage-window=1m"])
+                .unwrap();
+        // The default's own value, written out, still counts as given.
+        assert!(given.given("outage_threshold"));
+        assert!(given.given("outage_window"));
+        assert!(!given.given("setup"));
     }
 }

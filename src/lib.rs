@@ -3,8 +3,9 @@
 //!
 //! Data flows one way: [`collect`] (per-OS collectors) → [`snapshot`] (plain data) →
 //! [`analysis`] (pure: attribution, checks, timeline, alerts) → views ([`report`] for
-//! `--once`, [`tui`] for the dashboard, [`capture`] for recordings). [`knowledge`] is the
-//! embedded data about the vendors that the analysis reads.
+//! `--once`, [`tui`] for the dashboard, [`capture`] for recordings; [`replay`] decides what a
+//! replay judges with). [`knowledge`] is the embedded data about the vendors that the analysis
+//! reads.
 
 pub mod analysis;
 pub mod app;
@@ -12,6 +13,7 @@ pub mod capture;
 pub mod cli;
 pub mod collect;
 pub mod knowledge;
+pub mod replay;
 pub mod report;
 pub mod snapshot;
 pub mod tui;

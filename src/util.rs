@@ -61,6 +61,24 @@ pub fn format_duration(duration: Duration) -> String {
     }
 }
 
+/// `2m30s`, `500ms`, `1h0m5s`: exact, and read back by [`parse_duration`] (a capture's
+/// recorded options; [`format_duration`] rounds and puts spaces in).
+pub fn format_duration_exact(duration: Duration) -> String {
+    if duration.subsec_nanos() != 0 {
+        // Sub-second precision beyond milliseconds is not an option anyone gives.
+        return format!("{}ms", duration.as_millis());
+    }
+    let total = duration.as_secs();
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, s) => format!("{h}h{m}m{s}s"),
+    }
+}
+
 /// `ip:port`, with IPv6 in brackets (the JSON contract's endpoint form).
 pub fn endpoint(addr: &SocketAddr) -> String {
     addr.to_string()
@@ -91,6 +109,20 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(160)), "2m 40s");
         assert_eq!(format_duration(Duration::from_secs(300)), "5m");
         assert_eq!(format_duration(Duration::from_secs(3720)), "1h 2m");
+    }
+
+    #[test]
+    fn exact_durations_read_back_unchanged() {
+        for text in [
+            "0s", "350ms", "1500ms", "5s", "2m", "2m30s", "1h", "1h0m5s", "2h3m4s",
+        ] {
+            let duration = parse_duration(text).unwrap();
+            assert_eq!(format_duration_exact(duration), text);
+            assert_eq!(
+                parse_duration(&format_duration_exact(duration)),
+                Ok(duration)
+            );
+        }
     }
 
     #[test]

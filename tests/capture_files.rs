@@ -160,6 +160,7 @@ fn a_live_recording_replays_to_the_same_report_as_the_live_analysis() {
             os: sampler.host().os.clone(),
             started_at: jiff::Timestamp::now(),
             options: Default::default(),
+            knowledge: None,
             redacted: false,
         };
         let mut recorder = Recorder::start(file, header, false).unwrap();

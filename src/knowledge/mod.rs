@@ -410,6 +410,9 @@ pub struct Knowledge {
     pub file: KnowledgeFile,
     /// Where it came from: `embedded` or a path.
     pub origin: String,
+    /// The file's text when read from a file (`--knowledge`): a recording carries it, so that
+    /// a replay elsewhere judges with the same facts.
+    pub file_text: Option<String>,
     pub adapters: Vec<AdapterMatcher>,
 }
 
@@ -438,7 +441,9 @@ impl Knowledge {
             path: path.display().to_string(),
             source,
         })?;
-        Self::from_toml(&text, &path.display().to_string())
+        let mut knowledge = Self::from_toml(&text, &path.display().to_string())?;
+        knowledge.file_text = Some(text);
+        Ok(knowledge)
     }
 
     pub fn from_toml(text: &str, origin: &str) -> Result<Knowledge, KnowledgeError> {
@@ -485,6 +490,7 @@ impl Knowledge {
         Ok(Knowledge {
             file,
             origin: origin.to_string(),
+            file_text: None,
             adapters,
         })
     }

@@ -190,6 +190,47 @@ pub struct Replay {
     pub at: Timestamp,
     pub snapshots: usize,
     pub warnings: Vec<String>,
+    /// The analysis options the replay judged with, and where each came from.
+    pub options: Vec<ReplayOption>,
+}
+
+/// One analysis option of a replay: recorded in the capture, given again on the replay's
+/// command line (which wins), or the default (a capture older than the recorded options).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplayOption {
+    /// The option's name without dashes: `setup`, `outage-threshold`, `outage-window`,
+    /// `zpa-range`, `knowledge`.
+    pub name: &'static str,
+    pub value: String,
+    /// `capture`, `command-line` or `default`.
+    pub source: &'static str,
+    /// What the capture recorded, when the command line replaced it.
+    pub recorded: Option<String>,
+}
+
+impl ReplayOption {
+    pub const CAPTURE: &'static str = "capture";
+    pub const COMMAND_LINE: &'static str = "command-line";
+    pub const DEFAULT: &'static str = "default";
+}
+
+/// One line for people: the options that did not come from the defaults, and where from.
+pub fn describe_replay_options(options: &[ReplayOption]) -> Option<String> {
+    let parts: Vec<String> = options
+        .iter()
+        .filter(|o| o.source != ReplayOption::DEFAULT)
+        .map(|o| {
+            let from = match (o.source, &o.recorded) {
+                (ReplayOption::COMMAND_LINE, Some(recorded)) => {
+                    format!("given here; recorded {recorded}")
+                }
+                (ReplayOption::COMMAND_LINE, None) => "given here".to_string(),
+                _ => "recorded".to_string(),
+            };
+            format!("--{} {} ({from})", o.name, o.value)
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("replayed with {}", parts.join(", ")))
 }
 
 impl Report {

@@ -144,21 +144,21 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let troubled: Vec<String> = report
+    let mut notes: Vec<String> = report
         .sources
         .iter()
         .filter(|s| s.detail != "ok")
         .map(|s| format!("{}: {}", s.name, s.detail))
         .collect();
-    if !troubled.is_empty() || !report.notices.is_empty() {
-        let _ = writeln!(out, "\nNotes");
-        for line in troubled.iter().chain(&report.notices) {
-            let _ = writeln!(out, "  {line}");
-        }
-    }
+    notes.extend(report.notices.iter().cloned());
     if let Some(replay) = &report.replay {
-        for warning in &replay.warnings {
-            let _ = writeln!(out, "  capture: {warning}");
+        notes.extend(super::describe_replay_options(&replay.options));
+        notes.extend(replay.warnings.iter().map(|w| format!("capture: {w}")));
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\nNotes");
+        for line in &notes {
+            let _ = writeln!(out, "  {line}");
         }
     }
     out

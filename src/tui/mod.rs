@@ -22,7 +22,7 @@ use crate::capture::Capture;
 use crate::cli::Options;
 use crate::collect::Sampler;
 use crate::knowledge::Knowledge;
-use crate::report::{Replay, Report};
+use crate::report::{Replay, ReplayOption, Report};
 use state::{Effect, ReplayInfo, UiState};
 use theme::Theme;
 
@@ -65,18 +65,23 @@ struct ReplayDriver {
     capture: Capture,
     knowledge: Arc<Knowledge>,
     options: AnalysisOptions,
+    /// Where each analysis option came from, and the warnings (the report's `replay`).
+    applied: Vec<ReplayOption>,
+    warnings: Vec<String>,
     analyzer: Analyzer,
     position: usize,
     playing: bool,
 }
 
 impl ReplayDriver {
-    fn new(capture: Capture, knowledge: Arc<Knowledge>, options: AnalysisOptions) -> Self {
+    fn new(capture: Capture, settings: crate::replay::ReplaySettings) -> Self {
         ReplayDriver {
-            analyzer: Analyzer::new(knowledge.clone(), options.clone()),
+            analyzer: Analyzer::new(settings.knowledge.clone(), settings.analysis.clone()),
             capture,
-            knowledge,
-            options,
+            knowledge: settings.knowledge,
+            options: settings.analysis,
+            applied: settings.options,
+            warnings: settings.warnings,
             position: 0,
             playing: true,
         }
@@ -129,7 +134,8 @@ impl ReplayDriver {
             total: self.capture.snapshots.len(),
             at: self.capture.snapshots[self.position].taken_at,
             playing: self.playing,
-            warnings: self.capture.warnings.clone(),
+            warnings: self.warnings.clone(),
+            options: self.applied.clone(),
         }
     }
 }
@@ -156,7 +162,12 @@ pub fn run_live(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppE
     let result = runtime.block_on(async {
         let sampler = Sampler::new(config);
         let recorder = match &options.record {
-            Some(path) => Some(app::open_recorder(options, path, sampler.host())?),
+            Some(path) => Some(app::open_recorder(
+                options,
+                path,
+                sampler.host(),
+                &knowledge,
+            )?),
             None => None,
         };
         let (tx, assessments) = watch::channel(None);
@@ -182,7 +193,7 @@ pub fn run_live(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppE
 
 pub fn run_replay(
     options: &Options,
-    knowledge: Arc<Knowledge>,
+    settings: crate::replay::ReplaySettings,
     capture: Capture,
 ) -> Result<u8, AppError> {
     let theme = Theme::from_options(options.theme.as_deref())
@@ -195,7 +206,8 @@ pub fn run_replay(
         None => 0,
     };
     require_terminal()?;
-    let mut driver = ReplayDriver::new(capture, knowledge.clone(), app::analysis_options(options));
+    let knowledge = settings.knowledge.clone();
+    let mut driver = ReplayDriver::new(capture, settings);
     // Opened at a given moment, the replay waits there; otherwise it plays from the start.
     driver.playing = options.at.is_none();
     let first = driver.seek(start, true);
@@ -313,6 +325,8 @@ async fn ui_loop_with(
     if let Some(driver) = &driver {
         state.replay = Some(driver.info());
         state.paused = !driver.playing;
+        // Until the first key: which options came from the capture, or were replaced.
+        state.message = crate::report::describe_replay_options(&driver.applied);
     }
     let mut events = spawn_input_reader();
     let stop = shutdown_signal();
@@ -467,6 +481,7 @@ fn export(
             at: r.at,
             snapshots: r.position + 1,
             warnings: r.warnings,
+            options: r.options,
         });
     }
     let host: String = assessment

@@ -81,6 +81,8 @@ pub struct ReplayInfo {
     pub at: Timestamp,
     pub playing: bool,
     pub warnings: Vec<String>,
+    /// The analysis options and where each came from (the capture, the command line).
+    pub options: Vec<crate::report::ReplayOption>,
 }
 
 /// What a key asks the dashboard to do.
