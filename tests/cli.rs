@@ -153,6 +153,14 @@ fn once_json_reports_this_machine_within_the_deadline() {
             .iter()
             .all(|r| r["destination"].as_str().unwrap().contains('/'))
     );
+    if cfg!(target_os = "linux") {
+        // rtnetlink omits a zero priority: that is metric 0, not unknown.
+        assert!(
+            routes.iter().all(|r| r["metric"].is_u64()),
+            "{:#}",
+            report["routes"]
+        );
+    }
     let sources = report["sources"].as_array().unwrap();
     for source in ["routes", "interfaces", "sockets", "processes"] {
         let s = sources.iter().find(|s| s["name"] == source).unwrap();
@@ -163,6 +171,16 @@ fn once_json_reports_this_machine_within_the_deadline() {
     }
     let dns = sources.iter().find(|s| s["name"] == "dns").unwrap();
     assert_eq!(dns["status"], "skipped");
+    let interfaces = report["interfaces"].as_array().unwrap();
+    assert!(!interfaces.is_empty(), "this machine has interfaces");
+    let order: Vec<(u64, &str)> = interfaces
+        .iter()
+        .map(|i| (i["index"].as_u64().unwrap(), i["name"].as_str().unwrap()))
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] <= w[1]),
+        "interfaces by index, then name: {order:?}"
+    );
     for c in report["connections"].as_array().unwrap() {
         assert!(
             [
@@ -210,7 +228,44 @@ fn once_text_starts_with_the_verdict() {
         code(&out)
     );
     assert!(text.contains("\nChecks (failing first)\n"));
+    assert!(text.contains("\nInterfaces (vendor adapters first)\n"));
     assert!(text.contains("\nConnections by carrier\n"));
+}
+
+#[test]
+fn text_report_lists_interfaces_vendor_adapters_first_between_checks_and_connections() {
+    let capture = capture("globalprotect-healthy");
+    let out = run(&["--once", "--replay", capture.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let at = |heading: &str| {
+        text.find(heading)
+            .unwrap_or_else(|| panic!("no {heading:?} in\n{text}"))
+    };
+    let (checks, interfaces, connections) = (
+        at("\nChecks (failing first)\n"),
+        at("\nInterfaces (vendor adapters first)\n"),
+        at("\nConnections by carrier\n"),
+    );
+    assert!(checks < interfaces && interfaces < connections, "{text}");
+    let section: Vec<&str> = text[interfaces..connections]
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .collect();
+    // The capture lists GlobalProtect's adapter last (index 23); the report puts it first.
+    assert_eq!(section.len(), 3, "{section:?}");
+    assert!(
+        section[0].starts_with("  GlobalProtect  Ethernet 3 (PANGP Virtual Ethernet Adapter"),
+        "{section:?}"
+    );
+    assert!(
+        section[0].ends_with(": up, ethernet, 10.200.0.7/32"),
+        "{section:?}"
+    );
+    assert!(
+        section[1..].iter().all(|l| l.starts_with("  -  ")),
+        "others are not marked: {section:?}"
+    );
 }
 
 #[test]
@@ -323,6 +378,50 @@ fn json_contract_fields_have_their_documented_types() {
             assert!(route.get(key).is_some(), "{key} in {route}");
         }
     }
+    let interfaces = r["interfaces"].as_array().unwrap();
+    assert!(!interfaces.is_empty());
+    for i in interfaces {
+        for key in ["name", "kind", "state"] {
+            assert!(i[key].is_string(), "{key} in {i}");
+        }
+        assert!(i["index"].is_u64() && i["up"].is_boolean(), "{i}");
+        assert!(
+            i["description"].is_string() || i["description"].is_null(),
+            "{i}"
+        );
+        assert!(
+            i["addresses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a.as_str().is_some_and(|a| a.contains('/'))),
+            "addresses as CIDR in {i}"
+        );
+        let vendor = &i["vendor"];
+        assert!(
+            vendor.is_null()
+                || ["gsa", "zscaler", "globalprotect"].contains(&vendor.as_str().unwrap()),
+            "{i}"
+        );
+    }
+    let pangp = interfaces
+        .iter()
+        .find(|i| i["name"] == "Ethernet 3")
+        .expect("GlobalProtect's adapter");
+    assert_eq!(pangp["vendor"], "globalprotect");
+    assert_eq!(
+        pangp["description"],
+        "PANGP Virtual Ethernet Adapter Secure"
+    );
+    assert_eq!(pangp["index"], 23);
+    assert_eq!(pangp["state"], "up");
+    assert_eq!(pangp["addresses"], serde_json::json!(["10.200.0.7/32"]));
+    assert!(
+        interfaces
+            .iter()
+            .filter(|i| i["name"] != "Ethernet 3")
+            .all(|i| i["vendor"].is_null())
+    );
     for d in r["dns"].as_array().unwrap() {
         assert!(d["name"].is_string() && d["addresses"].is_array() && d["elapsed_ms"].is_u64());
     }

@@ -89,18 +89,26 @@ impl Client {
 /// Knowledge process entries of one OS by lower-case name.
 pub struct ProcessMatcher<'k> {
     by_name: HashMap<String, Vec<&'k ProcessEntry>>,
+    /// The same names in the knowledge base's order, for the truncated-name search (the map's
+    /// order differs from one matcher to the next).
+    names: Vec<String>,
     os: Os,
 }
 
 impl<'k> ProcessMatcher<'k> {
     pub fn new(knowledge: &'k Knowledge, os: Os) -> Self {
         let mut by_name: HashMap<String, Vec<&ProcessEntry>> = HashMap::new();
+        let mut names = Vec::new();
         for entry in knowledge.processes_for(os) {
             for name in &entry.names {
-                by_name.entry(name.to_lowercase()).or_default().push(entry);
+                let name = name.to_lowercase();
+                if !by_name.contains_key(&name) {
+                    names.push(name.clone());
+                }
+                by_name.entry(name).or_default().push(entry);
             }
         }
-        ProcessMatcher { by_name, os }
+        ProcessMatcher { by_name, names, os }
     }
 
     fn entry_for(&self, name: &str, process: &Process) -> Option<&'k ProcessEntry> {
@@ -140,13 +148,14 @@ impl<'k> ProcessMatcher<'k> {
         if self.os == Os::Linux && name.chars().count() == LINUX_COMM_LEN {
             let prefix = name.to_lowercase();
             let candidates: Vec<&'k ProcessEntry> = self
-                .by_name
-                .keys()
+                .names
+                .iter()
                 .filter(|known| known.starts_with(&prefix))
                 .filter_map(|known| self.entry_for(known, process))
                 .collect();
             // Several names share the prefix: the vendor is known, the role is not, so never
-            // claim the tunnel role on a guess.
+            // claim the tunnel role on a guess (and take the first other entry in the
+            // knowledge base's order, the same one every time).
             let chosen = if candidates.len() > 1 {
                 candidates.iter().find(|e| e.role != ProcessRole::Tunnel)
             } else {
@@ -302,6 +311,37 @@ mod tests {
             linux
                 .recognise(&process("bash", Some("/usr/bin/bash"), None))
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_truncated_name_shared_by_several_roles_is_recognised_the_same_way_every_time() {
+        let mut k = Knowledge::embedded();
+        // A knowledge file that also knows GSA's agent on Linux: "GlobalSecureAcc" is now the
+        // prefix of a tunnel, a service and an agent name.
+        let mut agent = k
+            .file
+            .processes
+            .iter()
+            .find(|e| e.vendor == Vendor::Gsa && e.role == ProcessRole::Agent)
+            .unwrap()
+            .clone();
+        agent.os = vec![Os::Linux];
+        agent.names = vec!["GlobalSecureAccessClient".into()];
+        k.file.processes.push(agent);
+        let roles: Vec<ProcessRole> = (0..32)
+            .map(|_| {
+                let matcher = ProcessMatcher::new(&k, Os::Linux);
+                let (entry, _) = matcher
+                    .recognise(&process("GlobalSecureAcc", None, None))
+                    .unwrap();
+                entry.role
+            })
+            .collect();
+        // The service entry comes before the added agent in the knowledge base.
+        assert!(
+            roles.iter().all(|r| *r == ProcessRole::Service),
+            "{roles:?}"
         );
     }
 

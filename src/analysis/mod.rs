@@ -85,6 +85,13 @@ pub struct RouteRow {
     pub vendor: Option<Vendor>,
 }
 
+/// An interface, with the vendor whose adapter it is recognised as.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterfaceRow {
+    pub interface: Interface,
+    pub vendor: Option<Vendor>,
+}
+
 /// One answer address of an edge name, judged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnswerAddress {
@@ -125,7 +132,8 @@ pub struct Assessment {
     pub checks: Vec<Check>,
     pub connections: Vec<Connection>,
     pub routes: Vec<RouteRow>,
-    pub interfaces: Vec<Interface>,
+    /// In the collector's order (by index).
+    pub interfaces: Vec<InterfaceRow>,
     pub gsa_ranges: Option<Vec<RangePath>>,
     pub dns: Vec<DnsRow>,
     pub alerts: Vec<Alert>,
@@ -291,7 +299,16 @@ fn assess_with(
         checks,
         connections,
         routes,
-        interfaces: snapshot.interfaces.get().cloned().unwrap_or_default(),
+        interfaces: snapshot
+            .interfaces
+            .get()
+            .into_iter()
+            .flatten()
+            .map(|interface| InterfaceRow {
+                vendor: facts.adapter_vendor(&interface.name),
+                interface: interface.clone(),
+            })
+            .collect(),
         gsa_ranges: paths,
         dns,
         alerts: Vec::new(),

@@ -92,25 +92,17 @@ impl Digest {
     pub fn of(a: &Assessment) -> Digest {
         let has = |name: &str| a.sources.iter().any(|s| s.name == name && s.has_data);
         let sockets_ok = has("sockets");
-        let adapters: BTreeMap<&str, Vendor> = a
-            .clients
-            .iter()
-            .flat_map(|c| {
-                c.adapters
-                    .iter()
-                    .map(move |ad| (ad.name.as_str(), c.vendor))
-            })
-            .collect();
         let interfaces = has("interfaces").then(|| {
             a.interfaces
                 .iter()
-                .map(|i| {
+                .map(|row| {
+                    let i = &row.interface;
                     (
                         i.name.clone(),
                         InterfaceState {
                             up: i.up,
                             addresses: i.addresses.iter().map(ToString::to_string).collect(),
-                            vendor: adapters.get(i.name.as_str()).copied(),
+                            vendor: row.vendor,
                         },
                     )
                 })

@@ -75,7 +75,11 @@ pub async fn collect(
                         Some(format!("no answer within {} ms", elapsed_ms)),
                     ),
                     Ok(Ok(found)) => {
-                        let addresses: Vec<IpAddr> = found.iter().collect();
+                        // Sorted: a server may rotate its answers (round robin), which is no
+                        // change of what the name resolves to.
+                        let mut addresses: Vec<IpAddr> = found.iter().collect();
+                        addresses.sort_unstable();
+                        addresses.dedup();
                         (DnsStatus::Resolved, addresses, None)
                     }
                     Ok(Err(e)) => {

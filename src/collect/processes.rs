@@ -68,7 +68,7 @@ impl ProcessReader {
         {
             self.users = Users::new_with_refreshed_list().ok();
         }
-        let processes: Vec<Process> = system
+        let mut processes: Vec<Process> = system
             .processes()
             .values()
             .map(|p| {
@@ -117,6 +117,8 @@ impl ProcessReader {
                 }
             })
             .collect();
+        // sysinfo keeps processes in a hash map, whose order changes as processes come and go.
+        processes.sort_unstable_by_key(|p| p.pid);
         Ok((processes, None))
     }
 }

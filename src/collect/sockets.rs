@@ -1,4 +1,8 @@
 //! TCP and UDP sockets, IPv4 and IPv6, with their owning processes (netstat2).
+//!
+//! netstat2 gives a socket's owners from a hash set (on Linux a different order on every read)
+//! and lists sockets in the kernel's hash-table order: both are put in order here, so that an
+//! idle device reads the same every time and a shared socket's first owner is always the same.
 
 use std::net::SocketAddr;
 
@@ -13,7 +17,7 @@ pub fn collect() -> JobResult<Vec<Socket>> {
         ProtocolFlags::TCP | ProtocolFlags::UDP,
     )
     .map_err(|e| format!("cannot list sockets: {e}"))?;
-    let sockets: Vec<Socket> = infos
+    let mut sockets: Vec<Socket> = infos
         .into_iter()
         .map(|info| {
             #[cfg(target_os = "linux")]
@@ -47,6 +51,7 @@ pub fn collect() -> JobResult<Vec<Socket>> {
             }
         })
         .collect();
+    put_in_order(&mut sockets);
     let ownerless = sockets.iter().filter(|s| s.pids.is_empty()).count();
     // Why owners are missing (privilege) is the analysis's to say: it knows the host.
     let note = (ownerless > 0).then(|| {
@@ -56,6 +61,19 @@ pub fn collect() -> JobResult<Vec<Socket>> {
         )
     });
     Ok((sockets, note))
+}
+
+/// Owners by pid (lowest first, once each); sockets by protocol, local and remote endpoint,
+/// state, owners.
+pub fn put_in_order(sockets: &mut [Socket]) {
+    for socket in sockets.iter_mut() {
+        socket.pids.sort_unstable();
+        socket.pids.dedup();
+    }
+    sockets.sort_by(|a, b| {
+        (a.protocol, a.local, a.remote, &a.state, &a.pids, a.uid)
+            .cmp(&(b.protocol, b.local, b.remote, &b.state, &b.pids, b.uid))
+    });
 }
 
 fn tcp_state(state: TcpState) -> &'static str {
@@ -73,5 +91,55 @@ fn tcp_state(state: TcpState) -> &'static str {
         TcpState::TimeWait => "TIME_WAIT",
         TcpState::DeleteTcb => "DELETE_TCB",
         _ => "UNKNOWN",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn socket(protocol: Protocol, local: &str, remote: Option<&str>, pids: &[u32]) -> Socket {
+        Socket {
+            protocol,
+            local: local.parse().unwrap(),
+            remote: remote.map(|r| r.parse().unwrap()),
+            state: (protocol == Protocol::Tcp).then(|| "ESTABLISHED".to_string()),
+            pids: pids.to_vec(),
+            uid: None,
+        }
+    }
+
+    #[test]
+    fn sockets_and_their_owners_are_put_in_a_stable_order() {
+        let mut read = vec![
+            socket(Protocol::Udp, "0.0.0.0:53", None, &[7]),
+            socket(Protocol::Tcp, "[::1]:8080", Some("[::1]:50000"), &[9]),
+            socket(
+                Protocol::Tcp,
+                "10.0.0.2:50001",
+                Some("1.1.1.1:443"),
+                &[4300, 812, 4300],
+            ),
+            socket(Protocol::Tcp, "10.0.0.2:50000", Some("1.1.1.1:443"), &[]),
+        ];
+        let mut other_read = read.clone();
+        other_read.reverse();
+        other_read[1].pids.reverse();
+        put_in_order(&mut read);
+        put_in_order(&mut other_read);
+        assert_eq!(read, other_read);
+        let listed: Vec<String> = read
+            .iter()
+            .map(|s| format!("{} {} {:?}", s.protocol.id(), s.local, s.pids))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "tcp 10.0.0.2:50000 []",
+                "tcp 10.0.0.2:50001 [812, 4300]",
+                "tcp [::1]:8080 [9]",
+                "udp 0.0.0.0:53 [7]",
+            ]
+        );
     }
 }

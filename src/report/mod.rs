@@ -25,6 +25,7 @@ pub struct Report {
     pub checks: Vec<Check>,
     pub connections: Vec<Connection>,
     pub routes: Vec<Route>,
+    pub interfaces: Vec<Interface>,
     pub gsa_ranges: Vec<RangePath>,
     pub dns: Vec<Dns>,
     pub alerts: Vec<Alert>,
@@ -111,6 +112,27 @@ pub struct Route {
     pub table: Option<u32>,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub vendor: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interface {
+    /// The name routes and checks use (Windows: the friendly name, "Ethernet 2").
+    pub name: String,
+    /// The adapter's description ("PANGP Virtual Ethernet Adapter"), else a friendly name
+    /// other than `name`.
+    pub description: Option<String>,
+    pub index: u32,
+    /// As the OS reports it: ethernet, loopback, tunnel, wireless, ...
+    pub kind: String,
+    /// Operational state: up, down, dormant, unknown, ...
+    pub state: String,
+    /// The interface is enabled (the flag the analysis goes by; a tun device is `up` with
+    /// state `unknown`).
+    pub up: bool,
+    /// CIDR strings, IPv4 first.
+    pub addresses: Vec<String>,
+    /// The vendor whose adapter it is recognised as.
     pub vendor: Option<&'static str>,
 }
 
@@ -328,6 +350,26 @@ impl Report {
                     table: r.route.table,
                     kind: r.route.kind.id(),
                     vendor: r.vendor.map(|v| v.id()),
+                })
+                .collect(),
+            interfaces: a
+                .interfaces
+                .iter()
+                .map(|row| {
+                    let i = &row.interface;
+                    Interface {
+                        name: i.name.clone(),
+                        description: i
+                            .description
+                            .clone()
+                            .or_else(|| i.friendly_name.clone().filter(|f| *f != i.name)),
+                        index: i.index,
+                        kind: i.kind.clone(),
+                        state: i.oper_state.clone(),
+                        up: i.up,
+                        addresses: i.addresses.iter().map(ToString::to_string).collect(),
+                        vendor: row.vendor.map(|v| v.id()),
+                    }
                 })
                 .collect(),
             gsa_ranges: a

@@ -1,11 +1,13 @@
 //! The `--once --format text` report: the verdict on the first line, then the clients, alerts,
-//! checks with failures first and their remedies, and the connections grouped by carrier.
+//! checks with failures first and their remedies, the interfaces with the vendors' adapters
+//! first, and the connections grouped by carrier.
 
 use std::fmt::Write;
 
 use super::Report;
 use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Status;
+use crate::knowledge::Vendor;
 
 fn status_word(status: &str) -> &'static str {
     match status {
@@ -102,6 +104,8 @@ pub fn render(report: &Report) -> String {
         }
     }
 
+    interfaces(&mut out, &report.interfaces);
+
     let _ = writeln!(out, "\nConnections by carrier");
     for carrier in Carrier::ALL {
         let rows: Vec<&super::Connection> = report
@@ -162,6 +166,48 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The interfaces, vendors' adapters first (in the clients' order) and marked with the vendor;
+/// the rest by index, marked `-`.
+fn interfaces(out: &mut String, interfaces: &[super::Interface]) {
+    if interfaces.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nInterfaces (vendor adapters first)");
+    let vendor_rank = |vendor: Option<&str>| {
+        vendor.map_or(usize::MAX, |v| {
+            Vendor::ALL
+                .iter()
+                .position(|known| known.id() == v)
+                .unwrap_or(usize::MAX - 1)
+        })
+    };
+    let mut rows: Vec<&super::Interface> = interfaces.iter().collect();
+    rows.sort_by_key(|i| vendor_rank(i.vendor));
+    for i in rows {
+        let mark = i.vendor.map_or("-", label);
+        let description = i
+            .description
+            .as_ref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let state = match (i.state.as_str(), i.up) {
+            ("up", _) => "up".to_string(),
+            (other, true) => format!("{other} (enabled)"),
+            (other, false) => other.to_string(),
+        };
+        let addresses = if i.addresses.is_empty() {
+            "no address".to_string()
+        } else {
+            i.addresses.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  {mark:<14} {}{description}: {state}, {}, {addresses}",
+            i.name, i.kind
+        );
+    }
 }
 
 fn label(vendor: &str) -> &'static str {

@@ -90,7 +90,9 @@ fn convert_route(message: &RouteMessage) -> Vec<Route> {
     let mut destination = unspecified;
     let mut gateway = None;
     let mut oif = None;
-    let mut metric = None;
+    // The kernel leaves RTA_PRIORITY out of a route whose priority is 0 (IPv4 routes added
+    // without a metric): absent means 0, not unknown.
+    let mut metric = 0;
     let mut table = u32::from(header.table);
     let mut source = None;
     let mut hops = Vec::new();
@@ -101,7 +103,7 @@ fn convert_route(message: &RouteMessage) -> Vec<Route> {
             RouteAttribute::Via(RouteVia::Inet(a)) => gateway = Some(IpAddr::V4(*a)),
             RouteAttribute::Via(RouteVia::Inet6(a)) => gateway = Some(IpAddr::V6(*a)),
             RouteAttribute::Oif(i) => oif = Some(*i),
-            RouteAttribute::Priority(p) => metric = Some(*p),
+            RouteAttribute::Priority(p) => metric = *p,
             // The header's table field is 8 bits; tables above 255 come only in this attribute.
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::PrefSource(a) => source = address(a),
@@ -131,7 +133,7 @@ fn convert_route(message: &RouteMessage) -> Vec<Route> {
             gateway,
             interface_index,
             interface: None,
-            metric,
+            metric: Some(metric),
             table: Some(table),
             kind: kind(header.kind),
             source,
@@ -192,4 +194,39 @@ fn convert_rule(message: &RuleMessage) -> Option<PolicyRule> {
         }
     }
     Some(rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn message(priority: Option<u32>) -> RouteMessage {
+        let mut message = RouteMessage::default();
+        message.header.address_family = AddressFamily::Inet;
+        message.header.destination_prefix_length = 24;
+        message.header.table = RouteHeader::RT_TABLE_MAIN;
+        message.header.kind = RouteType::Unicast;
+        message.attributes = vec![
+            RouteAttribute::Destination(RouteAddress::Inet(Ipv4Addr::new(10, 1, 2, 0))),
+            RouteAttribute::Gateway(RouteAddress::Inet(Ipv4Addr::new(10, 0, 0, 1))),
+            RouteAttribute::Oif(3),
+        ];
+        message
+            .attributes
+            .extend(priority.map(RouteAttribute::Priority));
+        message
+    }
+
+    #[test]
+    fn a_route_without_a_priority_attribute_has_metric_zero() {
+        let routes = convert_route(&message(None));
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].metric, Some(0));
+        assert_eq!(routes[0].destination.to_string(), "10.1.2.0/24");
+        assert_eq!(routes[0].table, Some(254));
+        // A priority the kernel sent is kept.
+        assert_eq!(convert_route(&message(Some(100)))[0].metric, Some(100));
+    }
 }
