@@ -704,13 +704,23 @@ impl Drop for LinuxBackground {
     fn drop(&mut self) {
         // Not stopped (a step failed): end ssetop now; the holder would end it anyway.
         if let Some(mut child) = self.child.take() {
-            for ssetop in children(child.id()) {
-                signal(ssetop, "KILL");
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            end_tree(&mut child);
         }
     }
+}
+
+/// Ends a process started through `nsenter` (or `timeout nsenter`): the processes below it
+/// first, since nsenter does not pass signals on, then it.
+pub fn end_tree(child: &mut Child) {
+    fn below(pid: u32) {
+        for child in children(pid) {
+            below(child);
+            signal(child, "KILL");
+        }
+    }
+    below(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Runner for LinuxRunner<'_> {

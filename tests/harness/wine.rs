@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use ssetop::knowledge::{Knowledge, Os, ServiceKind};
 
-use super::linux::{Network, children, describe, outcome, program, run, signal};
+use super::linux::{Network, describe, end_tree, outcome, program, run};
 use super::runner::{Background, Collected, Runner, Standin};
 use super::spec::{Behaviour, RegistryValue, Scenario, ServiceState, Wine};
 use super::verify::Outcome;
@@ -503,14 +503,7 @@ impl Standin for WineStandin {
 impl Drop for WineStandin {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            for pid in children(child.id()) {
-                for grandchild in children(pid) {
-                    signal(grandchild, "KILL");
-                }
-                signal(pid, "KILL");
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            end_tree(&mut child);
         }
     }
 }
