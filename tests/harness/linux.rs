@@ -228,16 +228,13 @@ const WORK_PREFIX: &str = "ssetop-scenario-";
 /// Whether `name` is `<prefix><pid>-<more>`, made by this harness in a test process that is
 /// gone. A name of any other shape is not this harness's, and is left alone.
 fn owner_gone(name: &str, prefix: &str) -> bool {
-    let Some((pid, rest)) = name
-        .strip_prefix(prefix)
-        .and_then(|rest| rest.split_once('-'))
-    else {
-        return false;
-    };
-    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || rest.is_empty() {
-        return false;
-    }
-    !Path::new(&format!("/proc/{pid}")).exists()
+    owner_pid(name, prefix).is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// The PID of the test process that made `PREFIX<pid>-<rest>`.
+fn owner_pid<'n>(name: &'n str, prefix: &str) -> Option<&'n str> {
+    let (pid, rest) = name.strip_prefix(prefix)?.split_once('-')?;
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty()).then_some(pid)
 }
 
 /// Deletes what interrupted runs left: namespaces (and the processes in them), /etc/netns
@@ -245,40 +242,66 @@ fn owner_gone(name: &str, prefix: &str) -> bool {
 fn clean_leftovers() {
     static CLEANED: OnceLock<()> = OnceLock::new();
     CLEANED.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(WORK_PREFIX) && owner_gone(&name, WORK_PREFIX) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
+        remove_runs(owner_gone, "left by an interrupted run");
+        clean_up_when_interrupted();
+    });
+}
+
+/// Deletes the namespaces (ending their processes), `/etc/netns` entries and work directories
+/// of the runs `whose(name, prefix)` selects.
+fn remove_runs(whose: impl Fn(&str, &str) -> bool, why: &str) {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(WORK_PREFIX) && whose(&name, WORK_PREFIX) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
-        let mut names: Vec<String> = [NETNS_DIR, ETC_NETNS]
-            .iter()
-            .filter_map(|d| std::fs::read_dir(d).ok())
-            .flatten()
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(PREFIX))
-            .collect();
-        names.sort();
-        names.dedup();
-        for name in names {
-            if !owner_gone(&name, PREFIX) {
-                continue;
-            }
-            super::loud(&format!(
-                "scenario harness: removing {name}, left by an interrupted run"
-            ));
-            if let Ok(pids) = ip(&["netns", "pids", &name]) {
-                for pid in pids.split_whitespace() {
-                    if let Ok(pid) = pid.parse() {
-                        signal(pid, "KILL");
-                    }
+    }
+    let mut names: Vec<String> = [NETNS_DIR, ETC_NETNS]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(PREFIX))
+        .collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        if !whose(&name, PREFIX) {
+            continue;
+        }
+        super::loud(&format!("scenario harness: removing {name}, {why}"));
+        if let Ok(pids) = ip(&["netns", "pids", &name]) {
+            for pid in pids.split_whitespace() {
+                if let Ok(pid) = pid.parse() {
+                    signal(pid, "KILL");
                 }
             }
-            let _ = ip(&["netns", "del", &name]);
-            let _ = std::fs::remove_dir_all(Path::new(ETC_NETNS).join(&name));
         }
+        let _ = ip(&["netns", "del", &name]);
+        let _ = std::fs::remove_dir_all(Path::new(ETC_NETNS).join(&name));
+    }
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP the test process removes what this run built before it ends,
+/// so that an interrupted run leaves nothing behind (a SIGKILLed one is cleaned at the next
+/// start, above).
+fn clean_up_when_interrupted() {
+    std::thread::spawn(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(ssetop::tui::shutdown_signal());
+        let own = std::process::id().to_string();
+        remove_runs(
+            |name, prefix| owner_pid(name, prefix) == Some(own.as_str()),
+            "this run was interrupted",
+        );
+        std::process::exit(130);
     });
 }
 
