@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
 use super::clients::{self, Client, ClientState, VendorAdapter, VendorProcess};
 use super::profile::{ForwardingProfile, ProfileCache, ProfileError};
-use super::routing::{FlowContext, Lookup, Outcome, RouteIndex};
+use super::routing::{FlowContext, Lookup, Outcome, RouteCache, RouteIndex};
 use crate::knowledge::{Channel, Knowledge, Os, ProcessRole, SyntheticRange, Vendor};
 use crate::snapshot::{Protocol, RouteKind, Snapshot, Socket};
 
@@ -27,14 +28,15 @@ fn is_link_scoped(net: IpNet) -> bool {
 pub struct ProfileFacts {
     pub origin: String,
     pub timestamp: Option<String>,
-    pub parsed: std::sync::Arc<Result<ForwardingProfile, ProfileError>>,
+    pub parsed: Arc<Result<ForwardingProfile, ProfileError>>,
 }
 
 pub struct Facts<'a> {
     pub snapshot: &'a Snapshot,
     pub knowledge: &'a Knowledge,
     pub os: Os,
-    pub routes: Option<RouteIndex<'a>>,
+    /// Shared with the [`RouteCache`] while the routing table is unchanged.
+    pub routes: Option<Arc<RouteIndex>>,
     pub profile: Option<ProfileFacts>,
     pub processes: Vec<VendorProcess>,
     pub adapters: Vec<VendorAdapter>,
@@ -51,17 +53,24 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn new(snapshot: &'a Snapshot, knowledge: &'a Knowledge) -> Facts<'a> {
-        Self::with_cache(snapshot, knowledge, &mut ProfileCache::default())
+        Self::with_cache(
+            snapshot,
+            knowledge,
+            &mut ProfileCache::default(),
+            &mut RouteCache::default(),
+        )
     }
 
-    /// As `new`, reusing the forwarding profile parsed for an earlier snapshot when unchanged.
+    /// As `new`, reusing the forwarding profile parsed and the route index built for an
+    /// earlier snapshot when they are unchanged.
     pub fn with_cache(
         snapshot: &'a Snapshot,
         knowledge: &'a Knowledge,
         profiles: &mut ProfileCache,
+        routes: &mut RouteCache,
     ) -> Facts<'a> {
         let os = Os::from_name(&snapshot.host.os).unwrap_or_else(Os::current);
-        let routes = snapshot.routes.get().map(RouteIndex::new);
+        let routes = snapshot.routes.get().map(|data| routes.index(data));
         let profile = snapshot
             .settings
             .get()

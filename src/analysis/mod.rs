@@ -172,6 +172,7 @@ pub struct Analyzer {
     knowledge: Arc<Knowledge>,
     options: AnalysisOptions,
     profiles: profile::ProfileCache,
+    routes: routing::RouteCache,
     timeline: Timeline,
     outage: OutageTracker,
 }
@@ -182,6 +183,7 @@ impl Analyzer {
             outage: OutageTracker::new(options.outage.clone()),
             timeline: Timeline::default(),
             profiles: profile::ProfileCache::default(),
+            routes: routing::RouteCache::default(),
             knowledge,
             options,
         }
@@ -189,8 +191,13 @@ impl Analyzer {
 
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
-        let mut assessment =
-            assess_with(snapshot, &self.knowledge, &self.options, &mut self.profiles);
+        let mut assessment = assess_with(
+            snapshot,
+            &self.knowledge,
+            &self.options,
+            &mut self.profiles,
+            &mut self.routes,
+        );
         let digest = Digest::of(&assessment);
         let new_events = self.timeline.advance(digest.clone());
         let (alerts, alert_events) = self.outage.update(&digest, &new_events);
@@ -221,6 +228,7 @@ pub fn assess_snapshot(
         knowledge,
         options,
         &mut profile::ProfileCache::default(),
+        &mut routing::RouteCache::default(),
     )
 }
 
@@ -229,8 +237,9 @@ fn assess_with(
     knowledge: &Knowledge,
     options: &AnalysisOptions,
     profiles: &mut profile::ProfileCache,
+    routes: &mut routing::RouteCache,
 ) -> Assessment {
-    let facts = Facts::with_cache(snapshot, knowledge, profiles);
+    let facts = Facts::with_cache(snapshot, knowledge, profiles, routes);
     let setup = setup::decide(&facts, options.setup);
     let attributor = Attributor::new(&facts, setup.id);
     let paths = checks::range_paths(&facts);
@@ -377,4 +386,58 @@ fn notices(snapshot: &Snapshot) -> Vec<String> {
         ));
     }
     notices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::Device;
+
+    /// The dashboard's analysis (caches kept between snapshots) says exactly what a fresh
+    /// analysis of each snapshot says, also when the routing table changes and changes back.
+    #[test]
+    fn cached_indexes_give_the_same_assessment_as_a_fresh_analysis() {
+        let before = Device::windows().pangp().tcp("8.8.8.8:443", None);
+        let after = Device::windows()
+            .pangp()
+            .route("0.0.0.0/1", "Ethernet 3", None, 1)
+            .tcp("8.8.8.8:443", None);
+        let snapshots = [
+            before.build(),
+            Device::windows().pangp().tcp("8.8.8.8:443", None).build(),
+            after.build(),
+            Device::windows().pangp().tcp("8.8.8.8:443", None).build(),
+        ];
+        let knowledge = Arc::new(Knowledge::embedded());
+        let options = AnalysisOptions::default();
+        let mut analyzer = Analyzer::new(knowledge.clone(), options.clone());
+        let mut previous: Option<Arc<routing::RouteIndex>> = None;
+        for (i, snapshot) in snapshots.iter().enumerate() {
+            let fresh = assess_snapshot(snapshot, &knowledge, &options);
+            let cached = analyzer.assess(snapshot);
+            // Everything but the history (timeline and alerts).
+            let without_history = |a: &Assessment| {
+                let mut value = serde_json::to_value(a).unwrap();
+                let fields = value.as_object_mut().unwrap();
+                fields.remove("events");
+                fields.remove("alerts");
+                value
+            };
+            assert_eq!(
+                without_history(&cached),
+                without_history(&fresh),
+                "snapshot {i}"
+            );
+            let interface = cached.connections[0].attribution.interface.as_deref();
+            let expected = if i == 2 { "Ethernet 3" } else { "Ethernet" };
+            assert_eq!(interface, Some(expected), "snapshot {i}");
+            let index = analyzer.routes.index(snapshot.routes.get().unwrap());
+            if i == 1 {
+                assert!(Arc::ptr_eq(previous.as_ref().unwrap(), &index));
+            } else if let Some(previous) = &previous {
+                assert!(!Arc::ptr_eq(previous, &index), "snapshot {i}");
+            }
+            previous = Some(index);
+        }
+    }
 }

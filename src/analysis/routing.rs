@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use prefix_trie::PrefixMap;
-use smallvec::SmallVec;
 
 use crate::snapshot::{PolicyRule, Route, RouteData, RouteKind, RuleAction};
 
@@ -17,11 +17,13 @@ const TABLE_LOCAL: u32 = 255;
 const TABLE_MAIN: u32 = 254;
 const TABLE_DEFAULT: u32 = 253;
 
-/// Routes of one table by prefix; nearly every prefix holds one route, kept inline.
+/// Routes of one table by prefix: for each prefix, the position of the route a lookup takes
+/// (the lowest metric, the first listed between equal metrics). Plain positions keep the tries
+/// cheap to build and to drop (values that need no drop are not visited).
 #[derive(Default)]
 struct Table {
-    v4: PrefixMap<Ipv4Net, SmallVec<[usize; 1]>>,
-    v6: PrefixMap<Ipv6Net, SmallVec<[usize; 1]>>,
+    v4: PrefixMap<Ipv4Net, usize>,
+    v6: PrefixMap<Ipv6Net, usize>,
 }
 
 /// How a lookup ended.
@@ -73,8 +75,10 @@ struct IndexRule {
     table: Option<usize>,
 }
 
-pub struct RouteIndex<'a> {
-    routes: &'a [Route],
+/// The routes and rules of one snapshot, indexed. It owns its data, so that the dashboard can
+/// keep it for the next snapshots while the routing table does not change ([`RouteCache`]).
+pub struct RouteIndex {
+    data: RouteData,
     tables: Vec<Table>,
     /// IPv4 rules, then IPv6 rules, each by priority.
     rules_v4: Vec<IndexRule>,
@@ -115,27 +119,41 @@ fn rule_matches(rule: &PolicyRule, destination: IpAddr, flow: FlowContext) -> Op
     Some(matched != rule.invert)
 }
 
-impl<'a> RouteIndex<'a> {
-    pub fn new(data: &'a RouteData) -> RouteIndex<'a> {
+impl RouteIndex {
+    pub fn new(data: RouteData) -> RouteIndex {
         let routes = data.routes.as_slice();
         let mut positions: HashMap<Option<u32>, usize> = HashMap::new();
         let mut tables: Vec<Table> = Vec::new();
+        // The OS lists a table's routes together: the last table saves a lookup per route.
+        let mut last: Option<(Option<u32>, usize)> = None;
         for (i, route) in routes.iter().enumerate() {
-            let position = *positions.entry(route.table).or_insert_with(|| {
-                tables.push(Table::default());
-                tables.len() - 1
-            });
+            let position = match last {
+                Some((table, position)) if table == route.table => position,
+                _ => {
+                    let position = *positions.entry(route.table).or_insert_with(|| {
+                        tables.push(Table::default());
+                        tables.len() - 1
+                    });
+                    last = Some((route.table, position));
+                    position
+                }
+            };
             let table = &mut tables[position];
+            // Equal prefixes: the lowest metric wins, the first listed between equals.
+            let metric = route.metric.unwrap_or(0);
+            let better = |best: &mut usize| {
+                if metric < routes[*best].metric.unwrap_or(0) {
+                    *best = i;
+                }
+            };
             match route.destination {
-                IpNet::V4(net) => table.v4.entry(net).or_default().push(i),
-                IpNet::V6(net) => table.v6.entry(net).or_default().push(i),
+                IpNet::V4(net) => {
+                    table.v4.entry(net).and_modify(better).or_insert(i);
+                }
+                IpNet::V6(net) => {
+                    table.v6.entry(net).and_modify(better).or_insert(i);
+                }
             }
-        }
-        // Equal prefixes: the lowest metric first, so that a lookup takes the first.
-        let metric = |i: &usize| routes[*i].metric.unwrap_or(0);
-        for table in &mut tables {
-            table.v4.values_mut().for_each(|v| v.sort_by_key(metric));
-            table.v6.values_mut().for_each(|v| v.sort_by_key(metric));
         }
         let rules: Vec<PolicyRule> = if !data.rules.is_empty() {
             data.rules.clone()
@@ -166,29 +184,33 @@ impl<'a> RouteIndex<'a> {
         indexed.sort_by_key(|r| r.rule.priority);
         let (rules_v4, rules_v6) = indexed.into_iter().partition(|r| r.rule.family == 4);
         RouteIndex {
-            routes,
+            data,
             tables,
             rules_v4,
             rules_v6,
         }
     }
 
-    pub fn routes(&self) -> &'a [Route] {
-        self.routes
+    /// The routes and rules the index was built from.
+    pub fn data(&self) -> &RouteData {
+        &self.data
     }
 
-    pub fn route(&self, i: usize) -> &'a Route {
-        &self.routes[i]
+    pub fn routes(&self) -> &[Route] {
+        &self.data.routes
+    }
+
+    pub fn route(&self, i: usize) -> &Route {
+        &self.data.routes[i]
     }
 
     /// The best route of one table for an address: longest prefix, then lowest metric.
     fn table_lookup(&self, table: Option<usize>, destination: IpAddr) -> Option<usize> {
         let table = self.tables.get(table?)?;
-        let candidates = match destination {
-            IpAddr::V4(a) => table.v4.get_lpm(&Ipv4Net::from(a)).map(|(_, v)| v),
-            IpAddr::V6(a) => table.v6.get_lpm(&Ipv6Net::from(a)).map(|(_, v)| v),
-        }?;
-        candidates.first().copied()
+        match destination {
+            IpAddr::V4(a) => table.v4.get_lpm(&Ipv4Net::from(a)).map(|(_, i)| *i),
+            IpAddr::V6(a) => table.v6.get_lpm(&Ipv6Net::from(a)).map(|(_, i)| *i),
+        }
     }
 
     /// Where a packet to `destination` goes.
@@ -224,7 +246,7 @@ impl<'a> RouteIndex<'a> {
             let Some(found) = self.table_lookup(entry.table, destination) else {
                 continue;
             };
-            let route = &self.routes[found];
+            let route = self.route(found);
             if rule
                 .suppress_prefixlen
                 .is_some_and(|n| u32::from(route.destination.prefix_len()) <= n)
@@ -281,6 +303,29 @@ impl<'a> RouteIndex<'a> {
             }
         }
         pieces
+    }
+}
+
+/// The route index of the last routing table seen: routing tables change rarely, so each
+/// snapshot of the dashboard reuses the index while its routes and rules are unchanged (one
+/// comparison, like the timeline's) instead of building the tries again.
+#[derive(Default)]
+pub struct RouteCache {
+    last: Option<Arc<RouteIndex>>,
+}
+
+impl RouteCache {
+    pub fn index(&mut self, data: &RouteData) -> Arc<RouteIndex> {
+        if let Some(index) = &self.last
+            && index.data() == data
+        {
+            return index.clone();
+        }
+        // Released first: the old index is not kept alive while the new one is built.
+        self.last = None;
+        let index = Arc::new(RouteIndex::new(data.clone()));
+        self.last = Some(index.clone());
+        index
     }
 }
 
@@ -371,7 +416,7 @@ mod tests {
             ],
             rules: vec![],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let flow = FlowContext::default();
         for inside in ["150.171.19.0", "150.171.19.255", "150.171.19.77"] {
             let l = index.lookup(v4(inside), flow);
@@ -392,7 +437,7 @@ mod tests {
             ],
             rules: vec![],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let l = index.lookup(v4("8.8.8.8"), FlowContext::default());
         assert_eq!(dev_of(&index, &l).as_deref(), Some("gpd0"));
     }
@@ -420,7 +465,7 @@ mod tests {
                 implied_rule(32766, 4, Some(254)),
             ],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let flow = FlowContext::default();
         let edge = index.lookup(v4("150.171.19.5"), flow);
         assert_eq!(dev_of(&index, &edge).as_deref(), Some("eth0"));
@@ -452,7 +497,7 @@ mod tests {
                 implied_rule(32766, 4, Some(254)),
             ],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let flow = FlowContext::default();
         let thrown = index.lookup(v4("10.1.2.3"), flow);
         assert_eq!(dev_of(&index, &thrown).as_deref(), Some("eth0"));
@@ -476,7 +521,7 @@ mod tests {
                 implied_rule(32766, 4, Some(254)),
             ],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let unknown = index.lookup(v4("8.8.8.8"), FlowContext::default());
         assert_eq!(dev_of(&index, &unknown).as_deref(), Some("eth0"));
         assert_eq!(unknown.passed_over, vec![5]);
@@ -500,7 +545,7 @@ mod tests {
             ],
             rules: vec![],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let pieces = index.range_lookup("150.171.19.0/24".parse().unwrap(), FlowContext::default());
         let summary: Vec<(String, Option<String>)> = pieces
             .iter()
@@ -527,7 +572,7 @@ mod tests {
             ],
             rules: vec![],
         };
-        let index = RouteIndex::new(&data);
+        let index = RouteIndex::new(data);
         let pieces = index.range_lookup("6.6.0.0/16".parse().unwrap(), FlowContext::default());
         let via_gp: Vec<String> = pieces
             .iter()
@@ -540,6 +585,57 @@ mod tests {
             17,
             "16 siblings on the way down plus the host"
         );
+    }
+
+    #[test]
+    fn an_unchanged_routing_table_reuses_its_index_and_a_changed_one_rebuilds_it() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "eth0", Some(254), 0),
+                route("150.171.19.0/24", "gpd0", Some(254), 0),
+            ],
+            rules: vec![implied_rule(32766, 4, Some(254))],
+        };
+        let mut cache = RouteCache::default();
+        let first = cache.index(&data);
+        // An equal table read again (as each snapshot reads it): the same index.
+        let same = cache.index(&data.clone());
+        assert!(Arc::ptr_eq(&first, &same));
+
+        let mut moved = data.clone();
+        moved.routes[1].interface = Some("eth1".into());
+        let rebuilt = cache.index(&moved);
+        assert!(!Arc::ptr_eq(&first, &rebuilt));
+        let l = rebuilt.lookup(v4("150.171.19.5"), FlowContext::default());
+        assert_eq!(dev_of(&rebuilt, &l).as_deref(), Some("eth1"));
+        assert!(Arc::ptr_eq(&rebuilt, &cache.index(&moved)));
+
+        // A change of the rules alone rebuilds it too.
+        let mut ruled = moved.clone();
+        ruled.rules[0].priority = 100;
+        let by_rules = cache.index(&ruled);
+        assert!(!Arc::ptr_eq(&rebuilt, &by_rules));
+        let l = by_rules.lookup(v4("8.8.8.8"), FlowContext::default());
+        assert_eq!(l.rule, Some(100));
+        // Back to the first table: built again (only the last one is kept), same answers.
+        let back = cache.index(&data);
+        assert!(!Arc::ptr_eq(&first, &back));
+        assert_eq!(back.data(), first.data());
+    }
+
+    #[test]
+    fn equal_prefixes_keep_the_first_listed_of_equal_metrics() {
+        let data = RouteData {
+            routes: vec![
+                route("10.0.0.0/8", "eth0", None, 5),
+                route("10.0.0.0/8", "gpd0", None, 5),
+                route("10.0.0.0/8", "eth1", None, 7),
+            ],
+            rules: vec![],
+        };
+        let index = RouteIndex::new(data);
+        let l = index.lookup(v4("10.1.1.1"), FlowContext::default());
+        assert_eq!(dev_of(&index, &l).as_deref(), Some("eth0"));
     }
 
     #[test]
