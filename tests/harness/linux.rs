@@ -72,6 +72,13 @@ pub fn describe(command: &Command) -> String {
     words.join(" ")
 }
 
+/// Starts a command, or says which one could not start.
+pub fn spawn(command: &mut Command) -> Result<Child, String> {
+    command
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", describe(command)))
+}
+
 /// Runs a command to its end; its stdout, or why it failed.
 pub fn run(command: &mut Command) -> Result<String, String> {
     let output = command
@@ -117,9 +124,7 @@ pub fn run_to_end(mut command: Command, limit: Duration) -> Result<Outcome, Stri
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
-    let child = command
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+    let child = spawn(&mut command)?;
     let pid = child.id();
     let (tx, rx) = channel();
     std::thread::spawn(move || {
@@ -326,9 +331,7 @@ impl Holder {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut unshare = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+        let mut unshare = spawn(&mut command)?;
         let stdin = unshare.stdin.take();
         let stderr = unshare.stderr.take().map(Collected::read);
         let stdout = unshare.stdout.take().ok_or("no stdout")?;
@@ -554,9 +557,7 @@ impl Network {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+        let mut child = spawn(&mut command)?;
         let stderr = child.stderr.take().ok_or("no stderr")?;
         let mut lines = Lines::read("dnsmasq", stderr);
         self.processes.push(child);
@@ -579,9 +580,7 @@ impl Network {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+        let mut child = spawn(&mut command)?;
         let stderr = child.stderr.take().map(Collected::read);
         let mut lines = Lines::read(
             &format!("the servers in {role}"),
@@ -772,9 +771,7 @@ impl Runner for LinuxRunner<'_> {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+        let mut child = spawn(&mut command)?;
         let mut standin = LinuxStandin {
             stdin: child.stdin.take(),
             lines: Lines::read(name, child.stdout.take().ok_or("no stdout")?),
@@ -803,9 +800,7 @@ impl Runner for LinuxRunner<'_> {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+        let mut child = spawn(&mut command)?;
         let stderr = Collected::read(child.stderr.take().ok_or("no stderr")?);
         Ok(Box::new(LinuxBackground {
             child: Some(child),

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use ssetop::knowledge::{Knowledge, Os, ServiceKind};
 
-use super::linux::{Network, describe, end_tree, outcome, program, run};
+use super::linux::{Network, describe, end_tree, outcome, program, run, spawn};
 use super::runner::{Background, Collected, Runner, Standin};
 use super::spec::{Behaviour, RegistryValue, Scenario, ServiceState, Wine};
 use super::verify::Outcome;
@@ -544,9 +544,7 @@ impl Runner for WineRunner<'_> {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", describe(&command)))?;
+        let mut child = spawn(&mut command)?;
         let stderr = child.stderr.take().map(Collected::read);
         let ready = self.wait_ready(name, Some(&mut child));
         let standin = WineStandin {
