@@ -233,15 +233,20 @@ pub struct Behaviour {
 }
 
 impl Behaviour {
+    /// `--listen ADDR` and `--connect ADDR` for each endpoint: both stand-ins take these.
+    pub fn endpoint_args(&self) -> Vec<String> {
+        let listen = self.listen.iter().map(|a| ("--listen", a));
+        let connect = self.connect.iter().map(|a| ("--connect", a));
+        listen
+            .chain(connect)
+            .flat_map(|(option, addr)| [option.to_string(), addr.to_string()])
+            .collect()
+    }
+
     /// The stand-in helper's command line (after its program name).
     pub fn args(&self) -> Vec<String> {
         let mut args = vec!["client".to_string()];
-        for addr in &self.listen {
-            args.extend(["--listen".to_string(), addr.to_string()]);
-        }
-        for addr in &self.connect {
-            args.extend(["--connect".to_string(), addr.to_string()]);
-        }
+        args.extend(self.endpoint_args());
         if self.reconnect {
             args.push("--reconnect".into());
         }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use ssetop::knowledge::{Knowledge, Os, ServiceKind};
 
 use super::linux::{Network, describe, end_tree, outcome, program, run, spawn};
-use super::runner::{Background, Collected, Runner, Standin};
+use super::runner::{Background, Collected, Lines, Runner, Standin};
 use super::spec::{Behaviour, RegistryValue, Scenario, ServiceState, Wine};
 use super::verify::Outcome;
 
@@ -32,7 +32,6 @@ const WINE: &str = "/usr/lib/wine/wine64";
 const MINGW: &str = "x86_64-w64-mingw32-gcc";
 /// How long one Wine command (boot, install, `sc`, `reg`) may take.
 const WINE_LIMIT: Duration = Duration::from_secs(120);
-const POLL: Duration = Duration::from_millis(50);
 /// How long a Windows stand-in may take to start: a Wine process's first start on a busy
 /// machine takes seconds.
 const WINE_READY_LIMIT: Duration = Duration::from_secs(60);
@@ -337,35 +336,12 @@ impl<'n> WineRunner<'n> {
             std::fs::copy(&self.tools.standin, &copy)
                 .map_err(|e| format!("cannot copy the stand-in to {}: {e}", copy.display()))?;
         }
-        let mut line = format!(r"{STANDINS}\{name}.exe --ready {}", self.ready_file(name));
+        let mut line = format!(r"{STANDINS}\{name}.exe");
         for arg in args {
             line.push(' ');
             line.push_str(arg);
         }
         Ok(line)
-    }
-
-    fn ready_file(&self, name: &str) -> String {
-        format!(r"{STANDINS}\{name}.ready")
-    }
-
-    /// Waits until the stand-in `name` created its ready file; `child`: a program that must
-    /// not end first.
-    fn wait_ready(&self, name: &str, mut child: Option<&mut Child>) -> Result<(), String> {
-        let file = self.drive_c(&format!(r"standins\{name}.ready"));
-        let deadline = Instant::now() + WINE_READY_LIMIT;
-        while !file.exists() {
-            if let Some(status) = child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                return Err(format!("{name}.exe ended ({status}) before it was ready"));
-            }
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "{name}.exe was not ready within {WINE_READY_LIMIT:?}"
-                ));
-            }
-            std::thread::sleep(POLL);
-        }
-        Ok(())
     }
 
     fn install_service(&self, name: &str, state: ServiceState) -> Result<(), String> {
@@ -399,8 +375,13 @@ impl<'n> WineRunner<'n> {
         let line = self.standin_command(name, args)?;
         self.wine(&["sc", "create", name, "start=", "auto", "binPath=", &line])?;
         if state == ServiceState::Running {
+            // StartService returns once the service left START_PENDING, and the stand-in
+            // reports SERVICE_RUNNING only when its sockets are open.
             self.wine(&["sc", "start", name])?;
-            self.wait_ready(name, None)?;
+            let query = self.wine(&["sc", "query", name])?;
+            if !query.contains("RUNNING") {
+                return Err(format!("service {name} did not come up: {}", query.trim()));
+            }
         }
         Ok(())
     }
@@ -475,28 +456,34 @@ pub fn winhttp_blob(proxy: &str, bypass: &str) -> Vec<u8> {
     blob
 }
 
-/// A stand-in program (not a service), ended when dropped.
+/// A stand-in: a program (its output lines, ended when dropped), or a service (which says
+/// nothing; the prefix's server ends it).
 struct WineStandin {
     name: String,
     child: Option<Child>,
+    lines: Option<Lines>,
     stderr: Option<Collected>,
 }
 
 impl Standin for WineStandin {
-    fn wait_line(&mut self, prefix: &str, _limit: Duration) -> Result<String, String> {
-        // Windows stand-ins say nothing; they are ready when started.
-        if prefix == "ready" {
-            return Ok("ready".into());
+    fn wait_line(&mut self, prefix: &str, limit: Duration) -> Result<String, String> {
+        let said = || {
+            self.stderr
+                .as_ref()
+                .map(Collected::text)
+                .unwrap_or_default()
+        };
+        match &mut self.lines {
+            Some(lines) => lines
+                .wait_for(prefix, limit)
+                .map_err(|e| format!("{e}; stderr: {}", said())),
+            // A service is ready once started (see `create_service`), and prints nothing else.
+            None if prefix == "ready" => Ok("ready".into()),
+            None => Err(format!(
+                "the service {} prints no {prefix:?} line (the Windows stand-in only holds sockets)",
+                self.name
+            )),
         }
-        let said = self
-            .stderr
-            .as_ref()
-            .map(Collected::text)
-            .unwrap_or_default();
-        Err(format!(
-            "{}.exe prints no {prefix:?} line (the Windows stand-in only holds sockets); stderr: {said}",
-            self.name
-        ))
     }
 }
 
@@ -521,18 +508,13 @@ impl Runner for WineRunner<'_> {
         if behaviour.reconnect {
             return Err("the Windows stand-in does not reconnect".into());
         }
-        let mut args = Vec::new();
-        for addr in &behaviour.listen {
-            args.extend(["--listen".to_string(), addr.to_string()]);
-        }
-        for addr in &behaviour.connect {
-            args.extend(["--connect".to_string(), addr.to_string()]);
-        }
+        let args = behaviour.endpoint_args();
         if self.service_kind(name) == Some(ServiceKind::Service) {
             self.create_service(name, &args, ServiceState::Running)?;
             return Ok(Box::new(WineStandin {
                 name: name.into(),
                 child: None,
+                lines: None,
                 stderr: None,
             }));
         }
@@ -542,24 +524,19 @@ impl Runner for WineRunner<'_> {
             .arg(wine_loader())
             .args(line.split(' '))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = spawn(&mut command)?;
-        let stderr = child.stderr.take().map(Collected::read);
-        let ready = self.wait_ready(name, Some(&mut child));
-        let standin = WineStandin {
+        let mut standin = WineStandin {
             name: name.into(),
+            lines: Some(Lines::read(
+                &format!("{name}.exe"),
+                child.stdout.take().ok_or("no stdout")?,
+            )),
+            stderr: child.stderr.take().map(Collected::read),
             child: Some(child),
-            stderr,
         };
-        ready.map_err(|e| {
-            let said = standin
-                .stderr
-                .as_ref()
-                .map(Collected::text)
-                .unwrap_or_default();
-            format!("{e}; stderr: {said}")
-        })?;
+        standin.wait_line("ready", WINE_READY_LIMIT)?;
         Ok(Box::new(standin))
     }
 

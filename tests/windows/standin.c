@@ -2,13 +2,14 @@
  *
  * Copied under a vendor's executable name (PanGPS.exe, GlobalSecureAccessTunnelingService.exe,
  * ...), it runs until killed, so that the process table shows that name. Options:
- *   --ready FILE        create FILE once running (the test waits for it, no sleeps)
  *   --listen IP:PORT    listen on TCP IP:PORT (the kernel completes handshakes from its backlog)
  *   --connect IP:PORT   open a TCP connection to IP:PORT and keep it (non-blocking: a peer that
  *                       never answers leaves it in SYN_SENT, which is still listed)
  * --listen and --connect may be repeated (up to 8 each); listeners are opened first.
- * Started by the Service Control Manager (sc start), it registers as a service, reports
- * SERVICE_RUNNING and does the same; started directly, it runs as a plain program.
+ * Started by the Service Control Manager (sc start), it registers as a service and reports
+ * SERVICE_RUNNING once its sockets are open (StartService waits for that); started directly,
+ * it runs as a plain program and prints "ready" on stdout once its sockets are open. Either
+ * way the test waits on that signal, never on time.
  *
  * Build: x86_64-w64-mingw32-gcc -O2 -o standin.exe standin.c -lws2_32
  */
@@ -19,7 +20,7 @@
 #include <string.h>
 
 #define MAX_ENDPOINTS 8
-static const char *ready_file, *listen_at[MAX_ENDPOINTS], *connect_to[MAX_ENDPOINTS];
+static const char *listen_at[MAX_ENDPOINTS], *connect_to[MAX_ENDPOINTS];
 static int listens, connects;
 static SERVICE_STATUS_HANDLE status_handle;
 static SERVICE_STATUS status;
@@ -65,12 +66,6 @@ static int work(void)
             return 1;
         }
     }
-    if (ready_file) {
-        HANDLE f = CreateFileA(ready_file, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
-                               FILE_ATTRIBUTE_NORMAL, NULL);
-        if (f == INVALID_HANDLE_VALUE) return 1;
-        CloseHandle(f);
-    }
     return 0;
 }
 
@@ -113,8 +108,7 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--ready")) ready_file = argv[i + 1];
-        else if (!strcmp(argv[i], "--listen") && listens < MAX_ENDPOINTS) listen_at[listens++] = argv[i + 1];
+        if (!strcmp(argv[i], "--listen") && listens < MAX_ENDPOINTS) listen_at[listens++] = argv[i + 1];
         else if (!strcmp(argv[i], "--connect") && connects < MAX_ENDPOINTS) connect_to[connects++] = argv[i + 1];
         else { fprintf(stderr, "standin: unknown or repeated too often: %s\n", argv[i]); return 2; }
     }
@@ -122,6 +116,8 @@ int main(int argc, char **argv)
     if (StartServiceCtrlDispatcherW(table)) return 0;
     if (GetLastError() != ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) return 1;
     if (work() != 0) return 1;
+    printf("ready\n");
+    fflush(stdout);
     WaitForSingleObject(stop_event, INFINITE);
     return 0;
 }
