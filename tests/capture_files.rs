@@ -230,16 +230,7 @@ fn sysinfo_host() -> String {
 fn once_with_record_keeps_the_snapshot_behind_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("once.ndjson");
-    let out = run(&[
-        "--once",
-        "--no-dns",
-        "--format",
-        "json",
-        "--record",
-        path.to_str().unwrap(),
-    ]);
-    assert!([0, 1, 2].contains(&code(&out)), "{}", stderr(&out));
-    let live = json(&out);
+    let live = record_once(&path, &[]);
     let capture = Capture::load(&path).unwrap();
     assert_eq!(capture.snapshots.len(), 1);
     let mut replayed = json(&replay_file(&path));

@@ -9,22 +9,6 @@ use std::path::{Path, PathBuf};
 use common::*;
 use serde_json::Value;
 
-/// `ssetop --once --no-dns --format json --record FILE [extra]`: the live report.
-fn record_once(path: &Path, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "--once",
-        "--no-dns",
-        "--format",
-        "json",
-        "--record",
-        path.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = run(&args);
-    assert!([0, 1, 2].contains(&code(&out)), "{}", stderr(&out));
-    json(&out)
-}
-
 /// `ssetop --once --replay FILE --format json [extra]`: (exit code, report, stderr).
 fn replay_path(path: &Path, extra: &[&str]) -> (i32, Value, String) {
     let mut args = vec![

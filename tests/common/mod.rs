@@ -104,3 +104,19 @@ pub fn events_of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
         .filter(|e| e["kind"] == kind)
         .collect()
 }
+
+/// `ssetop --once --no-dns --format json --record FILE [extra]`: the live report.
+pub fn record_once(path: &std::path::Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--once",
+        "--no-dns",
+        "--format",
+        "json",
+        "--record",
+        path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!([0, 1, 2].contains(&code(&out)), "{}", stderr(&out));
+    json(&out)
+}

@@ -239,6 +239,13 @@ fn registry_tenants() -> Result<Vec<String>, String> {
 }
 
 fn proxy() -> Reading<ProxySettings> {
+    let user_string = |value: &str| {
+        registry_optional(win32::read_string(
+            Hive::CurrentUser,
+            INTERNET_SETTINGS_KEY,
+            value,
+        ))
+    };
     let values = (|| -> Result<ProxyValues, String> {
         Ok(ProxyValues {
             winhttp_settings: registry_optional(win32::read_binary(
@@ -251,21 +258,9 @@ fn proxy() -> Reading<ProxySettings> {
                 INTERNET_SETTINGS_KEY,
                 "ProxyEnable",
             ))?,
-            proxy_server: registry_optional(win32::read_string(
-                Hive::CurrentUser,
-                INTERNET_SETTINGS_KEY,
-                "ProxyServer",
-            ))?,
-            proxy_override: registry_optional(win32::read_string(
-                Hive::CurrentUser,
-                INTERNET_SETTINGS_KEY,
-                "ProxyOverride",
-            ))?,
-            auto_config_url: registry_optional(win32::read_string(
-                Hive::CurrentUser,
-                INTERNET_SETTINGS_KEY,
-                "AutoConfigURL",
-            ))?,
+            proxy_server: user_string("ProxyServer")?,
+            proxy_override: user_string("ProxyOverride")?,
+            auto_config_url: user_string("AutoConfigURL")?,
         })
     })();
     match values.and_then(|v| parse::proxy_settings(&v)) {
