@@ -21,6 +21,7 @@ use crate::collect::{self, CollectConfig, Sampler};
 use crate::knowledge::Knowledge;
 use crate::replay::ReplaySettings;
 use crate::report::{Replay, Report};
+use crate::safe_text;
 use crate::util::format_duration_exact;
 
 /// Exit code when the probe could not run (bad arguments or input included).
@@ -53,14 +54,19 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 
                 | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
                 _ => EXIT_ERROR,
             };
-            let _ = e.print();
+            if code == 0 {
+                let _ = e.print();
+            } else {
+                // clap quotes the value it refused, which may hold anything.
+                eprint!("{}", safe_text::output(&e.render().to_string()));
+            }
             return code;
         }
     };
     match run(options) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ssetop: error: {e}");
+            eprintln!("ssetop: error: {}", safe_text::output(&e.to_string()));
             EXIT_ERROR
         }
     }
@@ -193,11 +199,11 @@ pub fn run(options: Options) -> Result<u8, AppError> {
 pub fn render(options: &Options, report: &Report) -> String {
     match options.format {
         Format::Json => {
-            let mut json = report.to_json();
+            let mut json = safe_text::json(&report.to_json()).into_owned();
             json.push('\n');
             json
         }
-        Format::Text => crate::report::text::render(report),
+        Format::Text => safe_text::output(&crate::report::text::render(report)).into_owned(),
     }
 }
 
@@ -292,7 +298,7 @@ fn replay_once(
         options: settings.options.clone(),
     });
     for warning in &settings.warnings {
-        eprintln!("ssetop: warning: {warning}");
+        eprintln!("ssetop: warning: {}", safe_text::output(warning));
     }
     print(&render(options, &report))?;
     Ok(assessment.verdict.exit_code())
@@ -403,6 +409,9 @@ fn record_headless(
     });
     runtime.shutdown_background();
     let count = result?;
-    eprintln!("ssetop: recorded {count} snapshot(s) to {}", path.display());
+    eprintln!(
+        "ssetop: recorded {count} snapshot(s) to {}",
+        safe_text::field(&path.display().to_string())
+    );
     Ok(0)
 }

@@ -15,6 +15,7 @@ pub mod collect;
 pub mod knowledge;
 pub mod replay;
 pub mod report;
+pub mod safe_text;
 pub mod snapshot;
 pub mod tui;
 pub mod util;

@@ -8,6 +8,7 @@ use super::Report;
 use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Status;
 use crate::knowledge::Vendor;
+use crate::safe_text::{NAME_CHARS, bounded, field};
 
 fn status_word(status: &str) -> &'static str {
     match status {
@@ -38,12 +39,12 @@ pub fn render(report: &Report) -> String {
         passes,
         report.setup.id,
         report.setup.source,
-        report.host.name,
+        bounded(&report.host.name, NAME_CHARS),
         report.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         report
             .replay
             .as_ref()
-            .map(|r| format!(" (replay of {})", r.capture))
+            .map(|r| format!(" (replay of {})", field(&r.capture)))
             .unwrap_or_default()
     );
 
@@ -55,7 +56,7 @@ pub fn render(report: &Report) -> String {
                 "  {} {}: {}",
                 status_word(alert.severity),
                 alert.id,
-                alert.summary
+                field(&alert.summary)
             );
         }
     }
@@ -66,13 +67,18 @@ pub fn render(report: &Report) -> String {
         let processes: Vec<String> = client
             .processes
             .iter()
-            .map(|p| format!("{} ({})", p.name, p.pid))
+            .map(|p| format!("{} ({})", bounded(&p.name, NAME_CHARS), p.pid))
             .collect();
         if !processes.is_empty() {
             line.push_str(&format!(" {}", processes.join(", ")));
         }
         if !client.adapters.is_empty() {
-            line.push_str(&format!("; adapters {}", client.adapters.join(", ")));
+            let adapters: Vec<_> = client
+                .adapters
+                .iter()
+                .map(|a| bounded(a, NAME_CHARS))
+                .collect();
+            line.push_str(&format!("; adapters {}", adapters.join(", ")));
         }
         if client.tunnel_connections > 0 {
             line.push_str(&format!(
@@ -91,15 +97,15 @@ pub fn render(report: &Report) -> String {
             out,
             "  {} {}: {}",
             status_word(check.status),
-            check.id,
-            check.summary
+            field(&check.id),
+            field(&check.summary)
         );
         if matches!(check.status, "fail" | "warn") {
             for line in &check.evidence {
-                let _ = writeln!(out, "       - {line}");
+                let _ = writeln!(out, "       - {}", field(line));
             }
             if let Some(remedy) = &check.remedy {
-                let _ = writeln!(out, "       fix: {remedy}");
+                let _ = writeln!(out, "       fix: {}", field(remedy));
             }
         }
     }
@@ -119,12 +125,12 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "  {} ({})", carrier.label(), rows.len());
         for c in rows {
             let remote = match (&c.remote, &c.remote_name) {
-                (Some(r), Some(name)) => format!("{r} ({name})"),
+                (Some(r), Some(name)) => format!("{r} ({})", bounded(name, NAME_CHARS)),
                 (Some(r), None) => r.clone(),
                 (None, _) => "*".to_string(),
             };
             let owner = match (&c.process, c.pid) {
-                (Some(p), Some(pid)) => format!("{p} ({pid})"),
+                (Some(p), Some(pid)) => format!("{} ({pid})", bounded(p, NAME_CHARS)),
                 (None, Some(pid)) => format!("pid {pid}"),
                 _ => "owner unknown".to_string(),
             };
@@ -132,7 +138,7 @@ pub fn render(report: &Report) -> String {
             let via = c
                 .interface
                 .as_ref()
-                .map(|i| format!(" via {i}"))
+                .map(|i| format!(" via {}", bounded(i, NAME_CHARS)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -140,10 +146,10 @@ pub fn render(report: &Report) -> String {
                 c.protocol,
                 c.local,
                 remote,
-                c.state.as_deref().unwrap_or("-"),
+                field(c.state.as_deref().unwrap_or("-")),
                 c.carrier,
                 c.confidence,
-                c.evidence.last().map(String::as_str).unwrap_or("")
+                field(c.evidence.last().map(String::as_str).unwrap_or(""))
             );
         }
     }
@@ -162,7 +168,7 @@ pub fn render(report: &Report) -> String {
     if !notes.is_empty() {
         let _ = writeln!(out, "\nNotes");
         for line in &notes {
-            let _ = writeln!(out, "  {line}");
+            let _ = writeln!(out, "  {}", field(line));
         }
     }
     out
@@ -190,22 +196,23 @@ fn interfaces(out: &mut String, interfaces: &[super::Interface]) {
         let description = i
             .description
             .as_ref()
-            .map(|d| format!(" ({d})"))
+            .map(|d| format!(" ({})", bounded(d, NAME_CHARS)))
             .unwrap_or_default();
         let state = match (i.state.as_str(), i.up) {
             ("up", _) => "up".to_string(),
-            (other, true) => format!("{other} (enabled)"),
-            (other, false) => other.to_string(),
+            (other, true) => format!("{} (enabled)", field(other)),
+            (other, false) => field(other).into_owned(),
         };
         let addresses = if i.addresses.is_empty() {
             "no address".to_string()
         } else {
-            i.addresses.join(", ")
+            field(&i.addresses.join(", ")).into_owned()
         };
         let _ = writeln!(
             out,
             "  {mark:<14} {}{description}: {state}, {}, {addresses}",
-            i.name, i.kind
+            bounded(&i.name, NAME_CHARS),
+            field(&i.kind)
         );
     }
 }

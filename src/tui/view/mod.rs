@@ -128,6 +128,24 @@ pub fn truncate(text: &str, width: usize, ellipsis: &str) -> String {
 }
 
 pub fn draw(frame: &mut Frame, state: &UiState, theme: &Theme) {
+    draw_panes(frame, state, theme);
+    scrub(frame.buffer_mut());
+}
+
+/// The dashboard's end of the one sanitising rule ([`crate::safe_text::needs_escape`]): every
+/// string on screen came through some cell, so the finished frame is checked cell by cell.
+/// ratatui already drops C0 and C1 controls; what remains (the bidirectional overrides and
+/// isolates, zero-width, so they ride in the cell before them) would reorder the row on a real
+/// terminal. A cell holding one is shown as `?`: visible, and the layout keeps its width.
+fn scrub(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::safe_text::needs_escape) {
+            cell.set_symbol("?");
+        }
+    }
+}
+
+fn draw_panes(frame: &mut Frame, state: &UiState, theme: &Theme) {
     let area = frame.area();
     let ctx = Ctx {
         state,
@@ -430,4 +448,25 @@ fn draw_help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             .alignment(Alignment::Left),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+
+    #[test]
+    fn scrub_shows_a_bidirectional_override_as_a_question_mark_and_keeps_the_row_width() {
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 12, 1));
+        buffer.set_string(0, 0, "exefdp.exe", Style::default());
+        // ratatui's own string writer drops zero-width characters; a widget that sets a
+        // cell's symbol directly does not.
+        buffer.content[2].set_symbol("e\u{202e}");
+        super::scrub(&mut buffer);
+        let row: String = buffer.content.iter().map(|c| c.symbol()).collect();
+        assert!(!row.chars().any(crate::safe_text::needs_escape), "{row:?}");
+        assert!(row.starts_with("ex?fdp.exe"), "{row:?}");
+        assert_eq!(buffer.content.len(), 12);
+    }
 }
