@@ -423,7 +423,7 @@ impl Redactor {
             if let Some(t) = settings
                 .forwarding_profile
                 .value()
-                .and_then(|p| crate::collect::settings::tenant_from_profile(&p.json))
+                .and_then(|p| crate::snapshot::TenantId::find_in_profile(&p.json))
             {
                 self.learn_tenant(&t);
             }

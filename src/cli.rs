@@ -163,7 +163,7 @@ impl Options {
 }
 
 fn parse_tenant(text: &str) -> Result<String, String> {
-    if crate::collect::settings::is_tenant_id(text) {
+    if crate::snapshot::TenantId::is_valid(text) {
         Ok(text.to_lowercase())
     } else {
         Err(format!(

@@ -4,9 +4,11 @@
 //! `#[serde(default)]`, never rename.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::LazyLock;
 
 use ipnet::IpNet;
 use jiff::Timestamp;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -428,6 +430,31 @@ pub struct TenantId {
     pub origin: String,
 }
 
+impl TenantId {
+    /// Whether `text` is a tenant id: a Microsoft Entra tenant id is a GUID.
+    pub fn is_valid(text: &str) -> bool {
+        static GUID: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+                .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
+        });
+        GUID.is_match(text)
+    }
+
+    /// The tenant id a forwarding profile carries in its edge names
+    /// (`<tenant>.m365.client.globalsecureaccess.microsoft.com`), lower case.
+    pub fn find_in_profile(json: &str) -> Option<String> {
+        static EDGE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[a-z0-9-]+\.client\.globalsecureaccess\.microsoft\.com",
+            )
+            .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
+        });
+        EDGE.captures(json)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_lowercase())
+    }
+}
+
 /// A Windows service's state from the Service Control Manager.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ServiceState {
@@ -537,6 +564,26 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenant_is_found_in_profile_edge_names() {
+        let json = r#"{"edgeAddress":"6B1E4F0A-1111-2222-3333-444455556666.m365.client.globalsecureaccess.microsoft.com"}"#;
+        assert_eq!(
+            TenantId::find_in_profile(json).as_deref(),
+            Some("6b1e4f0a-1111-2222-3333-444455556666")
+        );
+        assert_eq!(
+            TenantId::find_in_profile(r#"{"edgeAddress":"example.com"}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn tenant_ids_must_be_guids() {
+        assert!(TenantId::is_valid("6b1e4f0a-1111-2222-3333-444455556666"));
+        assert!(!TenantId::is_valid("contoso.onmicrosoft.com"));
+        assert!(!TenantId::is_valid("6b1e4f0a-1111-2222-3333-44445555666"));
+    }
 
     #[test]
     fn strip_exe_removes_the_extension_in_any_case_only() {

@@ -287,7 +287,7 @@ fn entra_join_check(facts: &Facts) -> Check {
                 .settings
                 .get()
                 .and_then(|s| s.forwarding_profile.value())
-                .and_then(|p| crate::collect::settings::tenant_from_profile(&p.json));
+                .and_then(|p| crate::snapshot::TenantId::find_in_profile(&p.json));
             if let (Some(device), Some(profile)) = (tenant, profile_tenant.as_deref())
                 && device != profile
             {

@@ -7,10 +7,6 @@ pub mod parse;
 #[cfg(windows)]
 mod windows;
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::{CollectConfig, JobResult};
 #[cfg(not(windows))]
 use crate::snapshot::Reading;
@@ -66,7 +62,7 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         && let Some(id) = settings
             .forwarding_profile
             .value()
-            .and_then(|p| tenant_from_profile(&p.json))
+            .and_then(|p| TenantId::find_in_profile(&p.json))
     {
         settings.tenant_id = crate::snapshot::Reading::Value(TenantId {
             id,
@@ -74,51 +70,4 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         });
     }
     Ok((settings, None))
-}
-
-/// The tenant id carried in the profile's edge names (`<tenant>.m365.client.globalsecureaccess…`).
-pub fn tenant_from_profile(json: &str) -> Option<String> {
-    static EDGE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[a-z0-9-]+\.client\.globalsecureaccess\.microsoft\.com",
-        )
-        .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
-    });
-    EDGE.captures(json)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str().to_lowercase())
-}
-
-/// A tenant id is a GUID.
-pub fn is_tenant_id(text: &str) -> bool {
-    static GUID: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-            .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
-    });
-    GUID.is_match(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tenant_is_found_in_profile_edge_names() {
-        let json = r#"{"edgeAddress":"6B1E4F0A-1111-2222-3333-444455556666.m365.client.globalsecureaccess.microsoft.com"}"#;
-        assert_eq!(
-            tenant_from_profile(json).as_deref(),
-            Some("6b1e4f0a-1111-2222-3333-444455556666")
-        );
-        assert_eq!(
-            tenant_from_profile(r#"{"edgeAddress":"example.com"}"#),
-            None
-        );
-    }
-
-    #[test]
-    fn tenant_ids_must_be_guids() {
-        assert!(is_tenant_id("6b1e4f0a-1111-2222-3333-444455556666"));
-        assert!(!is_tenant_id("contoso.onmicrosoft.com"));
-        assert!(!is_tenant_id("6b1e4f0a-1111-2222-3333-44445555666"));
-    }
 }

@@ -1,0 +1,227 @@
+//! The knowledge file as written (`ssetop.knowledge.v1`): every table and entry, each fact
+//! with the source it comes from and whether a vendor document confirms it. Unknown keys are
+//! errors, so that a typo in a corrected knowledge file is not silently ignored.
+
+use std::collections::BTreeMap;
+
+use ipnet::{IpNet, Ipv4Net};
+use serde::{Deserialize, Serialize};
+
+use super::vocabulary::{Channel, Os, ProcessRole, SetupId, Vendor};
+
+/// Where a fact comes from, and whether a vendor document confirms it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    pub title: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorInfo {
+    pub id: Vendor,
+    pub name: String,
+    /// Where an administrator changes this vendor's bypass settings.
+    pub console: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    pub id: SetupId,
+    pub name: String,
+    pub other_vendor: Vendor,
+    pub gsa_channels: Vec<Channel>,
+    pub other_channels: Vec<Channel>,
+    pub other_carries: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeEntry {
+    pub cidr: Ipv4Net,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeName {
+    /// The name; `{tenant}` stands for the tenant id.
+    pub name: String,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    pub list: String,
+    pub required: bool,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+impl EdgeName {
+    pub fn needs_tenant(&self) -> bool {
+        self.name.contains("{tenant}")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainPattern {
+    pub pattern: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gsa {
+    pub tunnel_port: u16,
+    pub tunnel_port_source: String,
+    /// Required like every entry's `confirmed`: a file without it is an error, not a default.
+    pub tunnel_port_confirmed: bool,
+    pub service_ranges: Vec<RangeEntry>,
+    pub edge_names: Vec<EdgeName>,
+    pub bypass_domains: Vec<DomainPattern>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticRange {
+    pub vendor: Vendor,
+    pub cidr: IpNet,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Counts only while this vendor's client runs (the range is shared with other uses).
+    pub while_running: bool,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zscaler {
+    pub local_proxy_port: u16,
+    pub local_proxy_source: String,
+    pub local_proxy_confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessEntry {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    pub names: Vec<String>,
+    pub role: ProcessRole,
+    #[serde(default)]
+    pub cmdline_contains: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+/// Whether a Service Control Manager entry is a service or a kernel driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Service,
+    Driver,
+}
+
+impl ServiceKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            ServiceKind::Service => "service",
+            ServiceKind::Driver => "driver",
+        }
+    }
+}
+
+/// One Windows service or driver of a vendor's client, queried by name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEntry {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    /// The names this one service has had across client versions; the first installed counts.
+    pub names: Vec<String>,
+    pub kind: ServiceKind,
+    /// What it does, as the checks name it ("tunneling", "engine").
+    pub label: String,
+    /// The client does not work without it running.
+    pub required: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdapterField {
+    Name,
+    Description,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterEntry {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    pub field: AdapterField,
+    pub pattern: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceArea {
+    pub id: u32,
+    pub name: String,
+    pub fqdns: Vec<String>,
+    pub ranges: Vec<IpNet>,
+    pub tcp_ports: Vec<u16>,
+    pub udp_ports: Vec<u16>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct M365 {
+    pub list_version: String,
+    pub source: String,
+    /// Whether the list (and its version) comes from Microsoft's published endpoint list.
+    pub confirmed: bool,
+    pub service_areas: Vec<ServiceArea>,
+}
+
+/// The knowledge file as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeFile {
+    pub schema: String,
+    pub version: String,
+    pub sources: BTreeMap<String, SourceRef>,
+    pub vendors: Vec<VendorInfo>,
+    pub setups: Vec<Setup>,
+    pub gsa: Gsa,
+    pub synthetic_ranges: Vec<SyntheticRange>,
+    pub zscaler: Zscaler,
+    pub processes: Vec<ProcessEntry>,
+    /// Absent in knowledge files written before services were known: no services are queried.
+    #[serde(default)]
+    pub services: Vec<ServiceEntry>,
+    pub adapters: Vec<AdapterEntry>,
+    pub m365: M365,
+}
