@@ -3,7 +3,7 @@
 #
 #   packaging/windows/build-msi.sh [SSETOP_EXE] [OUTPUT_MSI]
 #
-# SSETOP_EXE defaults to the release build of WINDOWS.md
+# SSETOP_EXE defaults to the Windows release build (CONTRIBUTING.md, "The Windows build")
 # (target/windows/x86_64-pc-windows-gnu/release/ssetop.exe); OUTPUT_MSI to
 # target/windows/ssetop-<version>-x64.msi. The version is Cargo.toml's.
 set -euo pipefail
@@ -13,7 +13,7 @@ version="$(sed -n 's/^version = "\([0-9][0-9.]*\)".*/\1/p' "$root/Cargo.toml" | 
 out="${2:-$root/target/windows/ssetop-$version-x64.msi}"
 
 command -v wixl >/dev/null || { echo "build-msi: wixl is missing (apt-get install wixl)" >&2; exit 1; }
-[ -f "$exe" ] || { echo "build-msi: no $exe; build the Windows release binary first (WINDOWS.md)" >&2; exit 1; }
+[ -f "$exe" ] || { echo "build-msi: no $exe; build the Windows release binary first (CONTRIBUTING.md, "The Windows build")" >&2; exit 1; }
 [ -n "$version" ] || { echo "build-msi: no version in $root/Cargo.toml" >&2; exit 1; }
 
 command -v msibuild >/dev/null || { echo "build-msi: msibuild is missing (apt-get install msitools)" >&2; exit 1; }

@@ -340,8 +340,8 @@ mod tests {
     #[test]
     fn every_single_value_entry_says_whether_it_is_confirmed() {
         let k = Knowledge::embedded();
-        // VENDORS.md: TCP 443 to the edge, the local proxy on 9000 and the Optimize list are
-        // documented by the vendors (only UDP for GSA's tunnel is marked unconfirmed there).
+        // The vendors' documents: TCP 443 to the edge, the local proxy on 9000 and the Optimize list are
+        // documented (only UDP for GSA's tunnel comes from field reports, so it is unconfirmed).
         assert!(k.file.gsa.tunnel_port_confirmed);
         assert!(k.file.zscaler.local_proxy_confirmed);
         assert!(k.file.m365.confirmed);

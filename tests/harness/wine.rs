@@ -41,7 +41,7 @@ const TIMED_OUT: i32 = 124;
 const INSTALLED: &str = r"C:\Program Files\ssetop\ssetop.exe";
 const KNOWLEDGE: &str = r"C:\ssetop-test\kb.toml";
 const STANDINS: &str = r"C:\standins";
-/// GSA's registry key (VENDORS.md) and the join's, with a certificate thumbprint as its subkey.
+/// GSA's registry key (the knowledge base's `gsa` sources) and the join's, with a certificate thumbprint as its subkey.
 const GSA_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Global Secure Access Client";
 const JOIN_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo\0F5A7C3B9E2D4A1B8C6D5E4F3A2B1C0D9E8F7A6B";
 const PATH_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment";
@@ -78,7 +78,7 @@ pub fn preconditions() -> Result<PathBuf, String> {
 struct Tools {
     standin: PathBuf,
     driver: PathBuf,
-    /// Windows has bcryptprimitives.dll; Wine 8 lacks it, and Rust's std imports it (WINDOWS.md).
+    /// Windows has bcryptprimitives.dll; Wine 8 lacks it, and Rust's std imports it (CONTRIBUTING.md, "The Windows build").
     bcrypt: PathBuf,
 }
 

@@ -1,6 +1,6 @@
 /* Wine 8 (Debian 12) has no bcryptprimitives.dll, which Rust's standard library imports for
  * random numbers (ProcessPrng). This stand-in is copied into the Wine prefix's system32 by the
- * Wine scenarios (never into the MSI: Windows has the real one). See WINDOWS.md.
+ * Wine scenarios (never into the MSI: Windows has the real one). See CONTRIBUTING.md, "The Windows build".
  *
  * Build: x86_64-w64-mingw32-gcc -shared -O2 -o bcryptprimitives.dll bcrypt_shim.c -ladvapi32
  */
