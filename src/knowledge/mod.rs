@@ -255,6 +255,24 @@ impl KnowledgeFile {
         );
         refs.push((self.m365.source.as_str(), "m365".into()));
         refs.extend(
+            self.gsa
+                .profile_bypasses
+                .iter()
+                .map(|b| (b.source.as_str(), format!("gsa profile bypass {}", b.fqdn))),
+        );
+        refs.extend(self.flow_tests.iter().map(|t| {
+            (
+                t.source.as_str(),
+                format!("flow test {} {:?}", t.setup, t.destinations),
+            )
+        }));
+        refs.extend(self.inspection_roots.iter().map(|r| {
+            (
+                r.source.as_str(),
+                format!("inspection root {}", r.issuer_contains),
+            )
+        }));
+        refs.extend(
             self.m365
                 .service_areas
                 .iter()
@@ -335,6 +353,87 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"nowhere\""), "{err}");
+    }
+
+    #[test]
+    fn flow_tests_are_exactly_the_guides_rows_per_setup() {
+        let k = Knowledge::embedded();
+        let rows = |setup: SetupId| -> Vec<(String, Vendor)> {
+            let mut rows: Vec<(String, Vendor)> = k
+                .file
+                .flow_tests
+                .iter()
+                .filter(|t| t.setup == setup)
+                .flat_map(|t| t.destinations.iter().map(|d| (d.clone(), t.carrier)))
+                .collect();
+            rows.sort();
+            rows
+        };
+        let outlook_and_sharepoint = [
+            "outlook.com",
+            "outlook.office.com",
+            "outlook.office365.com",
+            "{tenant}.sharepoint.com",
+        ];
+        let expect = |gsa: &[&str], other: &[(&str, Vendor)]| {
+            let mut rows: Vec<(String, Vendor)> = gsa
+                .iter()
+                .chain(outlook_and_sharepoint.iter())
+                .map(|d| (d.to_string(), Vendor::Gsa))
+                .chain(other.iter().map(|(d, v)| (d.to_string(), *v)))
+                .collect();
+            rows.sort();
+            rows
+        };
+        assert_eq!(
+            rows(SetupId::ZscalerPrivate),
+            expect(
+                &["bing.com", "salesforce.com", "instagram.com"],
+                &[("{private-app}", Vendor::Zscaler)]
+            )
+        );
+        assert_eq!(
+            rows(SetupId::ZscalerInternet),
+            expect(
+                &[],
+                &[
+                    ("bing.com", Vendor::Zscaler),
+                    ("salesforce.com", Vendor::Zscaler),
+                    ("instagram.com", Vendor::Zscaler)
+                ]
+            )
+        );
+        assert_eq!(
+            rows(SetupId::GlobalProtect),
+            expect(
+                &[],
+                &[
+                    ("salesforce.com", Vendor::GlobalProtect),
+                    ("instagram.com", Vendor::GlobalProtect),
+                    ("{private-app}", Vendor::GlobalProtect)
+                ]
+            )
+        );
+        assert!(k.file.flow_tests.iter().all(|t| t.port == 443));
+    }
+
+    #[test]
+    fn gsa_profile_bypasses_name_each_other_clients_brokers() {
+        let k = Knowledge::embedded();
+        let bypasses: Vec<(&str, Vendor)> = k
+            .file
+            .gsa
+            .profile_bypasses
+            .iter()
+            .map(|b| (b.fqdn.as_str(), b.vendor))
+            .collect();
+        assert_eq!(
+            bypasses,
+            [
+                ("*.prod.zpath.net", Vendor::Zscaler),
+                ("*.gpcloudservice.com", Vendor::GlobalProtect)
+            ]
+        );
     }
 
     #[test]

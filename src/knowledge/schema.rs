@@ -87,6 +87,66 @@ pub struct Gsa {
     pub service_ranges: Vec<RangeEntry>,
     pub edge_names: Vec<EdgeName>,
     pub bypass_domains: Vec<DomainPattern>,
+    /// What GSA's own forwarding profile must let through beside another SSE (the reverse
+    /// direction of the bypasses above). Absent in files written before it: none is checked.
+    #[serde(default)]
+    pub profile_bypasses: Vec<ProfileBypass>,
+}
+
+/// A destination GSA's Internet Access profile must bypass when another SSE runs beside it:
+/// that client's own brokers, whose traffic must not enter GSA's tunnel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBypass {
+    /// The FQDN as GSA's profile writes it (`*.prod.zpath.net`).
+    pub fqdn: String,
+    /// The client whose brokers these are.
+    pub vendor: Vendor,
+    /// What the name is, as the check and `explain` say it.
+    pub what: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+/// One group of the coexistence guide's "Test traffic flow" destinations for a setup, and the
+/// client that must carry them. `{tenant}` in a destination is the tenant's domain
+/// (`--tenant-domain`); the destination `{private-app}` is the private application the user
+/// names (`--private-app`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowTest {
+    pub setup: SetupId,
+    pub destinations: Vec<String>,
+    /// TCP port; the guides browse to each name, so 443 unless said otherwise.
+    #[serde(default = "https_port")]
+    pub port: u16,
+    pub carrier: Vendor,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// What to change, and where, when another client carries them.
+    pub remedy: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+fn https_port() -> u16 {
+    443
+}
+
+/// A TLS-inspecting SSE's certificate issuer: a handshake whose certificate such an issuer
+/// signed went through that vendor's proxy, whatever the routing table says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionRoot {
+    pub vendor: Vendor,
+    /// Case-insensitive text that the issuer's distinguished name contains.
+    pub issuer_contains: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -224,4 +284,9 @@ pub struct KnowledgeFile {
     pub services: Vec<ServiceEntry>,
     pub adapters: Vec<AdapterEntry>,
     pub m365: M365,
+    /// Absent in files written before verify-intent: `flow-test` then knows no destinations.
+    #[serde(default)]
+    pub flow_tests: Vec<FlowTest>,
+    #[serde(default)]
+    pub inspection_roots: Vec<InspectionRoot>,
 }
