@@ -1,6 +1,7 @@
 //! A recording of this device (`--record FILE`): its header, and the file the snapshots go to.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -66,7 +67,7 @@ pub(crate) fn capture_header(options: &Options, host: &Host, knowledge: &Knowled
 
 /// An open recording: the file, its header written, and its path for the messages.
 pub(crate) struct Recording {
-    recorder: Recorder<File>,
+    recorder: Recorder<Box<dyn Write + Send>>,
     path: PathBuf,
 }
 
@@ -80,12 +81,22 @@ impl Recording {
     ) -> Result<Recording, AppError> {
         let file = File::create(path)
             .map_err(|e| AppError::Io(format!("cannot create {}: {e}", path.display())))?;
-        let recorder = Recorder::start(
-            file,
+        Recording::start(
+            Box::new(file),
+            path,
             capture_header(options, host, knowledge),
             options.redact,
         )
-        .map_err(|e| write_failed(path, &e))?;
+    }
+
+    /// Writes the header to `out`; `path` names it in the messages.
+    pub(super) fn start(
+        out: Box<dyn Write + Send>,
+        path: &Path,
+        header: Header,
+        redact: bool,
+    ) -> Result<Recording, AppError> {
+        let recorder = Recorder::start(out, header, redact).map_err(|e| write_failed(path, &e))?;
         Ok(Recording {
             recorder,
             path: path.to_path_buf(),

@@ -49,11 +49,29 @@ pub(crate) fn start_dashboard_feed(
         Some(path) => Some(Recording::open(options, path, sampler.host(), &knowledge)?),
         None => None,
     };
+    let analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    Ok(dashboard_feed(
+        sampler,
+        options.interval,
+        recording,
+        analyzer,
+        knowledge,
+    ))
+}
+
+/// Spawns the loop with the dashboard as its consumer.
+fn dashboard_feed(
+    sampler: Sampler,
+    interval: Duration,
+    recording: Option<Recording>,
+    analyzer: Analyzer,
+    knowledge: Arc<Knowledge>,
+) -> LiveFeed {
     let (assessments_tx, assessments) = watch::channel(None);
     let (messages_tx, messages) = mpsc::channel(8);
     let (pause, pause_rx) = watch::channel(false);
     let publish = Publish {
-        analyzer: Analyzer::new(knowledge.clone(), analysis_options(options)),
+        analyzer,
         assessments: assessments_tx,
         messages: messages_tx,
         pause: pause_rx,
@@ -61,17 +79,17 @@ pub(crate) fn start_dashboard_feed(
     };
     let sampling = SampleLoop {
         sampler,
-        interval: options.interval,
+        interval,
         recording,
         consumer: Consumer::Dashboard(Box::new(publish)),
     };
-    Ok(LiveFeed {
+    LiveFeed {
         assessments,
         messages,
         pause,
         knowledge,
         producer: StopOnDrop(tokio::spawn(sampling.run())),
-    })
+    }
 }
 
 /// `--record FILE --duration D`: records without a screen, then says how many snapshots.
@@ -198,5 +216,167 @@ impl SampleLoop {
             }
         }
         Ok(recorded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::capture::Capture;
+    use crate::live::recording::capture_header;
+
+    /// A recording's file that the test reads back, and can break after the header.
+    #[derive(Clone, Default)]
+    struct TestFile {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        broken: Arc<AtomicBool>,
+    }
+
+    impl Write for TestFile {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.broken.load(Ordering::SeqCst) {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            self.bytes.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl TestFile {
+        fn capture(&self) -> Capture {
+            let bytes = self.bytes.lock().unwrap().clone();
+            Capture::read(bytes.as_slice(), "test.ndjson").expect("the recording reads back")
+        }
+
+        fn lines(&self) -> usize {
+            self.bytes
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        }
+    }
+
+    /// This device's real collectors (no DNS), a fast interval, and a recording into `file`.
+    fn parts(file: &TestFile) -> (Options, Arc<Knowledge>, Sampler, Recording) {
+        let options = Options::parse_args(["ssetop", "--no-dns", "--interval", "200ms"]).unwrap();
+        let knowledge = Arc::new(Knowledge::embedded());
+        let sampler = Sampler::new(collect_config(&options, &knowledge));
+        let header = capture_header(&options, sampler.host(), &knowledge);
+        let recording = Recording::start(
+            Box::new(file.clone()),
+            Path::new("test.ndjson"),
+            header,
+            false,
+        )
+        .unwrap();
+        (options, knowledge, sampler, recording)
+    }
+
+    fn feed(file: &TestFile) -> LiveFeed {
+        let (options, knowledge, sampler, recording) = parts(file);
+        let analyzer = Analyzer::new(knowledge.clone(), analysis_options(&options));
+        dashboard_feed(
+            sampler,
+            options.interval,
+            Some(recording),
+            analyzer,
+            knowledge,
+        )
+    }
+
+    async fn next_assessment(feed: &mut LiveFeed) -> Arc<Assessment> {
+        tokio::time::timeout(Duration::from_secs(10), feed.assessments.changed())
+            .await
+            .expect("an assessment within 10 s")
+            .expect("the loop runs");
+        feed.assessments
+            .borrow_and_update()
+            .clone()
+            .expect("a published assessment")
+    }
+
+    #[tokio::test]
+    async fn the_dashboard_loop_records_each_snapshot_and_publishes_its_assessment() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        let first = next_assessment(&mut feed).await;
+        drop(feed);
+        let capture = file.capture();
+        assert!(!capture.snapshots.is_empty());
+        // The first assessment is always published: it is the first snapshot recorded's.
+        assert_eq!(capture.snapshots[0].taken_at, first.taken_at);
+    }
+
+    #[tokio::test]
+    async fn a_paused_dashboard_loop_samples_nothing_until_resumed() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        // On this single-threaded runtime the loop has not run yet: paused from its start.
+        feed.pause.send(true).unwrap();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert!(!feed.assessments.has_changed().unwrap());
+        assert_eq!(file.lines(), 1, "the header only");
+        feed.pause.send(false).unwrap();
+        next_assessment(&mut feed).await;
+        assert!(!file.capture().snapshots.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_stops_the_dashboards_recording_with_a_message_and_it_goes_on() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        file.broken.store(true, Ordering::SeqCst);
+        let message = tokio::time::timeout(Duration::from_secs(10), feed.messages.recv())
+            .await
+            .expect("a message within 10 s");
+        assert_eq!(message.as_deref(), Some("recording stopped: disk gone"));
+        next_assessment(&mut feed).await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_ends_a_headless_recording_naming_the_file() {
+        let file = TestFile::default();
+        let (options, _, sampler, recording) = parts(&file);
+        file.broken.store(true, Ordering::SeqCst);
+        let sampling = SampleLoop {
+            sampler,
+            interval: options.interval,
+            recording: Some(recording),
+            consumer: Consumer::Headless {
+                until: Instant::now() + Duration::from_secs(10),
+            },
+        };
+        let error = sampling.run().await.expect_err("the write fails");
+        assert_eq!(error.to_string(), "cannot write test.ndjson: disk gone");
+    }
+
+    #[tokio::test]
+    async fn a_headless_recording_ends_at_its_duration_and_counts_what_it_wrote() {
+        let file = TestFile::default();
+        let (options, _, sampler, recording) = parts(&file);
+        let sampling = SampleLoop {
+            sampler,
+            interval: options.interval,
+            recording: Some(recording),
+            consumer: Consumer::Headless {
+                until: Instant::now() + Duration::from_millis(900),
+            },
+        };
+        let recorded = tokio::time::timeout(Duration::from_secs(10), sampling.run())
+            .await
+            .expect("the recording ends by its duration")
+            .unwrap();
+        assert!(recorded >= 1, "{recorded} snapshots");
+        assert_eq!(file.capture().snapshots.len(), recorded);
     }
 }

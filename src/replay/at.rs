@@ -74,3 +74,80 @@ fn resolve_at(text: &str, capture: &Capture) -> Result<Timestamp, AppError> {
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// 25 snapshots, 10 s apart, from 2026-11-02T09:00:00Z.
+    fn capture() -> Capture {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/outage-heals.ndjson");
+        Capture::load(&path).expect("the capture loads")
+    }
+
+    fn start(index: usize, playing: bool) -> ReplayStart {
+        ReplayStart { index, playing }
+    }
+
+    #[test]
+    fn without_at_a_report_is_of_the_end_and_the_dashboard_plays_from_the_start() {
+        let capture = capture();
+        assert_eq!(
+            ReplayStart::for_report(None, &capture).unwrap(),
+            start(24, false)
+        );
+        assert_eq!(
+            ReplayStart::for_dashboard(None, &capture).unwrap(),
+            start(0, true)
+        );
+    }
+
+    #[test]
+    fn at_an_offset_or_a_time_opens_paused_at_the_last_snapshot_taken_by_then() {
+        let capture = capture();
+        for at in ["+75s", "2026-11-02T09:01:15Z", "2026-11-02T10:01:15+01:00"] {
+            assert_eq!(
+                ReplayStart::for_report(Some(at), &capture).unwrap(),
+                start(7, false),
+                "{at}"
+            );
+            assert_eq!(
+                ReplayStart::for_dashboard(Some(at), &capture).unwrap(),
+                start(7, false),
+                "{at}"
+            );
+        }
+    }
+
+    #[test]
+    fn at_before_the_capture_has_no_report_and_opens_the_dashboard_at_the_start() {
+        let capture = capture();
+        let at = Some("2026-11-02T08:00:00Z");
+        let error = ReplayStart::for_report(at, &capture).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--at 2026-11-02T08:00:00Z: the capture starts later, at 2026-11-02T09:00:00Z"
+        );
+        assert_eq!(
+            ReplayStart::for_dashboard(at, &capture).unwrap(),
+            start(0, false)
+        );
+    }
+
+    #[test]
+    fn a_malformed_at_is_a_usage_error_in_both_modes() {
+        let capture = capture();
+        for at in ["+ten", "yesterday"] {
+            assert!(matches!(
+                ReplayStart::for_report(Some(at), &capture),
+                Err(AppError::Usage(_))
+            ));
+            assert!(matches!(
+                ReplayStart::for_dashboard(Some(at), &capture),
+                Err(AppError::Usage(_))
+            ));
+        }
+    }
+}

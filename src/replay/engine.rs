@@ -196,3 +196,106 @@ pub fn replay_until(
     let mut analyzer = Analyzer::new(knowledge, analysis);
     analyse(&mut analyzer, &capture.snapshots[..=last])
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::report::Report;
+
+    /// 25 snapshots, 10 s apart, from 09:00:00.
+    fn capture() -> Capture {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/outage-heals.ndjson");
+        Capture::load(&path).expect("the capture loads")
+    }
+
+    fn open(capture: &Capture, index: usize, playing: bool) -> ReplayEngine {
+        let settings = ReplaySettings {
+            knowledge: Arc::new(Knowledge::embedded()),
+            analysis: AnalysisOptions::default(),
+            options: Vec::new(),
+            warnings: vec!["recorded by a test".into()],
+        };
+        ReplayEngine::open(capture.clone(), settings, ReplayStart { index, playing })
+    }
+
+    fn json(assessment: &Assessment) -> String {
+        Report::new(assessment, "embedded").to_json()
+    }
+
+    /// What a replay analysing from the first snapshot to `last` in one go shows.
+    fn fresh(capture: &Capture, last: usize) -> String {
+        json(&replay_until(
+            Arc::new(Knowledge::embedded()),
+            AnalysisOptions::default(),
+            capture,
+            last,
+        ))
+    }
+
+    #[test]
+    fn every_move_shows_what_a_fresh_replay_up_to_that_snapshot_shows() {
+        let capture = capture();
+        let mut engine = open(&capture, 12, false);
+        assert_eq!(json(&engine.assessment()), fresh(&capture, 12));
+        type Move = fn(&mut ReplayEngine) -> bool;
+        let moves: [(&str, Move, usize); 6] = [
+            ("forward 3", |e| e.step(3), 15),
+            ("back 5, starting over", |e| e.step(-5), 10),
+            ("a minute on", |e| e.jump(60), 16),
+            ("a minute back", |e| e.jump(-60), 10),
+            ("past the end", |e| e.step(100), 24),
+            ("before the start", |e| e.step(-100), 0),
+        ];
+        for (what, apply, expected) in moves {
+            assert!(apply(&mut engine), "{what}: moved");
+            assert_eq!(engine.status().position, expected, "{what}");
+            assert_eq!(
+                json(&engine.assessment()),
+                fresh(&capture, expected),
+                "{what}"
+            );
+        }
+        assert!(!engine.step(-1), "already at the first snapshot");
+    }
+
+    #[test]
+    fn playing_stops_at_the_last_snapshot_and_playing_again_starts_over() {
+        let capture = capture();
+        let mut engine = open(&capture, 23, true);
+        assert!(engine.advance());
+        assert_eq!(engine.status().position, 24);
+        assert!(!engine.playing(), "the last snapshot pauses");
+        assert!(!engine.advance(), "nothing after the last snapshot");
+        assert!(engine.set_playing(true));
+        assert!(engine.playing());
+        assert_eq!(engine.status().position, 0);
+        assert_eq!(json(&engine.assessment()), fresh(&capture, 0));
+        assert!(!engine.set_playing(false), "pausing does not move");
+        assert!(!engine.playing());
+    }
+
+    #[test]
+    fn stepping_pauses_a_playing_replay() {
+        let mut engine = open(&capture(), 3, true);
+        assert!(engine.step(1));
+        assert!(!engine.playing());
+    }
+
+    #[test]
+    fn the_report_section_is_built_from_the_status_of_the_snapshot_shown() {
+        let capture = capture();
+        let engine = open(&capture, 12, false);
+        let status = engine.status();
+        assert_eq!((status.position, status.total), (12, 25));
+        let section = status.section();
+        assert_eq!(section.capture, capture.path);
+        assert_eq!(
+            section.snapshots, 13,
+            "the snapshots analysed: up to the one shown"
+        );
+        assert_eq!(section.at, capture.snapshots[12].taken_at);
+        assert_eq!(section.warnings, ["recorded by a test"]);
+    }
+}
