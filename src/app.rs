@@ -3,7 +3,7 @@
 //! imports this module; `src/main.rs` calls [`main_with_args`].
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,68 +90,88 @@ impl Mode {
                 "--duration records headless; it cannot be combined with --once".into(),
             ));
         }
-        Ok(match (&options.replay, &options.record, options.duration) {
-            (Some(path), _, _) if options.once => Mode::ReplayOnce(path.clone()),
-            (Some(path), _, _) => Mode::ReplayDashboard(path.clone()),
-            _ if options.once => Mode::Once,
-            (None, Some(path), Some(duration)) => Mode::RecordHeadless {
+        if let Some(path) = &options.replay {
+            return Ok(if options.once {
+                Mode::ReplayOnce(path.clone())
+            } else {
+                Mode::ReplayDashboard(path.clone())
+            });
+        }
+        if options.once {
+            return Ok(Mode::Once);
+        }
+        if let (Some(path), Some(duration)) = (&options.record, options.duration) {
+            return Ok(Mode::RecordHeadless {
                 path: path.clone(),
                 duration,
-            },
-            _ => Mode::Dashboard,
-        })
+            });
+        }
+        Ok(Mode::Dashboard)
     }
 }
 
 fn run(options: Options) -> Result<u8, AppError> {
-    let mode = Mode::of(&options)?;
-    match mode {
-        Mode::DumpKnowledge => return print(crate::knowledge::DEFAULT_TOML).map(|()| 0),
+    match Mode::of(&options)? {
+        Mode::DumpKnowledge => print(crate::knowledge::DEFAULT_TOML).map(|()| 0),
         Mode::ManPage => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Options::command())
                 .render(&mut page)
                 .map_err(|e| AppError::Io(format!("cannot render the man page: {e}")))?;
-            return print(&String::from_utf8_lossy(&page)).map(|()| 0);
+            print(&String::from_utf8_lossy(&page)).map(|()| 0)
         }
         Mode::Completions(shell) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Options::command(), "ssetop", &mut script);
-            return print(&String::from_utf8_lossy(&script)).map(|()| 0);
+            print(&String::from_utf8_lossy(&script)).map(|()| 0)
         }
-        _ => {}
+        Mode::Once => {
+            let (report, code) = live::once(&options, live_knowledge(&options)?)?;
+            print(&render(&options, &report)).map(|()| code)
+        }
+        Mode::RecordHeadless { path, duration } => {
+            live::record_headless(&options, live_knowledge(&options)?, &path, duration)
+        }
+        Mode::Dashboard => live_dashboard(&options, live_knowledge(&options)?),
+        Mode::ReplayOnce(path) => {
+            let (settings, capture) = open_replay(&options, &path)?;
+            let (report, code) = replay::once(options.at.as_deref(), settings, capture)?;
+            print(&render(&options, &report)).map(|()| code)
+        }
+        Mode::ReplayDashboard(path) => {
+            let (settings, capture) = open_replay(&options, &path)?;
+            replay_dashboard(&options, settings, capture)
+        }
     }
-    // Read first, in a replay too: there it wins over the knowledge base the capture recorded.
-    let given_knowledge = match &options.knowledge {
+}
+
+/// The inputs every probe mode reads first: `--knowledge FILE` (in a replay too, where it wins
+/// over the knowledge base the capture recorded) and `--forwarding-profile FILE`, checked.
+fn given_knowledge(options: &Options) -> Result<Option<Knowledge>, AppError> {
+    let knowledge = match &options.knowledge {
         Some(path) => Some(Knowledge::load(path)?),
         None => None,
     };
     if let Some(path) = &options.forwarding_profile {
         live::check_profile_file(path)?;
     }
-    if let Mode::ReplayOnce(path) | Mode::ReplayDashboard(path) = &mode {
-        let capture = Capture::load(path)?;
-        let settings = ReplaySettings::resolve(&options, given_knowledge, &capture)?;
-        if let Mode::ReplayOnce(_) = mode {
-            let (report, code) = replay::once(options.at.as_deref(), settings, capture)?;
-            return print(&render(&options, &report)).map(|()| code);
-        }
-        return replay_dashboard(&options, settings, capture);
-    }
-    let knowledge = Arc::new(live::with_zpa_ranges(
-        given_knowledge.unwrap_or_else(Knowledge::embedded),
+    Ok(knowledge)
+}
+
+/// The knowledge base this device is judged with.
+fn live_knowledge(options: &Options) -> Result<Arc<Knowledge>, AppError> {
+    Ok(Arc::new(live::with_zpa_ranges(
+        given_knowledge(options)?.unwrap_or_else(Knowledge::embedded),
         &options.zpa_range,
-    ));
-    match mode {
-        Mode::Once => {
-            let (report, code) = live::once(&options, knowledge)?;
-            print(&render(&options, &report)).map(|()| code)
-        }
-        Mode::RecordHeadless { path, duration } => {
-            live::record_headless(&options, knowledge, &path, duration)
-        }
-        _ => live_dashboard(&options, knowledge),
-    }
+    )))
+}
+
+/// The capture, and what its replay judges with.
+fn open_replay(options: &Options, path: &Path) -> Result<(ReplaySettings, Capture), AppError> {
+    let given = given_knowledge(options)?;
+    let capture = Capture::load(path)?;
+    let settings = ReplaySettings::resolve(options, given, &capture)?;
+    Ok((settings, capture))
 }
 
 /// The dashboard's own options: look, and the pace of a replay.
@@ -169,7 +189,7 @@ fn live_dashboard(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, Ap
     tui::require_terminal()?;
     live::run_to_end(async {
         let feed = live::start_dashboard_feed(options, knowledge)?;
-        tui::run(&config, Feed::Live(feed)).await
+        tui::run(&config, Feed::Live(feed), live::shutdown_signal()).await
     })?
 }
 
@@ -182,7 +202,8 @@ fn replay_dashboard(
     let start = ReplayStart::for_dashboard(options.at.as_deref(), &capture)?;
     tui::require_terminal()?;
     let engine = ReplayEngine::open(capture, settings, start);
-    live::run_to_end(tui::run(&config, Feed::Replay(Box::new(engine))))?
+    let feed = Feed::Replay(Box::new(engine));
+    live::run_to_end(tui::run(&config, feed, live::shutdown_signal()))?
 }
 
 /// Renders a report as `--once` prints it.

@@ -8,6 +8,7 @@ pub mod state;
 pub mod theme;
 pub mod view;
 
+use std::future::Future;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use ratatui::crossterm::event::{self, Event};
 use tokio::sync::{mpsc, watch};
 
 use crate::error::AppError;
-use crate::live::{LiveFeed, shutdown_signal};
+use crate::live::LiveFeed;
 use crate::replay::{ReplayEngine, ReplayStatus};
 use crate::report::Report;
 use state::{Effect, UiState};
@@ -76,8 +77,13 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Runs the dashboard until `q`, a signal, or the end of the live feed; the exit code.
-pub(crate) async fn run(config: &DashboardConfig, feed: Feed) -> Result<u8, AppError> {
+/// Runs the dashboard until `q`, `stop` (the caller's signal handling), or the end of the live
+/// feed; the exit code.
+pub(crate) async fn run(
+    config: &DashboardConfig,
+    feed: Feed,
+    stop: impl Future<Output = ()>,
+) -> Result<u8, AppError> {
     let mut terminal = ratatui::try_init().map_err(|e| {
         ratatui::restore();
         AppError::Io(format!("cannot set up the terminal: {e}"))
@@ -116,7 +122,6 @@ pub(crate) async fn run(config: &DashboardConfig, feed: Feed) -> Result<u8, AppE
             .and_then(|r| crate::report::describe_replay_options(&r.options));
     }
     let mut events = spawn_input_reader();
-    let stop = shutdown_signal();
     tokio::pin!(stop);
     let mut play = tokio::time::interval(config.interval);
     play.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
