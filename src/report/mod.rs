@@ -204,7 +204,8 @@ pub struct Knowledge {
     pub origin: String,
 }
 
-/// Where a replayed report comes from.
+/// Where a replayed report comes from. Built in one place, from where the replay stands (the
+/// replay module's `ReplayStatus::section`), for `--replay --once` and the dashboard's export.
 #[derive(Debug, Clone, Serialize)]
 pub struct Replay {
     pub capture: String,

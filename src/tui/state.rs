@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
 use crate::analysis::attribution::Carrier;
 use crate::analysis::checks::Check;
 use crate::analysis::timeline::Event;
 use crate::analysis::{Assessment, Connection, DnsRow, RouteRow};
+use crate::replay::ReplayStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -72,19 +71,6 @@ impl SortKey {
     }
 }
 
-/// Where the replay stands (shown in the header).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReplayInfo {
-    pub capture: String,
-    pub position: usize,
-    pub total: usize,
-    pub at: Timestamp,
-    pub playing: bool,
-    pub warnings: Vec<String>,
-    /// The analysis options and where each came from (the capture, the command line).
-    pub options: Vec<crate::report::ReplayOption>,
-}
-
 /// What a key asks the dashboard to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -143,7 +129,8 @@ pub struct UiState {
     pub show_detail: bool,
     pub message: Option<String>,
     pub ascii: bool,
-    pub replay: Option<ReplayInfo>,
+    /// Where the replay stands (shown in the header); `None` live.
+    pub replay: Option<ReplayStatus>,
     /// Rows on one page of the current pane (set by the last draw).
     pub page: usize,
 }

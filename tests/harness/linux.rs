@@ -300,7 +300,7 @@ fn clean_up_when_interrupted() {
         else {
             return;
         };
-        runtime.block_on(ssetop::tui::shutdown_signal());
+        runtime.block_on(ssetop::live::shutdown_signal());
         let own = std::process::id().to_string();
         remove_runs(
             |name, prefix| owner_pid(name, prefix) == Some(own.as_str()),

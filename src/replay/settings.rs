@@ -12,28 +12,29 @@ use ipnet::IpNet;
 
 use crate::analysis::AnalysisOptions;
 use crate::analysis::alerts::OutageOptions;
-use crate::app::{AppError, with_zpa_ranges};
 use crate::capture::{
     Capture, OPTION_OUTAGE_THRESHOLD, OPTION_OUTAGE_WINDOW, OPTION_SETUP, OPTION_ZPA_RANGE,
     RecordedKnowledge,
 };
 use crate::cli::Options;
+use crate::error::AppError;
 use crate::knowledge::{Knowledge, SetupId};
+use crate::live::with_zpa_ranges;
 use crate::report::ReplayOption;
 use crate::util::format_duration_exact;
 
-pub struct ReplaySettings {
-    pub knowledge: Arc<Knowledge>,
-    pub analysis: AnalysisOptions,
+pub(crate) struct ReplaySettings {
+    pub(crate) knowledge: Arc<Knowledge>,
+    pub(crate) analysis: AnalysisOptions,
     /// Each analysis option with where its value came from (the report's `replay.options`).
-    pub options: Vec<ReplayOption>,
+    pub(crate) options: Vec<ReplayOption>,
     /// The capture's own warnings, then what this replay cannot do as asked.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl ReplaySettings {
     /// `given_knowledge`: the `--knowledge FILE` of the replay's command line, already read.
-    pub fn resolve(
+    pub(crate) fn resolve(
         options: &Options,
         given_knowledge: Option<Knowledge>,
         capture: &Capture,

@@ -1,0 +1,58 @@
+//! The command line turned into what the collectors and the analysis take.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::analysis::AnalysisOptions;
+use crate::analysis::alerts::OutageOptions;
+use crate::analysis::profile::ForwardingProfile;
+use crate::cli::Options;
+use crate::collect::CollectConfig;
+use crate::error::AppError;
+use crate::knowledge::Knowledge;
+
+/// `--zpa-range`, or the ranges a capture recorded, in place of the knowledge base's.
+pub(crate) fn with_zpa_ranges(mut knowledge: Knowledge, ranges: &[ipnet::IpNet]) -> Knowledge {
+    if !ranges.is_empty() {
+        knowledge.set_zpa_ranges(ranges);
+    }
+    knowledge
+}
+
+/// A forwarding profile given on the command line must be readable and parse: a mistake in
+/// the probe's input is exit 3, unlike a broken profile on the device (a failed check).
+pub(crate) fn check_profile_file(path: &Path) -> Result<(), AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::Input(format!(
+            "cannot read forwarding profile {}: {e}",
+            path.display()
+        ))
+    })?;
+    ForwardingProfile::parse(&text)
+        .map(|_| ())
+        .map_err(|e| AppError::Input(format!("{}: {e}", path.display())))
+}
+
+pub(crate) fn collect_config(options: &Options, knowledge: &Knowledge) -> CollectConfig {
+    CollectConfig {
+        interval: options.interval,
+        slow_interval: (options.interval * 30).max(Duration::from_secs(10)),
+        source_deadline: options.deadline,
+        dns_timeout: options.dns_timeout,
+        dns_names: (!options.no_dns).then(|| knowledge.file.gsa.edge_names.clone()),
+        forwarding_profile_file: options.forwarding_profile.clone(),
+        tenant_id: options.tenant_id.clone(),
+        cmdline_names: CollectConfig::cmdline_names_from(knowledge),
+        service_names: CollectConfig::service_names_from(knowledge),
+    }
+}
+
+pub(crate) fn analysis_options(options: &Options) -> AnalysisOptions {
+    AnalysisOptions {
+        setup: options.setup,
+        outage: OutageOptions {
+            threshold: options.outage_threshold,
+            window: options.outage_window,
+        },
+    }
+}

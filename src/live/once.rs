@@ -1,0 +1,35 @@
+//! `--once`: one snapshot within the deadline, recorded with `--record FILE`, analysed, and
+//! the report of it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Recording, analysis_options, collect_config, run_to_end};
+use crate::analysis::Analyzer;
+use crate::cli::Options;
+use crate::collect;
+use crate::error::AppError;
+use crate::knowledge::Knowledge;
+use crate::report::Report;
+
+/// The report and the exit code of its verdict.
+pub(crate) fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<(Report, u8), AppError> {
+    let config = collect_config(options, &knowledge);
+    // Leave time for the analysis and the output inside the deadline.
+    let budget = options
+        .deadline
+        .saturating_sub(Duration::from_millis(150))
+        .max(Duration::from_millis(50));
+    let snapshot = run_to_end(collect::collect_once(config, budget))?;
+    // `--once --record FILE`: the snapshot behind the report, to hand over or replay later.
+    if let Some(path) = &options.record {
+        let mut recording = Recording::open(options, path, &snapshot.host, &knowledge)?;
+        recording
+            .write(&snapshot)
+            .map_err(|e| recording.failed(&e))?;
+    }
+    let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    let assessment = analyzer.assess(&snapshot);
+    let report = Report::new(&assessment, &knowledge.origin);
+    Ok((report, assessment.verdict.exit_code()))
+}

@@ -1,0 +1,382 @@
+//! The one loop that reads this device over time: at each interval it samples, records,
+//! analyses and publishes. The dashboard gets every assessment that differs from the last on
+//! a watch channel (the latest wins, so bursts coalesce); a headless recording (`--record FILE
+//! --duration D`) only samples and records, until the duration is over or a signal comes.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::{Recording, analysis_options, collect_config, run_to_end, shutdown_signal};
+use crate::analysis::{Analyzer, Assessment};
+use crate::cli::Options;
+use crate::collect::Sampler;
+use crate::error::AppError;
+use crate::knowledge::Knowledge;
+use crate::safe_text;
+
+/// The dashboard's side of a live loop: the assessments, the messages for the status line, and
+/// the pause switch. The loop stops when the feed is dropped.
+pub(crate) struct LiveFeed {
+    pub(crate) assessments: watch::Receiver<Option<Arc<Assessment>>>,
+    pub(crate) messages: mpsc::Receiver<String>,
+    pub(crate) pause: watch::Sender<bool>,
+    pub(crate) knowledge: Arc<Knowledge>,
+    pub(crate) producer: StopOnDrop,
+}
+
+/// Ends the loop's task when its feed goes away.
+pub(crate) struct StopOnDrop(JoinHandle<Result<usize, AppError>>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts the loop for the dashboard (records too with `--record FILE`). Runs inside the
+/// runtime: the loop is a task of its own.
+pub(crate) fn start_dashboard_feed(
+    options: &Options,
+    knowledge: Arc<Knowledge>,
+) -> Result<LiveFeed, AppError> {
+    let sampler = Sampler::new(collect_config(options, &knowledge));
+    let recording = match &options.record {
+        Some(path) => Some(Recording::open(options, path, sampler.host(), &knowledge)?),
+        None => None,
+    };
+    let analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    Ok(dashboard_feed(
+        sampler,
+        options.interval,
+        recording,
+        analyzer,
+        knowledge,
+    ))
+}
+
+/// Spawns the loop with the dashboard as its consumer.
+fn dashboard_feed(
+    sampler: Sampler,
+    interval: Duration,
+    recording: Option<Recording>,
+    analyzer: Analyzer,
+    knowledge: Arc<Knowledge>,
+) -> LiveFeed {
+    let (assessments_tx, assessments) = watch::channel(None);
+    let (messages_tx, messages) = mpsc::channel(8);
+    let (pause, pause_rx) = watch::channel(false);
+    let publish = Publish {
+        analyzer,
+        assessments: assessments_tx,
+        messages: messages_tx,
+        pause: pause_rx,
+        last: None,
+    };
+    let sampling = SampleLoop {
+        sampler,
+        interval,
+        recording,
+        consumer: Consumer::Dashboard(Box::new(publish)),
+    };
+    LiveFeed {
+        assessments,
+        messages,
+        pause,
+        knowledge,
+        producer: StopOnDrop(tokio::spawn(sampling.run())),
+    }
+}
+
+/// `--record FILE --duration D`: records without a screen, then says how many snapshots.
+pub(crate) fn record_headless(
+    options: &Options,
+    knowledge: Arc<Knowledge>,
+    path: &Path,
+    duration: Duration,
+) -> Result<u8, AppError> {
+    let config = collect_config(options, &knowledge);
+    let count = run_to_end(async {
+        let sampler = Sampler::new(config);
+        let recording = Recording::open(options, path, sampler.host(), &knowledge)?;
+        SampleLoop {
+            sampler,
+            interval: options.interval,
+            recording: Some(recording),
+            consumer: Consumer::Headless {
+                until: Instant::now() + duration,
+            },
+        }
+        .run()
+        .await
+    })??;
+    eprintln!(
+        "ssetop: recorded {count} snapshot(s) to {}",
+        safe_text::field(&path.display().to_string())
+    );
+    Ok(0)
+}
+
+struct SampleLoop {
+    sampler: Sampler,
+    interval: Duration,
+    recording: Option<Recording>,
+    consumer: Consumer,
+}
+
+/// Who the loop works for, which decides what follows the recording and what a failed write
+/// does.
+enum Consumer {
+    /// Analyse and publish; a failed write stops the recording and says so, the dashboard
+    /// goes on.
+    Dashboard(Box<Publish>),
+    /// Nothing after the recording, which is the point: a failed write ends the run.
+    Headless { until: Instant },
+}
+
+struct Publish {
+    analyzer: Analyzer,
+    assessments: watch::Sender<Option<Arc<Assessment>>>,
+    messages: mpsc::Sender<String>,
+    pause: watch::Receiver<bool>,
+    last: Option<Arc<Assessment>>,
+}
+
+impl Publish {
+    /// Waits while the dashboard has paused the collectors; false when the dashboard is gone.
+    async fn wait_while_paused(&mut self) -> bool {
+        while *self.pause.borrow() {
+            if self.pause.changed().await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Analyses the snapshot and publishes the assessment when it differs from the last one;
+    /// false when the dashboard is gone.
+    fn publish(&mut self, snapshot: &crate::snapshot::Snapshot) -> bool {
+        let assessment = self.analyzer.assess(snapshot);
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|l| !l.differs_from(&assessment))
+        {
+            return true;
+        }
+        let assessment = Arc::new(assessment);
+        self.last = Some(assessment.clone());
+        self.assessments.send(Some(assessment)).is_ok()
+    }
+}
+
+impl SampleLoop {
+    /// Runs until a signal, the end of a headless recording, or the dashboard going away;
+    /// the number of snapshots recorded.
+    async fn run(mut self) -> Result<usize, AppError> {
+        let mut ticks = tokio::time::interval(self.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let stop = shutdown_signal();
+        tokio::pin!(stop);
+        let mut recorded = 0usize;
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = &mut stop => break,
+            }
+            let go_on = match &mut self.consumer {
+                Consumer::Headless { until } => Instant::now() < *until,
+                Consumer::Dashboard(publish) => publish.wait_while_paused().await,
+            };
+            if !go_on {
+                break;
+            }
+            // Wait for the fast sources for most of the interval; slower ones stay pending.
+            let snapshot = self.sampler.sample(self.interval.mul_f32(0.8)).await;
+            if let Some(recording) = self.recording.as_mut() {
+                match recording.write(&snapshot) {
+                    Ok(()) => recorded += 1,
+                    Err(e) => match &self.consumer {
+                        Consumer::Dashboard(publish) => {
+                            let _ = publish.messages.try_send(format!("recording stopped: {e}"));
+                            self.recording = None;
+                        }
+                        Consumer::Headless { .. } => return Err(recording.failed(&e)),
+                    },
+                }
+            }
+            if let Consumer::Dashboard(publish) = &mut self.consumer
+                && !publish.publish(&snapshot)
+            {
+                break;
+            }
+        }
+        Ok(recorded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::capture::Capture;
+    use crate::live::recording::capture_header;
+
+    /// A recording's file that the test reads back, and can break after the header.
+    #[derive(Clone, Default)]
+    struct TestFile {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        broken: Arc<AtomicBool>,
+    }
+
+    impl Write for TestFile {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.broken.load(Ordering::SeqCst) {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            self.bytes.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl TestFile {
+        fn capture(&self) -> Capture {
+            let bytes = self.bytes.lock().unwrap().clone();
+            Capture::read(bytes.as_slice(), "test.ndjson").expect("the recording reads back")
+        }
+
+        fn lines(&self) -> usize {
+            self.bytes
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        }
+    }
+
+    /// This device's real collectors (no DNS), a fast interval, and a recording into `file`.
+    fn parts(file: &TestFile) -> (Options, Arc<Knowledge>, Sampler, Recording) {
+        let options = Options::parse_args(["ssetop", "--no-dns", "--interval", "200ms"]).unwrap();
+        let knowledge = Arc::new(Knowledge::embedded());
+        let sampler = Sampler::new(collect_config(&options, &knowledge));
+        let header = capture_header(&options, sampler.host(), &knowledge);
+        let recording = Recording::start(
+            Box::new(file.clone()),
+            Path::new("test.ndjson"),
+            header,
+            false,
+        )
+        .unwrap();
+        (options, knowledge, sampler, recording)
+    }
+
+    fn feed(file: &TestFile) -> LiveFeed {
+        let (options, knowledge, sampler, recording) = parts(file);
+        let analyzer = Analyzer::new(knowledge.clone(), analysis_options(&options));
+        dashboard_feed(
+            sampler,
+            options.interval,
+            Some(recording),
+            analyzer,
+            knowledge,
+        )
+    }
+
+    async fn next_assessment(feed: &mut LiveFeed) -> Arc<Assessment> {
+        tokio::time::timeout(Duration::from_secs(10), feed.assessments.changed())
+            .await
+            .expect("an assessment within 10 s")
+            .expect("the loop runs");
+        feed.assessments
+            .borrow_and_update()
+            .clone()
+            .expect("a published assessment")
+    }
+
+    #[tokio::test]
+    async fn the_dashboard_loop_records_each_snapshot_and_publishes_its_assessment() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        let first = next_assessment(&mut feed).await;
+        drop(feed);
+        let capture = file.capture();
+        assert!(!capture.snapshots.is_empty());
+        // The first assessment is always published: it is the first snapshot recorded's.
+        assert_eq!(capture.snapshots[0].taken_at, first.taken_at);
+    }
+
+    #[tokio::test]
+    async fn a_paused_dashboard_loop_samples_nothing_until_resumed() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        // On this single-threaded runtime the loop has not run yet: paused from its start.
+        feed.pause.send(true).unwrap();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert!(!feed.assessments.has_changed().unwrap());
+        assert_eq!(file.lines(), 1, "the header only");
+        feed.pause.send(false).unwrap();
+        next_assessment(&mut feed).await;
+        assert!(!file.capture().snapshots.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_stops_the_dashboards_recording_with_a_message_and_it_goes_on() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        file.broken.store(true, Ordering::SeqCst);
+        let message = tokio::time::timeout(Duration::from_secs(10), feed.messages.recv())
+            .await
+            .expect("a message within 10 s");
+        assert_eq!(message.as_deref(), Some("recording stopped: disk gone"));
+        next_assessment(&mut feed).await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_ends_a_headless_recording_naming_the_file() {
+        let file = TestFile::default();
+        let (options, _, sampler, recording) = parts(&file);
+        file.broken.store(true, Ordering::SeqCst);
+        let sampling = SampleLoop {
+            sampler,
+            interval: options.interval,
+            recording: Some(recording),
+            consumer: Consumer::Headless {
+                until: Instant::now() + Duration::from_secs(10),
+            },
+        };
+        let error = sampling.run().await.expect_err("the write fails");
+        assert_eq!(error.to_string(), "cannot write test.ndjson: disk gone");
+    }
+
+    #[tokio::test]
+    async fn a_headless_recording_ends_at_its_duration_and_counts_what_it_wrote() {
+        let file = TestFile::default();
+        let (options, _, sampler, recording) = parts(&file);
+        let sampling = SampleLoop {
+            sampler,
+            interval: options.interval,
+            recording: Some(recording),
+            consumer: Consumer::Headless {
+                until: Instant::now() + Duration::from_millis(900),
+            },
+        };
+        let recorded = tokio::time::timeout(Duration::from_secs(10), sampling.run())
+            .await
+            .expect("the recording ends by its duration")
+            .unwrap();
+        assert!(recorded >= 1, "{recorded} snapshots");
+        assert_eq!(file.capture().snapshots.len(), recorded);
+    }
+}
