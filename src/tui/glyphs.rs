@@ -1,11 +1,8 @@
 //! Symbols drawn beside every status and carrier, so that nothing is told by colour alone;
 //! `--ascii` swaps them (and the borders) for plain ASCII.
 
+use crate::assessment::{Carrier, Status, Verdict};
 use ratatui::symbols::border;
-
-use crate::analysis::Verdict;
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Glyphs {

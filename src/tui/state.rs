@@ -1,14 +1,10 @@
 //! The dashboard's state, owned by the UI task alone, and what each key does to it. Pure:
 //! tests drive it without a terminal.
 
+use crate::assessment::{Assessment, Carrier, Check, Connection, DnsRow, Event, RouteRow};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Check;
-use crate::analysis::timeline::Event;
-use crate::analysis::{Assessment, Connection, DnsRow, RouteRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {

@@ -1,6 +1,7 @@
 //! Overview: each client with its state and processes; the checks, failing first, and the
 //! selected check's evidence and remedy.
 
+use crate::assessment::{Carrier, ClientState, Status};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -8,9 +9,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
 use super::columns::{Grid, col};
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
-use crate::analysis::clients::ClientState;
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Some(a) = &ctx.state.assessment else {
