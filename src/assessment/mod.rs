@@ -17,7 +17,9 @@ use crate::snapshot::{Host, SourceStatus};
 pub use alert::{Alert, Event, EventKind, Severity};
 pub use check::{Check, Status};
 pub use client::{Client, ClientState, VendorAdapter, VendorProcess};
-pub use connection::{Attribution, Carrier, Confidence, Connection};
+pub use connection::{
+    Attribution, AttributionStep, Carrier, Confidence, Connection, StepFinding, StepOutcome,
+};
 pub use rows::{AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, table_name};
 pub(crate) use rows::{TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN};
 pub use setup::{SetupDecision, SetupSource};
