@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-pub use crate::assessment::{Client, ClientState, VendorAdapter, VendorProcess};
+use crate::assessment::{VendorAdapter, VendorProcess};
 use crate::knowledge::{Knowledge, Os, ProcessEntry, ProcessRole, Vendor};
 use crate::snapshot::{Process, Snapshot, strip_exe};
 
