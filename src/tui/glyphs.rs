@@ -1,8 +1,9 @@
 //! Symbols drawn beside every status and carrier, so that nothing is told by colour alone;
 //! `--ascii` swaps them (and the borders) for plain ASCII.
 
-use crate::assessment::{Carrier, Status, Verdict};
 use ratatui::symbols::border;
+
+use crate::assessment::{Carrier, Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Glyphs {

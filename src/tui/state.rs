@@ -1,10 +1,11 @@
 //! The dashboard's state, owned by the UI task alone, and what each key does to it. Pure:
 //! tests drive it without a terminal.
 
-use crate::assessment::{Assessment, Carrier, Check, Connection, DnsRow, Event, RouteRow};
 use std::sync::Arc;
 
 use jiff::Timestamp;
+
+use crate::assessment::{Assessment, Carrier, Check, Connection, DnsRow, Event, RouteRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {

@@ -8,7 +8,6 @@ mod overview;
 mod routes;
 mod timeline;
 
-use crate::assessment::{Carrier, Severity, Status, Verdict};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -19,6 +18,7 @@ use super::glyphs::Glyphs;
 use super::input::KEYS;
 use super::state::{Pane, UiState};
 use super::theme::Theme;
+use crate::assessment::{Carrier, Severity, Status, Verdict};
 
 /// Below this the dashboard shows "terminal too small" instead.
 pub const MIN_WIDTH: u16 = 40;

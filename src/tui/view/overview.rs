@@ -1,7 +1,6 @@
 //! Overview: each client with its state and processes; the checks, failing first, and the
 //! selected check's evidence and remedy.
 
-use crate::assessment::{Carrier, ClientState, Status};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -9,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
 use super::columns::{Grid, col};
+use crate::assessment::{Carrier, ClientState, Status};
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Some(a) = &ctx.state.assessment else {

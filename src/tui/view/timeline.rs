@@ -1,12 +1,12 @@
 //! Timeline: what changed between refreshes, newest first.
 
-use crate::assessment::{Carrier, EventKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 
 use super::Ctx;
 use super::columns::{Grid, col};
+use crate::assessment::{Carrier, EventKind};
 
 fn kind_label(kind: EventKind) -> &'static str {
     match kind {
