@@ -2,11 +2,10 @@
 //! Access runs beside Zscaler Client Connector or Palo Alto GlobalProtect.
 //!
 //! Data flows one way: [`collect`] (per-OS collectors) → [`snapshot`] (plain data) →
-//! [`analysis`] (pure: attribution, checks, timeline, alerts) → [`assessment`] (the views' only
-//! contract) → views ([`report`] for
-//! `--once`, [`tui`] for the dashboard, [`capture`] for recordings; [`replay`] decides what a
-//! replay judges with). [`knowledge`] is the embedded data about the vendors that the analysis
-//! reads.
+//! [`analysis`] (pure: attribution, checks, timeline, alerts) → [`assessment`] (the views'
+//! only contract) → views ([`report`] for `--once`, [`tui`] for the dashboard, [`capture`] for
+//! recordings; [`replay`] decides what a replay judges with). [`knowledge`] is the embedded
+//! data about the vendors that the analysis reads.
 
 pub mod analysis;
 pub mod app;
