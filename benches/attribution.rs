@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ipnet::{IpNet, Ipv4Net};
-use jiff::Timestamp;
 use ssetop::analysis::attribution::Attributor;
 use ssetop::analysis::facts::Facts;
+use ssetop::analysis::fixture::{Device, at};
 use ssetop::analysis::routing::RouteIndex;
 use ssetop::analysis::{AnalysisOptions, Analyzer, assess_snapshot};
 use ssetop::knowledge::{Knowledge, SetupId};
@@ -36,20 +36,6 @@ impl Rng {
 
     fn ipv4(&mut self) -> Ipv4Addr {
         Ipv4Addr::from(self.next() as u32)
-    }
-}
-
-fn interface(index: u32, name: &str) -> Interface {
-    Interface {
-        index,
-        name: name.into(),
-        id: None,
-        friendly_name: None,
-        description: None,
-        kind: "ethernet".into(),
-        oper_state: "up".into(),
-        up: true,
-        addresses: vec![],
     }
 }
 
@@ -79,7 +65,7 @@ fn profile_json(rng: &mut Rng) -> String {
 
 fn scenario() -> Snapshot {
     let mut rng = Rng(0x5eed_5e70);
-    let now = Timestamp::from_second(1_790_000_000).unwrap();
+    let now = at(0);
     let mut routes: Vec<Route> = (0..ROUTES)
         .map(|i| {
             let len = 16 + (rng.next() % 13) as u8;
@@ -139,47 +125,26 @@ fn scenario() -> Snapshot {
             }
         })
         .collect();
-    fn section<T>(d: T, now: Timestamp) -> Section<T> {
-        Section::ok(d, now, 0)
-    }
-    Snapshot {
-        taken_at: now,
-        host: Host {
-            name: "bench".into(),
-            os: "windows".into(),
-            os_version: None,
-            elevated: true,
+    let profile = profile_json(&mut rng);
+    // The shared snapshot builder gives the device; the generated tables replace its own.
+    let mut device = Device::new("windows")
+        .interface(1, "lo", None, &[])
+        .interface(2, "eth0", None, &[])
+        .interface(3, "gpd0", None, &[])
+        .profile(&profile);
+    device.snapshot.taken_at = now;
+    device.snapshot.host.name = "bench".into();
+    device.snapshot.routes = Section::ok(
+        RouteData {
+            routes,
+            rules: vec![],
         },
-        routes: section(
-            RouteData {
-                routes,
-                rules: vec![],
-            },
-            now,
-        ),
-        interfaces: section(
-            vec![
-                interface(1, "lo"),
-                interface(2, "eth0"),
-                interface(3, "gpd0"),
-            ],
-            now,
-        ),
-        sockets: section(sockets, now),
-        processes: section(processes, now),
-        dns: section(vec![], now),
-        settings: section(
-            Settings {
-                forwarding_profile: Reading::Value(ProfileText {
-                    origin: "bench".into(),
-                    json: profile_json(&mut rng),
-                    timestamp: None,
-                }),
-                ..Settings::default()
-            },
-            now,
-        ),
-    }
+        now,
+        0,
+    );
+    device.snapshot.sockets = Section::ok(sockets, now, 0);
+    device.snapshot.processes = Section::ok(processes, now, 0);
+    device.build()
 }
 
 fn bench(c: &mut Criterion) {

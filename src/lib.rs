@@ -2,13 +2,14 @@
 //! Access runs beside Zscaler Client Connector or Palo Alto GlobalProtect.
 //!
 //! Data flows one way: [`collect`] (per-OS collectors) → [`snapshot`] (plain data) →
-//! [`analysis`] (pure: attribution, checks, timeline, alerts) → views ([`report`] for
-//! `--once`, [`tui`] for the dashboard, [`capture`] for recordings; [`replay`] decides what a
-//! replay judges with). [`knowledge`] is the embedded data about the vendors that the analysis
-//! reads.
+//! [`analysis`] (pure: attribution, checks, timeline, alerts) → [`assessment`] (the views'
+//! only contract) → views ([`report`] for `--once`, [`tui`] for the dashboard, [`capture`] for
+//! recordings; [`replay`] decides what a replay judges with). [`knowledge`] is the embedded
+//! data about the vendors that the analysis reads.
 
 pub mod analysis;
 pub mod app;
+pub mod assessment;
 pub mod capture;
 pub mod cli;
 pub mod collect;

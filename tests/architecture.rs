@@ -1,6 +1,11 @@
 //! The rules of the code's shape, held by a test instead of by memory (CONTRIBUTING.md):
+//! - no import circle between the top-level modules under `src/`, unit-test modules included;
+//! - the composition root (`app`) is imported by no other module;
+//! - the views (`tui`, `report`) name nothing under `crate::analysis`: they read the
+//!   `assessment` contract;
 //! - every file the README, CONTRIBUTING.md or the code cites exists in the repository.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn root() -> &'static Path {
@@ -22,6 +27,144 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// The top-level module a file under `src/` belongs to (`src/tui/view/dns.rs` → `tui`).
+fn top_module(file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(root().join("src")).ok()?;
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (!matches!(name, "lib" | "main")).then(|| name.to_string())
+}
+
+/// Every path a source text names after `crate::`, comments excluded: `crate::a::b` gives
+/// `a::b`, and a group `crate::{a::{b, c}, d}` gives `a::b`, `a::c` and `d`.
+fn crate_paths(text: &str) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("crate::") {
+        expand("", &code[at + "crate::".len()..], &mut found);
+    }
+    found
+}
+
+/// Expands the use tree at the start of `rest` under `prefix` into full paths.
+fn expand(prefix: &str, rest: &str, found: &mut Vec<String>) {
+    let head: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    let after = &rest[head.len()..];
+    let path = format!("{prefix}{head}");
+    let Some(group) = after.strip_prefix('{') else {
+        found.push(path.trim_end_matches(':').to_string());
+        return;
+    };
+    // Split the group at its top-level commas.
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                expand(&path, group[start..i].trim(), found);
+                return;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                expand(&path, group[start..i].trim(), found);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in rust_files(&root().join("src")) {
+        let Some(from) = top_module(&file) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        let entry = edges.entry(from.clone()).or_default();
+        for path in crate_paths(&text) {
+            let to = path.split("::").next().unwrap_or("").to_string();
+            if !to.is_empty() && to != from && to != "self" {
+                entry.insert(to);
+            }
+        }
+    }
+    edges
+}
+
+#[test]
+fn no_import_circle_between_top_level_modules() {
+    let edges = graph();
+    // Depth-first search for a back edge; report the circle it closes.
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut circle = path[at..].to_vec();
+            circle.push(node.to_string());
+            return Some(circle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(circle) = visit(next, edges, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in edges.keys() {
+        if let Some(circle) = visit(node, &edges, &mut Vec::new(), &mut done) {
+            panic!("import circle: {}", circle.join(" → "));
+        }
+    }
+}
+
+#[test]
+fn the_path_reader_sees_groups_and_skips_comments() {
+    let text = "use crate::{a, b::{c, d::E}};\n// crate::commented\nlet x = crate::f::g(1);";
+    assert_eq!(crate_paths(text), ["a", "b::c", "b::d::E", "f::g"]);
+}
+
+#[test]
+fn the_composition_root_is_imported_by_no_module() {
+    for (from, to) in graph() {
+        assert!(!to.contains("app"), "{from} imports crate::app");
+    }
+}
+
+#[test]
+fn views_name_nothing_under_the_analysis() {
+    for view in ["tui", "report"] {
+        for file in rust_files(&root().join("src").join(view)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for path in crate_paths(&text) {
+                assert!(
+                    !path.starts_with("analysis"),
+                    "{} names crate::{path}: views read the assessment contract",
+                    file.display()
+                );
+            }
+        }
+    }
 }
 
 /// Tokens that look like a path inside the repository, or a Markdown file's name.

@@ -7,12 +7,11 @@
 
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
-
-use super::timeline::{Digest, Event, EventKind};
+use super::timeline::Digest;
+use crate::assessment::{Alert, Event, EventKind, Severity};
 use crate::knowledge::Vendor;
 use crate::util::format_duration;
+use jiff::{SignedDuration, Timestamp};
 
 pub const OUTAGE_ID: &str = "globalprotect-reconnect-outage";
 pub const GSA_LOST_ID: &str = "gsa-tunnel-lost";
@@ -36,37 +35,6 @@ impl Default for OutageOptions {
             window: Duration::from_secs(3 * 60),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warn,
-    Fail,
-}
-
-impl Severity {
-    pub fn id(self) -> &'static str {
-        match self {
-            Severity::Warn => "warn",
-            Severity::Fail => "fail",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Alert {
-    pub id: &'static str,
-    pub severity: Severity,
-    /// When GSA was (last seen) disconnected.
-    pub since: Timestamp,
-    pub summary: String,
-    /// When GlobalProtect came up (outage only).
-    pub globalprotect_up_at: Option<Timestamp>,
-    /// How long GSA has been disconnected, at this snapshot.
-    pub disconnected_secs: u64,
-    pub threshold_secs: u64,
-    pub details: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

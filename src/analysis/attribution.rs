@@ -9,105 +9,25 @@
 //! 5. the route's egress interface is a vendor adapter → that vendor;
 //! 6. a packet-filter client carries the rest in this setup → that vendor, inferred;
 //! 7. otherwise direct via the egress interface.
+//!
+//! Each step is one method below, tried in that order by `walk`. `attribute_traced` also
+//! returns what each step found (it decided, noted evidence and went on, or did not apply, and
+//! why), so that a view can show the walk for a connection, real or hypothetical, from the same
+//! engine.
 
-use std::net::IpAddr;
-
-use ipnet::IpNet;
-use prefix_trie::PrefixMap;
-use serde::Serialize;
+use std::cell::OnceCell;
+use std::net::{IpAddr, SocketAddr};
 
 use super::facts::Facts;
 use super::profile::{ForwardingProfile, RuleAction};
-use super::routing::{FlowContext, Outcome, describe_route};
+use super::routing::{FlowContext, Lookup, Outcome, describe_route};
+use crate::assessment::{
+    Attribution, AttributionStep, Carrier, Confidence, StepFinding, StepOutcome,
+};
 use crate::knowledge::{Channel, ProcessRole, ServiceArea, SetupId, Vendor};
 use crate::snapshot::{Protocol, Socket};
-
-/// What carries a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Carrier {
-    Gsa,
-    Zscaler,
-    #[serde(rename = "globalprotect")]
-    GlobalProtect,
-    Direct,
-    Local,
-    Unknown,
-}
-
-impl Carrier {
-    pub const ALL: [Carrier; 6] = [
-        Carrier::Gsa,
-        Carrier::Zscaler,
-        Carrier::GlobalProtect,
-        Carrier::Direct,
-        Carrier::Local,
-        Carrier::Unknown,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Carrier::Gsa => "gsa",
-            Carrier::Zscaler => "zscaler",
-            Carrier::GlobalProtect => "globalprotect",
-            Carrier::Direct => "direct",
-            Carrier::Local => "local",
-            Carrier::Unknown => "unknown",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Carrier::Gsa => "GSA",
-            Carrier::Zscaler => "Zscaler",
-            Carrier::GlobalProtect => "GlobalProtect",
-            Carrier::Direct => "direct",
-            Carrier::Local => "local",
-            Carrier::Unknown => "unknown",
-        }
-    }
-}
-
-impl From<Vendor> for Carrier {
-    fn from(vendor: Vendor) -> Carrier {
-        match vendor {
-            Vendor::Gsa => Carrier::Gsa,
-            Vendor::Zscaler => Carrier::Zscaler,
-            Vendor::GlobalProtect => Carrier::GlobalProtect,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// Owner process or synthetic range.
-    Certain,
-    /// A profile rule or a route.
-    Likely,
-    /// Only the setup's default.
-    Inferred,
-}
-
-impl Confidence {
-    pub fn id(self) -> &'static str {
-        match self {
-            Confidence::Certain => "certain",
-            Confidence::Likely => "likely",
-            Confidence::Inferred => "inferred",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attribution {
-    pub carrier: Carrier,
-    pub channel: Option<Channel>,
-    pub confidence: Confidence,
-    /// The interface the connection leaves by, from the route lookup.
-    pub interface: Option<String>,
-    pub evidence: Vec<String>,
-}
+use ipnet::IpNet;
+use prefix_trie::PrefixMap;
 
 /// The Microsoft 365 ranges on a trie, for attribution without a profile.
 pub struct M365Index<'k> {
@@ -157,6 +77,126 @@ impl<'k> M365Index<'k> {
             Protocol::Udp => &area.udp_ports,
         };
         ports.contains(&port).then_some((net, area))
+    }
+}
+
+/// A step that may decide: the verdict, or `None` to go on to the next step.
+type StepFn<'f, 'a> =
+    for<'s, 't> fn(&Attributor<'f, 'a>, &Flow<'s>, &mut Walk<'t>) -> Option<Attribution>;
+
+/// One connection on its way through the steps.
+struct Flow<'s> {
+    socket: &'s Socket,
+    remote: SocketAddr,
+    ip: IpAddr,
+    /// The vendor process (and its role) among the socket's owners.
+    vendor_owner: Option<(u32, (Vendor, ProcessRole))>,
+    /// Looked up by the first step that needs it (loopback never does).
+    egress: OnceCell<Egress>,
+}
+
+/// Where the kernel would send a flow.
+struct Egress {
+    /// `None` when the routes are unavailable.
+    lookup: Option<Lookup>,
+    interface: Option<String>,
+    /// The vendor whose adapter `interface` is.
+    vendor: Option<Vendor>,
+}
+
+/// What the steps found so far: the evidence every step adds to, and the trace when asked.
+struct Walk<'t> {
+    evidence: Vec<String>,
+    trace: Option<&'t mut Vec<StepFinding>>,
+    /// Why the current step did not apply (written only while tracing).
+    passed: Option<String>,
+    /// Step 4 found a bypass rule: step 6 does not give the flow to GSA's Internet Access.
+    gsa_bypassed: bool,
+}
+
+impl Walk<'_> {
+    fn note(&mut self, line: String) {
+        self.evidence.push(line);
+    }
+
+    /// Says why a step did not apply; the sentence is built only while tracing.
+    fn passed(&mut self, reason: impl FnOnce() -> String) {
+        if self.trace.is_some() {
+            self.passed = Some(reason());
+        }
+    }
+
+    /// The verdict, with every step's evidence.
+    fn done(
+        &mut self,
+        carrier: Carrier,
+        channel: Option<Channel>,
+        confidence: Confidence,
+        interface: Option<String>,
+    ) -> Attribution {
+        Attribution {
+            carrier,
+            channel,
+            confidence,
+            interface,
+            evidence: std::mem::take(&mut self.evidence),
+        }
+    }
+
+    /// Runs one step; a verdict ends the walk.
+    fn step(
+        &mut self,
+        step: AttributionStep,
+        run: impl FnOnce(&mut Self) -> Option<Attribution>,
+    ) -> Option<Attribution> {
+        let start = self.evidence.len();
+        let decided = run(self);
+        self.record(step, start, decided.as_ref());
+        decided
+    }
+
+    /// Runs the step that always decides.
+    fn last_step(
+        &mut self,
+        step: AttributionStep,
+        run: impl FnOnce(&mut Self) -> Attribution,
+    ) -> Attribution {
+        let start = self.evidence.len();
+        let attribution = run(self);
+        self.record(step, start, Some(&attribution));
+        attribution
+    }
+
+    /// Adds what a step found to the trace: the evidence it added since `start`, or why it
+    /// did not apply.
+    fn record(&mut self, step: AttributionStep, start: usize, decided: Option<&Attribution>) {
+        let Some(trace) = self.trace.as_deref_mut() else {
+            return;
+        };
+        let passed = self.passed.take();
+        let lines = match decided {
+            Some(a) => a.evidence.get(start..).unwrap_or_default(),
+            None => self.evidence.get(start..).unwrap_or_default(),
+        };
+        let mut detail = lines.join("; ");
+        let outcome = if decided.is_some() {
+            StepOutcome::Decided
+        } else if lines.is_empty() {
+            StepOutcome::Passed
+        } else {
+            StepOutcome::Noted
+        };
+        if let Some(reason) = passed {
+            if !detail.is_empty() {
+                detail.push_str("; ");
+            }
+            detail.push_str(&reason);
+        }
+        trace.push(StepFinding {
+            step,
+            outcome,
+            detail,
+        });
     }
 }
 
@@ -245,299 +285,402 @@ impl<'f, 'a> Attributor<'f, 'a> {
         Some((pid, name))
     }
 
+    /// What carries the connection, walking the seven steps (see the module's documentation).
     pub fn attribute(&self, socket: &Socket) -> Attribution {
-        let mut evidence = Vec::new();
+        self.walk(socket, None)
+    }
+
+    /// The same attribution, with what each step found: the walk `ssetop explain` prints.
+    pub fn attribute_traced(&self, socket: &Socket) -> (Attribution, Vec<StepFinding>) {
+        let mut trace = Vec::new();
+        let attribution = self.walk(socket, Some(&mut trace));
+        (attribution, trace)
+    }
+
+    fn walk(&self, socket: &Socket, trace: Option<&mut Vec<StepFinding>>) -> Attribution {
+        let mut walk = Walk {
+            evidence: Vec::new(),
+            trace,
+            passed: None,
+            gsa_bypassed: false,
+        };
         let vendor_owner = socket
             .pids
             .iter()
             .find_map(|p| self.facts.vendor_pids.get(p).map(|v| (*p, *v)));
         let Some(remote) = socket.remote else {
-            return self.attribute_without_peer(socket, vendor_owner);
+            let attribution = self.attribute_without_peer(socket, vendor_owner);
+            walk.record(AttributionStep::NoPeer, 0, Some(&attribution));
+            return attribution;
         };
-        let ip = remote.ip();
-        let done = |carrier: Carrier,
-                    channel: Option<Channel>,
-                    confidence: Confidence,
-                    interface: Option<String>,
-                    evidence: Vec<String>| Attribution {
-            carrier,
-            channel,
-            confidence,
-            interface,
-            evidence,
+        let flow = Flow {
+            socket,
+            remote,
+            ip: remote.ip(),
+            vendor_owner,
+            egress: OnceCell::new(),
         };
+        // The seven steps in order: the first that decides wins, and the last always does.
+        let steps: [(AttributionStep, StepFn<'f, 'a>); 6] = [
+            (AttributionStep::Local, Self::local),
+            (AttributionStep::TunnelProcess, Self::tunnel_process),
+            (AttributionStep::SyntheticRange, Self::synthetic_range),
+            (AttributionStep::ForwardingProfile, Self::forwarding_profile),
+            (AttributionStep::Route, Self::route),
+            (AttributionStep::PacketFilter, Self::packet_filter),
+        ];
+        for (step, run) in steps {
+            if let Some(attribution) = walk.step(step, |w| run(self, &flow, w)) {
+                return attribution;
+            }
+        }
+        walk.last_step(AttributionStep::Direct, |w| self.direct(&flow, w))
+    }
 
-        // 1. Loopback and link-local.
-        if ip.is_loopback() || socket.local.ip().is_loopback() || is_link_local(ip) {
-            if ip.is_loopback() && self.proxy_ports.contains(&remote.port()) {
-                let listener_is_zscaler = self.facts.zscaler_listen_ports.contains(&remote.port());
-                if listener_is_zscaler || self.facts.is_running(Vendor::Zscaler) {
-                    evidence.push(format!(
-                        "to {remote}: Zscaler's local proxy listener{}",
-                        if listener_is_zscaler {
-                            " (a Zscaler process listens there)"
-                        } else {
-                            " (the knowledge base's port; Zscaler runs)"
-                        }
-                    ));
-                    let confidence = if listener_is_zscaler {
-                        Confidence::Certain
+    /// The egress of a flow: the route lookup, done once and only by the steps that need it.
+    fn egress<'w>(&self, flow: &'w Flow) -> &'w Egress {
+        flow.egress.get_or_init(|| {
+            let context = FlowContext {
+                source: Some(flow.socket.local.ip()),
+                uid: flow.socket.uid,
+            };
+            let lookup = self.facts.egress(flow.ip, context);
+            let interface = lookup.as_ref().and_then(|(_, i)| i.clone());
+            let vendor = interface
+                .as_deref()
+                .and_then(|i| self.facts.adapter_vendor(i));
+            Egress {
+                lookup: lookup.map(|(l, _)| l),
+                interface,
+                vendor,
+            }
+        })
+    }
+
+    /// 1. Loopback and link-local stay on the device, except Zscaler's local proxy.
+    fn local(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        let (ip, remote, socket) = (flow.ip, flow.remote, flow.socket);
+        if !(ip.is_loopback() || socket.local.ip().is_loopback() || is_link_local(ip)) {
+            walk.passed(|| format!("{ip} is neither loopback nor link-local"));
+            return None;
+        }
+        if ip.is_loopback() && self.proxy_ports.contains(&remote.port()) {
+            let listener_is_zscaler = self.facts.zscaler_listen_ports.contains(&remote.port());
+            if listener_is_zscaler || self.facts.is_running(Vendor::Zscaler) {
+                walk.note(format!(
+                    "to {remote}: Zscaler's local proxy listener{}",
+                    if listener_is_zscaler {
+                        " (a Zscaler process listens there)"
                     } else {
-                        Confidence::Likely
-                    };
-                    return done(
-                        Carrier::Zscaler,
-                        Some(Channel::Zia),
-                        confidence,
-                        None,
-                        evidence,
-                    );
-                }
-            }
-            evidence.push(if is_link_local(ip) {
-                format!("{ip} is link-local: stays on the local link")
-            } else {
-                "loopback: never leaves the device".to_string()
-            });
-            return done(Carrier::Local, None, Confidence::Certain, None, evidence);
-        }
-
-        let flow = FlowContext {
-            source: Some(socket.local.ip()),
-            uid: socket.uid,
-        };
-        let egress = self.facts.egress(ip, flow);
-        let interface = egress.as_ref().and_then(|(_, i)| i.clone());
-        let egress_vendor = interface
-            .as_deref()
-            .and_then(|i| self.facts.adapter_vendor(i));
-
-        // 2. The owner is a vendor's tunnel process.
-        if let Some((pid, (vendor, role))) = vendor_owner {
-            let name = self.owner(socket).map(|(_, n)| n).unwrap_or_default();
-            if role == ProcessRole::Tunnel {
-                evidence.push(format!(
-                    "owned by {name} (pid {pid}), {}'s tunnel process",
-                    vendor.label()
+                        " (the knowledge base's port; Zscaler runs)"
+                    }
                 ));
-                let channel = if vendor == Vendor::Gsa {
-                    self.facts.gsa_channel_of(ip)
+                let confidence = if listener_is_zscaler {
+                    Confidence::Certain
                 } else {
-                    None
+                    Confidence::Likely
                 };
-                if let Some(name) = self.facts.names_by_ip.get(&ip) {
-                    evidence.push(format!("{ip} is {name}"));
-                }
-                if let (Some(inner), Some(dev)) = (egress_vendor, interface.as_deref())
-                    && inner != vendor
-                {
-                    evidence.push(format!(
-                        "but it leaves through {dev}, {}'s adapter: this tunnel runs inside the other",
-                        inner.label()
-                    ));
-                }
-                return done(
-                    vendor.into(),
-                    channel,
-                    Confidence::Certain,
-                    interface,
-                    evidence,
-                );
+                return Some(walk.done(Carrier::Zscaler, Some(Channel::Zia), confidence, None));
             }
-            evidence.push(format!(
-                "owned by {name} (pid {pid}), a {} {:?} process, not its tunnel",
-                vendor.label(),
-                role
-            ));
         }
+        walk.note(if is_link_local(ip) {
+            format!("{ip} is link-local: stays on the local link")
+        } else {
+            "loopback: never leaves the device".to_string()
+        });
+        Some(walk.done(Carrier::Local, None, Confidence::Certain, None))
+    }
 
-        // 2b. No owner visible (no privilege), but GSA's tunnel by where it goes: TCP to GSA's
-        //     edge port inside its service ranges (not a synthetic address) while GSA runs.
-        if socket.pids.is_empty()
-            && socket.protocol == Protocol::Tcp
-            && self.gsa_running
-            && let Some(range) = self.facts.gsa_edge_by_destination(remote)
-        {
-            evidence.push(format!(
-                "owner hidden; TCP {} to GSA's service range {range} while GSA runs: GSA's tunnel",
-                remote.port()
+    /// 2. The owner is a vendor's tunnel process (that vendor's outer tunnel); without a
+    ///    visible owner, GSA's tunnel is known by where it goes.
+    fn tunnel_process(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        let (ip, socket) = (flow.ip, flow.socket);
+        if let Some((pid, (vendor, role))) = flow.vendor_owner {
+            let name = self.owner(socket).map(|(_, n)| n).unwrap_or_default();
+            if role != ProcessRole::Tunnel {
+                walk.note(format!(
+                    "owned by {name} (pid {pid}), a {} {:?} process, not its tunnel",
+                    vendor.label(),
+                    role
+                ));
+                return self.hidden_gsa_tunnel(flow, walk);
+            }
+            walk.note(format!(
+                "owned by {name} (pid {pid}), {}'s tunnel process",
+                vendor.label()
             ));
-            if let (Some(inner), Some(dev)) = (egress_vendor, interface.as_deref()) {
-                evidence.push(format!(
+            let channel = if vendor == Vendor::Gsa {
+                self.facts.gsa_channel_of(ip)
+            } else {
+                None
+            };
+            if let Some(name) = self.facts.names_by_ip.get(&ip) {
+                walk.note(format!("{ip} is {name}"));
+            }
+            let egress = self.egress(flow);
+            if let (Some(inner), Some(dev)) = (egress.vendor, egress.interface.as_deref())
+                && inner != vendor
+            {
+                walk.note(format!(
                     "but it leaves through {dev}, {}'s adapter: this tunnel runs inside the other",
                     inner.label()
                 ));
             }
-            return done(
-                Carrier::Gsa,
-                self.facts.gsa_channel_of(ip),
-                Confidence::Likely,
-                interface,
-                evidence,
-            );
+            return Some(walk.done(
+                vendor.into(),
+                channel,
+                Confidence::Certain,
+                egress.interface.clone(),
+            ));
         }
+        self.hidden_gsa_tunnel(flow, walk)
+    }
 
-        // 3. Synthetic ranges.
-        if let Some(range) = self.facts.synthetic(ip) {
-            let running = self.facts.is_running(range.vendor);
-            if !range.while_running || running {
-                evidence.push(format!(
-                    "{ip} is in {}'s synthetic range {}: its driver takes the flow before routing",
-                    range.vendor.label(),
-                    range.cidr
-                ));
-                return done(
-                    range.vendor.into(),
-                    range.channel,
-                    Confidence::Certain,
-                    None,
-                    evidence,
-                );
-            }
-            evidence.push(format!(
+    /// 2b. No owner visible (no privilege), but GSA's tunnel by where it goes: TCP to GSA's
+    ///     edge port inside its service ranges (not a synthetic address) while GSA runs.
+    fn hidden_gsa_tunnel(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        let socket = flow.socket;
+        let range =
+            (socket.pids.is_empty() && socket.protocol == Protocol::Tcp && self.gsa_running)
+                .then(|| self.facts.gsa_edge_by_destination(flow.remote))
+                .flatten();
+        let Some(range) = range else {
+            walk.passed(|| {
+                if socket.pids.is_empty() {
+                    "owner hidden, and not TCP to GSA's edge while GSA runs".to_string()
+                } else {
+                    "no vendor's tunnel process owns it".to_string()
+                }
+            });
+            return None;
+        };
+        walk.note(format!(
+            "owner hidden; TCP {} to GSA's service range {range} while GSA runs: GSA's tunnel",
+            flow.remote.port()
+        ));
+        let egress = self.egress(flow);
+        if let (Some(inner), Some(dev)) = (egress.vendor, egress.interface.as_deref()) {
+            walk.note(format!(
+                "but it leaves through {dev}, {}'s adapter: this tunnel runs inside the other",
+                inner.label()
+            ));
+        }
+        Some(walk.done(
+            Carrier::Gsa,
+            self.facts.gsa_channel_of(flow.ip),
+            Confidence::Likely,
+            egress.interface.clone(),
+        ))
+    }
+
+    /// 3. A synthetic range: the vendor's driver takes the flow before routing.
+    fn synthetic_range(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        let ip = flow.ip;
+        let Some(range) = self.facts.synthetic(ip) else {
+            walk.passed(|| format!("{ip} is in no vendor's synthetic range"));
+            return None;
+        };
+        if range.while_running && !self.facts.is_running(range.vendor) {
+            walk.note(format!(
                 "{ip} is in {}'s synthetic range {}, but {} is not running",
                 range.vendor.label(),
                 range.cidr,
                 range.vendor.label()
             ));
+            return None;
         }
+        walk.note(format!(
+            "{ip} is in {}'s synthetic range {}: its driver takes the flow before routing",
+            range.vendor.label(),
+            range.cidr
+        ));
+        Some(walk.done(
+            range.vendor.into(),
+            range.channel,
+            Confidence::Certain,
+            None,
+        ))
+    }
 
-        // 4. GSA's forwarding profile, or the Microsoft 365 ranges without one.
-        let mut gsa_bypassed = false;
+    /// 4. GSA's forwarding profile (the first rule by order: tunnel decides, bypass goes on),
+    ///    or without a profile the Microsoft 365 ranges while GSA runs.
+    fn forwarding_profile(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        let (ip, socket, port) = (flow.ip, flow.socket, flow.remote.port());
         let name = self.facts.names_by_ip.get(&ip).map(String::as_str);
         match (&self.rules, self.gsa_running) {
             (Some(rules), true) => {
-                if let Some(rule) = rules.find(ip, socket.protocol, remote.port(), name) {
-                    match rule.action {
-                        RuleAction::Tunnel => {
-                            evidence.push(format!(
-                                "GSA forwarding profile {} tunnels {}/{}: GSA's filter driver takes it before routing",
-                                rule.label(),
-                                socket.protocol.id(),
-                                remote.port()
-                            ));
-                            return done(
-                                Carrier::Gsa,
-                                rule.channel,
-                                Confidence::Likely,
-                                None,
-                                evidence,
-                            );
-                        }
-                        RuleAction::Bypass => {
-                            gsa_bypassed = true;
-                            evidence.push(format!(
-                                "GSA forwarding profile {} bypasses it",
-                                rule.label()
-                            ));
-                        }
+                let Some(rule) = rules.find(ip, socket.protocol, port, name) else {
+                    walk.note("no GSA forwarding profile rule matches".to_string());
+                    return None;
+                };
+                match rule.action {
+                    RuleAction::Tunnel => {
+                        walk.note(format!(
+                            "GSA forwarding profile {} tunnels {}/{port}: GSA's filter driver takes it before routing",
+                            rule.label(),
+                            socket.protocol.id(),
+                        ));
+                        Some(walk.done(Carrier::Gsa, rule.channel, Confidence::Likely, None))
                     }
-                } else {
-                    evidence.push("no GSA forwarding profile rule matches".to_string());
+                    RuleAction::Bypass => {
+                        walk.gsa_bypassed = true;
+                        walk.note(format!(
+                            "GSA forwarding profile {} bypasses it",
+                            rule.label()
+                        ));
+                        None
+                    }
                 }
             }
             (Some(_), false) => {
-                evidence.push("GSA is not running: its forwarding profile does not apply".into())
+                walk.note("GSA is not running: its forwarding profile does not apply".into());
+                None
             }
             (None, true) => {
-                if let Some((net, area)) = self.m365.find(ip, socket.protocol, remote.port()) {
-                    evidence.push(format!(
-                        "{ip} is in Microsoft 365 {} range {net} ({} list {}), GSA runs",
-                        area.name,
-                        socket.protocol.id(),
-                        self.facts.knowledge.file.m365.list_version
-                    ));
-                    return done(
-                        Carrier::Gsa,
-                        Some(Channel::M365),
-                        Confidence::Likely,
-                        None,
-                        evidence,
-                    );
-                }
+                let Some((net, area)) = self.m365.find(ip, socket.protocol, port) else {
+                    walk.passed(|| {
+                        format!(
+                            "no forwarding profile, and {ip} {}/{port} is not in a Microsoft 365 range GSA acquires",
+                            socket.protocol.id()
+                        )
+                    });
+                    return None;
+                };
+                walk.note(format!(
+                    "{ip} is in Microsoft 365 {} range {net} ({} list {}), GSA runs",
+                    area.name,
+                    socket.protocol.id(),
+                    self.facts.knowledge.file.m365.list_version
+                ));
+                Some(walk.done(Carrier::Gsa, Some(Channel::M365), Confidence::Likely, None))
             }
-            (None, false) => {}
+            (None, false) => {
+                walk.passed(|| "GSA is not running".to_string());
+                None
+            }
         }
+    }
 
-        // 5. The route.
-        let Some((lookup, _)) = egress else {
-            evidence.push("routes unavailable: the egress is unknown".into());
-            return done(Carrier::Unknown, None, Confidence::Inferred, None, evidence);
+    /// 5. The route: this device's own address, dropped, no route, or a vendor's adapter.
+    fn route(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        let ip = flow.ip;
+        let egress = self.egress(flow);
+        let Some(lookup) = &egress.lookup else {
+            walk.note("routes unavailable: the egress is unknown".into());
+            return Some(walk.done(Carrier::Unknown, None, Confidence::Inferred, None));
         };
         let route_text = lookup.route().and_then(|i| self.route_text(i));
         match lookup.outcome {
             Outcome::Local(_) => {
-                evidence.push(format!(
+                walk.note(format!(
                     "{ip} is this device's own address ({})",
                     route_text.unwrap_or_default()
                 ));
-                return done(Carrier::Local, None, Confidence::Certain, None, evidence);
+                return Some(walk.done(Carrier::Local, None, Confidence::Certain, None));
             }
             Outcome::Drop(_) => {
-                evidence.push(match route_text {
+                walk.note(match route_text {
                     Some(r) => format!("dropped by route {r}"),
                     None => format!("dropped by policy rule {}", lookup.rule.unwrap_or(0)),
                 });
-                return done(Carrier::Unknown, None, Confidence::Likely, None, evidence);
+                return Some(walk.done(Carrier::Unknown, None, Confidence::Likely, None));
             }
             Outcome::NoRoute => {
-                evidence.push(format!("no route to {ip}"));
-                return done(Carrier::Unknown, None, Confidence::Likely, None, evidence);
+                walk.note(format!("no route to {ip}"));
+                return Some(walk.done(Carrier::Unknown, None, Confidence::Likely, None));
             }
             Outcome::Forward(_) => {}
         }
-        let route_text = route_text.unwrap_or_default();
-        let dev = interface.clone().unwrap_or_else(|| "?".into());
-        if let Some(vendor) = egress_vendor {
-            evidence.push(format!(
-                "route {route_text} leaves via {dev}, {}'s adapter",
-                vendor.label()
-            ));
-            return done(vendor.into(), None, Confidence::Likely, interface, evidence);
-        }
-
-        // 6. A packet-filter client carries the rest in this setup.
-        if !is_internal(ip) {
-            if self.setup == SetupId::ZscalerInternet && self.zscaler_tunnel_running {
-                evidence.push(format!(
-                    "route {route_text} leaves via {dev}; in setup zscaler-internet Zscaler's packet filter (Z-Tunnel 2.0) carries the rest of the internet"
-                ));
-                return done(
-                    Carrier::Zscaler,
-                    Some(Channel::Zia),
-                    Confidence::Inferred,
-                    None,
-                    evidence,
-                );
-            }
-            if self.setup == SetupId::ZscalerPrivate
-                && self.gsa_running
-                && self.gsa_internet_enabled
-                && !gsa_bypassed
-            {
-                evidence.push(format!(
-                    "route {route_text} leaves via {dev}; in setup zscaler-private GSA Internet Access carries the rest of the internet"
-                ));
-                return done(
-                    Carrier::Gsa,
-                    Some(Channel::Internet),
-                    Confidence::Inferred,
-                    None,
-                    evidence,
-                );
-            }
-        }
-
-        // 7. Direct.
-        evidence.push(format!(
-            "route {route_text} leaves via {dev}, not a vendor adapter"
+        let Some(vendor) = egress.vendor else {
+            walk.passed(|| {
+                format!(
+                    "route {} leaves via {}, not a vendor adapter",
+                    route_text.unwrap_or_default(),
+                    egress.interface.as_deref().unwrap_or("?")
+                )
+            });
+            return None;
+        };
+        walk.note(format!(
+            "route {} leaves via {}, {}'s adapter",
+            route_text.unwrap_or_default(),
+            egress.interface.as_deref().unwrap_or("?"),
+            vendor.label()
         ));
-        done(
+        Some(walk.done(
+            vendor.into(),
+            None,
+            Confidence::Likely,
+            egress.interface.clone(),
+        ))
+    }
+
+    /// The route a forwarded flow takes and its interface, as the evidence names them.
+    fn route_and_dev<'s>(&'s self, flow: &'s Flow) -> (&'s str, &'s str) {
+        let egress = self.egress(flow);
+        let route = egress
+            .lookup
+            .as_ref()
+            .and_then(|l| l.route())
+            .and_then(|i| self.route_text(i))
+            .unwrap_or_default();
+        (route, egress.interface.as_deref().unwrap_or("?"))
+    }
+
+    /// 6. A packet-filter client carries the rest of the internet in this setup, inferred.
+    fn packet_filter(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
+        if is_internal(flow.ip) {
+            walk.passed(|| format!("{} is not an internet address", flow.ip));
+            return None;
+        }
+        if self.setup == SetupId::ZscalerInternet && self.zscaler_tunnel_running {
+            let (route, dev) = self.route_and_dev(flow);
+            walk.note(format!(
+                "route {route} leaves via {dev}; in setup zscaler-internet Zscaler's packet filter (Z-Tunnel 2.0) carries the rest of the internet"
+            ));
+            return Some(walk.done(
+                Carrier::Zscaler,
+                Some(Channel::Zia),
+                Confidence::Inferred,
+                None,
+            ));
+        }
+        if self.setup == SetupId::ZscalerPrivate
+            && self.gsa_running
+            && self.gsa_internet_enabled
+            && !walk.gsa_bypassed
+        {
+            let (route, dev) = self.route_and_dev(flow);
+            walk.note(format!(
+                "route {route} leaves via {dev}; in setup zscaler-private GSA Internet Access carries the rest of the internet"
+            ));
+            return Some(walk.done(
+                Carrier::Gsa,
+                Some(Channel::Internet),
+                Confidence::Inferred,
+                None,
+            ));
+        }
+        walk.passed(|| {
+            format!(
+                "no packet-filter client carries the internet in setup {}",
+                self.setup
+            )
+        });
+        None
+    }
+
+    /// 7. Otherwise direct, via the route's interface.
+    fn direct(&self, flow: &Flow, walk: &mut Walk) -> Attribution {
+        let (route, dev) = self.route_and_dev(flow);
+        walk.note(format!(
+            "route {route} leaves via {dev}, not a vendor adapter"
+        ));
+        walk.done(
             Carrier::Direct,
             None,
             Confidence::Likely,
-            interface,
-            evidence,
+            self.egress(flow).interface.clone(),
         )
     }
 
@@ -891,6 +1034,130 @@ mod tests {
         let a = attribute(&s, SetupId::None, "8.8.8.8:53");
         assert_eq!(a.carrier, Carrier::Unknown);
         assert!(says(&a, "routes unavailable"));
+    }
+
+    /// The trace of the connection to `endpoint`, checked to end in the same attribution as
+    /// the untraced walk.
+    fn trace(snapshot: &Snapshot, setup: SetupId, endpoint: &str) -> Vec<StepFinding> {
+        let knowledge = Knowledge::embedded();
+        let facts = Facts::new(snapshot, &knowledge);
+        let attributor = Attributor::new(&facts, setup);
+        let socket = facts
+            .sockets()
+            .iter()
+            .find(|s| {
+                s.remote.map(|r| r.to_string()).as_deref() == Some(endpoint)
+                    || s.local.to_string() == endpoint
+            })
+            .unwrap_or_else(|| panic!("no socket {endpoint}"));
+        let (traced, trace) = attributor.attribute_traced(socket);
+        assert_eq!(traced, attributor.attribute(socket), "{endpoint}");
+        trace
+    }
+
+    fn steps(trace: &[StepFinding]) -> Vec<(AttributionStep, StepOutcome)> {
+        trace.iter().map(|f| (f.step, f.outcome)).collect()
+    }
+
+    #[test]
+    fn the_trace_walks_every_step_in_order_to_the_one_that_decides() {
+        use AttributionStep::*;
+        use StepOutcome::*;
+        let s = Device::windows().tcp("8.8.8.8:53", Some(9)).build();
+        let walk = trace(&s, SetupId::None, "8.8.8.8:53");
+        assert_eq!(
+            steps(&walk),
+            [
+                (Local, Passed),
+                (TunnelProcess, Passed),
+                (SyntheticRange, Passed),
+                (ForwardingProfile, Passed),
+                (Route, Passed),
+                (PacketFilter, Passed),
+                (Direct, Decided),
+            ]
+        );
+        // Each step says what it found, or why it did not apply.
+        assert!(walk.iter().all(|f| !f.detail.is_empty()), "{walk:#?}");
+        assert!(walk[0].detail.contains("neither loopback nor link-local"));
+        assert!(walk[3].detail.contains("GSA is not running"));
+        assert!(walk[4].detail.contains("not a vendor adapter"));
+        assert!(
+            walk[6]
+                .detail
+                .contains("route 0.0.0.0/0 via 192.168.1.1 dev Ethernet")
+        );
+    }
+
+    #[test]
+    fn the_trace_stops_at_the_deciding_step_and_keeps_what_earlier_steps_noted() {
+        use AttributionStep::*;
+        use StepOutcome::*;
+        // A vendor process that is not its tunnel: noted at step 2, decided by the synthetic
+        // range at step 3.
+        let s = Device::windows()
+            .process(4201, "PanGPA.exe")
+            .tcp("6.6.3.4:443", Some(4201))
+            .build();
+        let walk = trace(&s, SetupId::GlobalProtect, "6.6.3.4:443");
+        assert_eq!(
+            steps(&walk),
+            [
+                (Local, Passed),
+                (TunnelProcess, Noted),
+                (SyntheticRange, Decided)
+            ]
+        );
+        assert!(walk[1].detail.contains("not its tunnel"), "{walk:#?}");
+        assert!(
+            walk[2].detail.contains("synthetic range 6.6.0.0/16"),
+            "{walk:#?}"
+        );
+        // A profile's bypass rule is noted at step 4; the route then decides.
+        let rules = r#"
+            {"id": "bypass-a", "channelId": "internet", "order": 1, "action": "bypass",
+             "matchingCriteria": {"address": {"ips": [{"start": "93.184.216.0", "end": "93.184.216.255"}]}}}"#;
+        let s = with_gsa(Device::windows().pangp())
+            .route("0.0.0.0/0", "Ethernet 3", Some("10.200.0.1"), 1)
+            .profile(&profile_json(&[("internet", true)], rules))
+            .tcp("93.184.216.34:443", Some(9))
+            .build();
+        let walk = trace(&s, SetupId::ZscalerPrivate, "93.184.216.34:443");
+        assert_eq!(
+            steps(&walk)[3..],
+            [(ForwardingProfile, Noted), (Route, Decided)]
+        );
+        assert!(walk[3].detail.contains("rule bypass-a"), "{walk:#?}");
+        assert!(
+            walk[4].detail.contains("GlobalProtect's adapter"),
+            "{walk:#?}"
+        );
+    }
+
+    #[test]
+    fn the_trace_of_loopback_and_of_a_socket_without_a_peer_is_one_step() {
+        let s = Device::windows()
+            .socket(
+                Protocol::Tcp,
+                "127.0.0.1:5000",
+                Some("127.0.0.1:6000"),
+                Some("ESTABLISHED"),
+                Some(7),
+            )
+            .listen("0.0.0.0:135", Some(900))
+            .build();
+        let walk = trace(&s, SetupId::None, "127.0.0.1:6000");
+        assert_eq!(
+            steps(&walk),
+            [(AttributionStep::Local, StepOutcome::Decided)]
+        );
+        assert!(walk[0].detail.contains("loopback"));
+        let walk = trace(&s, SetupId::None, "0.0.0.0:135");
+        assert_eq!(
+            steps(&walk),
+            [(AttributionStep::NoPeer, StepOutcome::Decided)]
+        );
+        assert!(walk[0].detail.contains("listening on 0.0.0.0:135"));
     }
 
     #[test]

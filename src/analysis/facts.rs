@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::clients::{self, Client, ClientState, VendorAdapter, VendorProcess};
+use super::clients;
 use super::profile::{ForwardingProfile, ProfileCache, ProfileError};
 use super::routing::{FlowContext, Lookup, Outcome, RouteCache, RouteIndex};
+use crate::assessment::{Client, ClientState, VendorAdapter, VendorProcess};
 use crate::knowledge::{Channel, Knowledge, Os, ProcessRole, SyntheticRange, Vendor};
 use crate::snapshot::{Protocol, RouteKind, Snapshot, Socket};
 

@@ -7,164 +7,33 @@ pub mod attribution;
 pub mod checks;
 pub mod clients;
 pub mod facts;
-#[cfg(test)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod profile;
 pub mod routing;
 pub mod setup;
 pub mod timeline;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
-use jiff::Timestamp;
-use serde::Serialize;
-
-use crate::knowledge::{Knowledge, SetupId, Vendor};
-use crate::snapshot::{DnsAnswer, Host, Interface, Route, Snapshot, Socket, SourceStatus};
-use alerts::{Alert, OutageOptions, OutageTracker};
-use attribution::{Attribution, Attributor};
-use checks::{Check, RangePath, Status};
-use clients::Client;
+use crate::knowledge::{Knowledge, SetupId};
+use crate::snapshot::{Snapshot, Socket};
+use alerts::{OutageOptions, OutageTracker};
+use attribution::Attributor;
 use facts::Facts;
-use routing::FlowContext;
-use setup::SetupDecision;
-use timeline::{Digest, Event, Timeline};
+use timeline::{Digest, Timeline};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Verdict {
-    pub fn id(self) -> &'static str {
-        match self {
-            Verdict::Ok => "ok",
-            Verdict::Warn => "warn",
-            Verdict::Fail => "fail",
-        }
-    }
-
-    /// The `--once` exit code: 0 ok, 1 warning, 2 failure.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Verdict::Ok => 0,
-            Verdict::Warn => 1,
-            Verdict::Fail => 2,
-        }
-    }
-}
+// The contract the analysis produces, under the names its callers have always used.
+pub use crate::assessment::{
+    Assessment, Connection, DnsRow, InterfaceRow, RouteRow, SourceInfo, Verdict,
+};
+use crate::assessment::{Severity, Status};
 
 #[derive(Debug, Clone, Default)]
 pub struct AnalysisOptions {
     /// `--setup`: overrides detection.
     pub setup: Option<SetupId>,
     pub outage: OutageOptions,
-}
-
-/// One socket with what carries it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Connection {
-    pub socket: Socket,
-    pub pid: Option<u32>,
-    pub process: Option<String>,
-    /// Why the owner is unknown, when it is.
-    pub owner_note: Option<String>,
-    /// The name the remote address was resolved from, when ssetop resolved it.
-    pub remote_name: Option<String>,
-    pub attribution: Attribution,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RouteRow {
-    pub route: Route,
-    /// The vendor whose adapter the route leaves by.
-    pub vendor: Option<Vendor>,
-}
-
-/// An interface, with the vendor whose adapter it is recognised as.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InterfaceRow {
-    pub interface: Interface,
-    pub vendor: Option<Vendor>,
-}
-
-/// One answer address of an edge name, judged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnswerAddress {
-    pub address: IpAddr,
-    pub gsa_range: Option<ipnet::IpNet>,
-    /// The vendor whose synthetic range holds it.
-    pub synthetic: Option<Vendor>,
-    pub interface: Option<String>,
-    pub vendor: Option<Vendor>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DnsRow {
-    pub answer: DnsAnswer,
-    pub addresses: Vec<AnswerAddress>,
-}
-
-/// A collector's state, for the header and the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SourceInfo {
-    pub name: &'static str,
-    pub status: SourceStatus,
-    /// Data is present (perhaps older than the snapshot).
-    pub has_data: bool,
-    pub detail: String,
-    pub elapsed_ms: u64,
-}
-
-/// Everything the views show, for one snapshot.
-#[derive(Debug, Clone, Serialize)]
-pub struct Assessment {
-    pub taken_at: Timestamp,
-    pub host: Host,
-    pub knowledge_version: String,
-    pub setup: SetupDecision,
-    pub verdict: Verdict,
-    pub clients: Vec<Client>,
-    pub checks: Vec<Check>,
-    pub connections: Vec<Connection>,
-    pub routes: Vec<RouteRow>,
-    /// In the collector's order (by index).
-    pub interfaces: Vec<InterfaceRow>,
-    pub gsa_ranges: Option<Vec<RangePath>>,
-    pub dns: Vec<DnsRow>,
-    pub alerts: Vec<Alert>,
-    /// The timeline so far, oldest first.
-    pub events: Vec<Event>,
-    pub sources: Vec<SourceInfo>,
-    /// Said once: what running elevated would add, and similar.
-    pub notices: Vec<String>,
-}
-
-impl Assessment {
-    /// Whether anything a view shows differs, apart from the time and collectors' timings:
-    /// the dashboard redraws only then.
-    pub fn differs_from(&self, other: &Assessment) -> bool {
-        self.verdict != other.verdict
-            || self.setup != other.setup
-            || self.clients != other.clients
-            || self.checks != other.checks
-            || self.connections != other.connections
-            || self.routes != other.routes
-            || self.interfaces != other.interfaces
-            || self.dns != other.dns
-            || self.alerts != other.alerts
-            || self.events.len() != other.events.len()
-            || self.notices != other.notices
-            || self
-                .sources
-                .iter()
-                .zip(&other.sources)
-                .any(|(a, b)| a.status != b.status || a.detail != b.detail)
-    }
 }
 
 /// Keeps the history (previous snapshot, timeline, alerts) between snapshots.
@@ -207,7 +76,7 @@ impl Analyzer {
         if assessment
             .alerts
             .iter()
-            .any(|a| a.severity == alerts::Severity::Fail)
+            .any(|a| a.severity == Severity::Fail)
         {
             assessment.verdict = Verdict::Fail;
         } else if !assessment.alerts.is_empty() {
@@ -242,8 +111,21 @@ fn assess_with(
     let facts = Facts::with_cache(snapshot, knowledge, profiles, routes);
     let setup = setup::decide(&facts, options.setup);
     let attributor = Attributor::new(&facts, setup.id);
-    let paths = checks::range_paths(&facts);
-    let checks = checks::run(&facts, &setup, &attributor, paths.as_deref());
+    let paths = facts.routes.as_ref().map(|index| {
+        routing::range_paths(
+            index,
+            knowledge.file.gsa.service_ranges.iter().map(|r| r.cidr),
+            |interface| facts.adapter_vendor(interface),
+        )
+    });
+    let names = checks::judge_names(&facts);
+    let checks = checks::run(
+        &facts,
+        &setup,
+        &attributor,
+        paths.as_deref(),
+        names.as_deref(),
+    );
     let connections = facts
         .sockets()
         .iter()
@@ -265,30 +147,10 @@ fn assess_with(
                 .collect()
         })
         .unwrap_or_default();
-    let dns = snapshot
-        .dns
-        .get()
+    let dns = names
         .into_iter()
         .flatten()
-        .map(|answer| DnsRow {
-            addresses: answer
-                .addresses
-                .iter()
-                .map(|ip| {
-                    let interface = facts
-                        .egress(*ip, FlowContext::default())
-                        .and_then(|(_, dev)| dev);
-                    AnswerAddress {
-                        address: *ip,
-                        gsa_range: facts.gsa_range(*ip),
-                        synthetic: facts.synthetic(*ip).map(|r| r.vendor),
-                        vendor: interface.as_deref().and_then(|d| facts.adapter_vendor(d)),
-                        interface,
-                    }
-                })
-                .collect(),
-            answer: answer.clone(),
-        })
+        .map(|judged| judged.row)
         .collect();
     let verdict = checks
         .iter()

@@ -10,12 +10,10 @@ use std::sync::Arc;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use prefix_trie::PrefixMap;
 
+use crate::assessment::table_name;
+use crate::assessment::{PathPiece, RangePath, TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN};
+use crate::knowledge::Vendor;
 use crate::snapshot::{PolicyRule, Route, RouteData, RouteKind, RuleAction};
-
-/// Linux's table ids for the default rules.
-const TABLE_LOCAL: u32 = 255;
-const TABLE_MAIN: u32 = 254;
-const TABLE_DEFAULT: u32 = 253;
 
 /// Routes of one table by prefix: for each prefix, the position of the route a lookup takes
 /// (the lowest metric, the first listed between equal metrics). Plain positions keep the tries
@@ -370,13 +368,46 @@ pub fn describe_route(route: &Route) -> String {
     text
 }
 
-/// Linux's names for its reserved tables.
-pub fn table_name(table: u32) -> String {
-    match table {
-        TABLE_LOCAL => "local".into(),
-        TABLE_MAIN => "main".into(),
-        TABLE_DEFAULT => "default".into(),
-        other => other.to_string(),
+/// Where each of `ranges` (GSA's service ranges) leaves the device: the range cut into the
+/// pieces that take one path each. `vendor_of` names the vendor whose adapter an interface is.
+pub(crate) fn range_paths(
+    index: &RouteIndex,
+    ranges: impl IntoIterator<Item = Ipv4Net>,
+    vendor_of: impl Fn(&str) -> Option<Vendor>,
+) -> Vec<RangePath> {
+    ranges
+        .into_iter()
+        .map(|range| RangePath {
+            range,
+            pieces: index
+                .range_lookup(range, FlowContext::default())
+                .into_iter()
+                .map(|(net, lookup)| path_piece(index, net, &lookup, &vendor_of))
+                .collect(),
+        })
+        .collect()
+}
+
+fn path_piece(
+    index: &RouteIndex,
+    net: Ipv4Net,
+    lookup: &Lookup,
+    vendor_of: &impl Fn(&str) -> Option<Vendor>,
+) -> PathPiece {
+    let route = lookup.route().map(|i| describe_route(index.route(i)));
+    let (outcome, interface) = match lookup.outcome {
+        Outcome::Forward(i) => ("forward", index.route(i).interface.clone()),
+        Outcome::Local(_) => ("local", None),
+        Outcome::Drop(_) => ("drop", None),
+        Outcome::NoRoute => ("no-route", None),
+    };
+    PathPiece {
+        net,
+        outcome,
+        route,
+        rule: lookup.rule,
+        vendor: interface.as_deref().and_then(vendor_of),
+        interface,
     }
 }
 

@@ -1,24 +1,9 @@
 //! Which coexistence setup the device is in, from what runs and the forwarding profile's
 //! channels, unless `--setup` says.
 
-use serde::Serialize;
-
 use super::facts::Facts;
+use crate::assessment::{SetupDecision, SetupSource};
 use crate::knowledge::{Channel, SetupId, Vendor};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SetupSource {
-    Detected,
-    Option,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SetupDecision {
-    pub id: SetupId,
-    pub source: SetupSource,
-    pub evidence: Vec<String>,
-}
 
 pub fn decide(facts: &Facts, option: Option<SetupId>) -> SetupDecision {
     if let Some(id) = option {

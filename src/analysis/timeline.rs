@@ -5,48 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use jiff::Timestamp;
-use serde::Serialize;
-
-use super::Assessment;
-use super::clients::ClientState;
+use crate::assessment::{Assessment, ClientState, Event, EventKind};
 use crate::knowledge::Vendor;
 use crate::snapshot::{DnsStatus, Route};
+use jiff::Timestamp;
 
 /// More route changes than this in one refresh are summarised per interface.
 const ROUTE_DETAIL_LIMIT: usize = 4;
 /// The timeline keeps this many events (oldest dropped first).
 const TIMELINE_LIMIT: usize = 2000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    InterfaceUp,
-    InterfaceDown,
-    InterfaceAdded,
-    InterfaceRemoved,
-    AddressAdded,
-    AddressRemoved,
-    RouteAdded,
-    RouteRemoved,
-    ProcessStarted,
-    ProcessStopped,
-    TunnelEstablished,
-    TunnelLost,
-    DnsChanged,
-    AlertRaised,
-    AlertEscalated,
-    AlertClosed,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Event {
-    pub at: Timestamp,
-    pub kind: EventKind,
-    /// The vendor the event concerns, when it concerns one.
-    pub vendor: Option<Vendor>,
-    pub text: String,
-}
 
 /// An interface as the timeline compares it.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -7,7 +7,7 @@ pub mod text;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::analysis::Assessment;
+use crate::assessment::Assessment;
 use crate::util::endpoint;
 
 pub const SCHEMA: &str = "ssetop.report.v1";
@@ -185,7 +185,7 @@ pub struct Alert {
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
     pub at: Timestamp,
-    pub kind: crate::analysis::timeline::EventKind,
+    pub kind: crate::assessment::EventKind,
     pub vendor: Option<&'static str>,
     pub text: String,
 }
@@ -272,8 +272,8 @@ impl Report {
             setup: Setup {
                 id: a.setup.id.id(),
                 source: match a.setup.source {
-                    crate::analysis::setup::SetupSource::Detected => "detected",
-                    crate::analysis::setup::SetupSource::Option => "option",
+                    crate::assessment::SetupSource::Detected => "detected",
+                    crate::assessment::SetupSource::Option => "option",
                 },
                 evidence: a.setup.evidence.clone(),
             },

@@ -5,8 +5,7 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
+use crate::assessment::{Carrier, Status};
 use crate::knowledge::Vendor;
 use crate::safe_text::{NAME_CHARS, bounded, field};
 

@@ -3,9 +3,7 @@
 
 use ratatui::symbols::border;
 
-use crate::analysis::Verdict;
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
+use crate::assessment::{Carrier, Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Glyphs {

@@ -3,10 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Check;
-use crate::analysis::timeline::Event;
-use crate::analysis::{Assessment, Connection, DnsRow, RouteRow};
+use crate::assessment::{Assessment, Carrier, Check, Connection, DnsRow, Event, RouteRow};
 use crate::replay::ReplayStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use super::Ctx;
 use super::columns::{Grid, col};
-use crate::analysis::Connection;
+use crate::assessment::Connection;
 use crate::tui::state::ConnectionLine;
 
 fn process(c: &Connection) -> String {

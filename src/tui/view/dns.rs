@@ -8,9 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
 use super::columns::{Grid, col};
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
-use crate::analysis::{AnswerAddress, DnsRow};
+use crate::assessment::{Carrier, Status};
 use crate::knowledge::Vendor;
 use crate::snapshot::{DnsAnswer, DnsStatus};
 
@@ -22,25 +20,6 @@ fn short_name(name: &str, tenant: Option<&str>) -> String {
     match tenant {
         Some(t) if !t.is_empty() => short.replace(t, "<tenant>"),
         _ => short.to_string(),
-    }
-}
-
-/// An answer's verdict: fail when intercepted or through another tunnel, warn outside GSA.
-fn judge(x: &AnswerAddress) -> Status {
-    if x.synthetic.is_some_and(|v| v != Vendor::Gsa) || x.vendor.is_some_and(|v| v != Vendor::Gsa) {
-        Status::Fail
-    } else if x.gsa_range.is_none() {
-        Status::Warn
-    } else {
-        Status::Pass
-    }
-}
-
-fn row_status(d: &DnsRow) -> Status {
-    match d.answer.status {
-        DnsStatus::Resolved => d.addresses.iter().map(judge).max().unwrap_or(Status::Warn),
-        DnsStatus::Skipped => Status::Skip,
-        _ => Status::Fail,
     }
 }
 
@@ -83,7 +62,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         })
     });
     let table_rows = rows.iter().map(|d| {
-        let status = row_status(d);
+        // The status the analysis gave the name (the `edge-dns:<name>` check's), not a new one.
+        let status = d.status;
         let answers: Vec<String> = d.answer.addresses.iter().map(ToString::to_string).collect();
         let in_gsa = if d.addresses.is_empty() {
             "-".to_string()
@@ -147,7 +127,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         lines.push(Line::styled(detail.clone(), slots.muted.0));
     }
     for x in &d.addresses {
-        let status = judge(x);
+        let status = x.status;
         let mut text = format!(" {}", x.address);
         match (x.gsa_range, x.synthetic) {
             (_, Some(v)) if v != Vendor::Gsa => text.push_str(&format!(

@@ -18,10 +18,7 @@ use super::glyphs::Glyphs;
 use super::input::KEYS;
 use super::state::{Pane, UiState};
 use super::theme::Theme;
-use crate::analysis::Verdict;
-use crate::analysis::alerts::Severity;
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
+use crate::assessment::{Carrier, Severity, Status, Verdict};
 
 /// Below this the dashboard shows "terminal too small" instead.
 pub const MIN_WIDTH: u16 = 40;
@@ -264,8 +261,8 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 "setup {}{}",
                 a.setup.id,
                 match a.setup.source {
-                    crate::analysis::setup::SetupSource::Detected => "",
-                    crate::analysis::setup::SetupSource::Option => " (--setup)",
+                    crate::assessment::SetupSource::Detected => "",
+                    crate::assessment::SetupSource::Option => " (--setup)",
                 }
             ),
             slots.header.0,
@@ -281,7 +278,7 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
 /// Whether the banner shows alerts where it would otherwise show a notice (the header then
 /// carries the unprivileged notice in short).
-fn alerts_hide_notices(a: &crate::analysis::Assessment) -> bool {
+fn alerts_hide_notices(a: &crate::assessment::Assessment) -> bool {
     !a.alerts.is_empty() && !a.notices.is_empty()
 }
 
@@ -293,7 +290,7 @@ fn banner_lines(ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
         return Vec::new();
     };
     let mut lines = Vec::new();
-    let mut alerts: Vec<&crate::analysis::alerts::Alert> = a.alerts.iter().collect();
+    let mut alerts: Vec<&crate::assessment::Alert> = a.alerts.iter().collect();
     alerts.sort_by_key(|x| std::cmp::Reverse(x.severity));
     for alert in alerts.iter().take(2) {
         let (style, status) = match alert.severity {

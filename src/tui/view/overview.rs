@@ -8,9 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
 use super::columns::{Grid, col};
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
-use crate::analysis::clients::ClientState;
+use crate::assessment::{Carrier, ClientState, Status};
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Some(a) = &ctx.state.assessment else {

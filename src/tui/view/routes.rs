@@ -7,9 +7,7 @@ use ratatui::text::Span;
 
 use super::Ctx;
 use super::columns::{Grid, col};
-use crate::analysis::attribution::Carrier;
-use crate::analysis::checks::Status;
-use crate::analysis::routing::table_name;
+use crate::assessment::{Carrier, Status, table_name};
 use crate::knowledge::Vendor;
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -6,8 +6,7 @@ use ratatui::text::Span;
 
 use super::Ctx;
 use super::columns::{Grid, col};
-use crate::analysis::attribution::Carrier;
-use crate::analysis::timeline::EventKind;
+use crate::assessment::{Carrier, EventKind};
 
 fn kind_label(kind: EventKind) -> &'static str {
     match kind {

@@ -1,0 +1,162 @@
+//! `forwarding-profile`: GSA's forwarding profile is there, parses, and enables the channels the
+//! setup needs.
+
+use super::console;
+use crate::analysis::facts::Facts;
+use crate::assessment::{Check, Status};
+use crate::knowledge::{Channel, SetupId, Vendor};
+use crate::snapshot::Reading;
+
+pub(super) fn forwarding_profile_check(facts: &Facts, setup: SetupId) -> Check {
+    let id = "forwarding-profile";
+    let gsa_present = facts.client_of(Vendor::Gsa).is_present();
+    let reading = facts.snapshot.settings.get().map(|s| &s.forwarding_profile);
+    let Some(profile) = &facts.profile else {
+        let reason = reading
+            .and_then(Reading::reason)
+            .map_or_else(|| facts.snapshot.settings.describe(), str::to_string);
+        return match reading {
+            Some(Reading::Missing(_)) if gsa_present => {
+                Check::new(id, Status::Fail, format!("no forwarding profile: {reason}"))
+                    .remedy("sign in to the GSA client so that it downloads its forwarding profile; check Microsoft Entra admin center > Global Secure Access > Connect > Traffic forwarding")
+            }
+            Some(Reading::Unavailable(_)) => {
+                Check::new(id, Status::Warn, format!("cannot read the forwarding profile: {reason}"))
+            }
+            _ => Check::new(id, Status::Skip, reason),
+        };
+    };
+    let origin = &profile.origin;
+    let parsed = match profile.parsed.as_ref() {
+        Ok(p) => p,
+        Err(e) => {
+            return Check::new(id, Status::Fail, format!("forwarding profile from {origin}: {e}"))
+                .remedy("restart the GSA client to fetch the profile again; keep the broken value for Microsoft support");
+        }
+    };
+    let mut evidence: Vec<String> = parsed
+        .channels
+        .iter()
+        .map(|c| {
+            format!(
+                "channel {} ({}): {}, {} primary edge(s)",
+                c.name,
+                c.id,
+                if c.enabled { "enabled" } else { "disabled" },
+                c.primary_edges.len()
+            )
+        })
+        .collect();
+    evidence.push(format!("{} rule(s)", parsed.rules.len()));
+    if let Some(ts) = &profile.timestamp {
+        evidence.push(format!("ForwardingProfileTimestamp {ts}"));
+    }
+    evidence.extend(parsed.warnings.iter().cloned());
+    let enabled = parsed.enabled_channels();
+    let names: Vec<&str> = enabled.iter().map(|c| c.id()).collect();
+    if enabled.is_empty() {
+        return Check::new(
+            id,
+            Status::Fail,
+            format!("forwarding profile from {origin} enables no channel (break-glass mode?)"),
+        )
+        .evidence(evidence)
+        .remedy(console(facts, Vendor::Gsa));
+    }
+    let expected = facts.knowledge.setup(setup).map(|s| s.gsa_channels.clone());
+    let mut mismatches = Vec::new();
+    if let Some(expected) = &expected {
+        for channel in [Channel::M365, Channel::Internet, Channel::Private] {
+            match (expected.contains(&channel), enabled.contains(&channel)) {
+                (true, false) => {
+                    mismatches.push(format!("{channel} is off but setup {setup} needs it"))
+                }
+                (false, true) => mismatches.push(format!(
+                    "{channel} is on but setup {setup} leaves it to the other client"
+                )),
+                _ => {}
+            }
+        }
+    }
+    if !mismatches.is_empty() {
+        return Check::new(
+            id,
+            Status::Warn,
+            format!(
+                "forwarding profile channels do not match setup {setup}: {}",
+                mismatches.join("; ")
+            ),
+        )
+        .evidence(evidence)
+        .remedy(console(facts, Vendor::Gsa));
+    }
+    let status = if parsed.warnings.is_empty() {
+        Status::Pass
+    } else {
+        Status::Warn
+    };
+    Check::new(
+        id,
+        status,
+        format!(
+            "forwarding profile from {origin}: channels {} enabled, {} rule(s){}",
+            names.join(", "),
+            parsed.rules.len(),
+            if parsed.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {} rule(s) not understood", parsed.warnings.len())
+            }
+        ),
+    )
+    .evidence(evidence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::checks::testing::*;
+
+    #[test]
+    fn forwarding_profile_check() {
+        let skip = Device::new("linux").build();
+        assert_eq!(status(&skip, None, "forwarding-profile"), Status::Skip);
+        let missing = with_gsa(Device::windows())
+            .settings(|s| s.forwarding_profile = Reading::Missing("no value".into()))
+            .build();
+        assert_eq!(status(&missing, None, "forwarding-profile"), Status::Fail);
+        let denied = Device::windows()
+            .settings(|s| s.forwarding_profile = Reading::Unavailable("access denied".into()))
+            .build();
+        assert_eq!(status(&denied, None, "forwarding-profile"), Status::Warn);
+        let broken = Device::windows().profile("{\"policy\": ").build();
+        let check = find(&checks(&broken, None), "forwarding-profile").clone();
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.summary.contains("line 1"));
+        let none_enabled = Device::windows()
+            .profile(&profile_json(&[("m365", false)], ""))
+            .build();
+        assert_eq!(
+            status(&none_enabled, None, "forwarding-profile"),
+            Status::Fail
+        );
+        let m365 = profile_json(&[("m365", true), ("internet", false)], "");
+        let good = Device::windows().profile(&m365).build();
+        assert_eq!(
+            status(&good, Some(SetupId::GlobalProtect), "forwarding-profile"),
+            Status::Pass
+        );
+        // zscaler-private needs Internet Access on.
+        let check = find(
+            &checks(&good, Some(SetupId::ZscalerPrivate)),
+            "forwarding-profile",
+        )
+        .clone();
+        assert_eq!(check.status, Status::Warn);
+        assert!(
+            check.summary.contains("internet is off"),
+            "{}",
+            check.summary
+        );
+    }
+}
