@@ -75,6 +75,8 @@ impl SortKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// `Esc`: clears a kept filter first, quits otherwise.
+    Escape,
     NextPane,
     PreviousPane,
     GoTo(Pane),
@@ -99,6 +101,9 @@ pub enum Action {
     StepForward,
     JumpBack,
     JumpForward,
+    /// Replay: to the first or the last snapshot.
+    ReplayStart,
+    ReplayEnd,
 }
 
 /// What the loop must do after an action, beyond redrawing.
@@ -133,6 +138,11 @@ pub struct UiState {
     pub replay: Option<ReplayStatus>,
     /// Rows on one page of the current pane (set by the last draw).
     pub page: usize,
+    /// Live: when the device was last read. The assessment is published only when it
+    /// changes, so its own time stops on a quiet device; this one does not.
+    pub sampled_at: Option<jiff::Timestamp>,
+    /// `--record FILE` while the dashboard runs: the file (shown in the header).
+    pub recording: Option<String>,
 }
 
 /// One line of the connections table: a carrier heading (when grouping) or a connection.
@@ -186,6 +196,8 @@ impl UiState {
             ascii,
             replay: None,
             page: 10,
+            sampled_at: None,
+            recording: None,
         }
     }
 
@@ -376,6 +388,11 @@ impl UiState {
         }
         match action {
             Action::Quit => return Effect::Quit,
+            Action::Escape if self.filter().is_empty() => return Effect::Quit,
+            Action::Escape => {
+                // The README's promise: Esc clears the filter (also one kept with Enter).
+                self.filters[self.pane.index()].clear();
+            }
             Action::NextPane | Action::PreviousPane => {
                 let step = if action == Action::NextPane { 1 } else { 4 };
                 self.pane = Pane::ALL[(self.pane.index() + step) % 5];
@@ -400,6 +417,11 @@ impl UiState {
                 self.editing_filter = false;
                 self.filters[self.pane.index()].clear();
             }
+            // Sorting and grouping are the Connections pane's, the only one whose footer
+            // offers them: elsewhere they would change a table out of sight.
+            Action::CycleSort | Action::ToggleGroup if self.pane != Pane::Connections => {
+                self.message = Some("s and g sort and group the Connections pane (2)".into());
+            }
             Action::CycleSort => self.sort = self.sort.next(),
             Action::ToggleGroup => self.group_by_carrier = !self.group_by_carrier,
             Action::TogglePause => {
@@ -413,7 +435,59 @@ impl UiState {
             Action::StepForward => return Effect::Step(1),
             Action::JumpBack => return Effect::Jump(-60),
             Action::JumpForward => return Effect::Jump(60),
+            // The engine keeps every move inside the capture.
+            Action::ReplayStart => return Effect::Step(isize::MIN / 2),
+            Action::ReplayEnd => return Effect::Step(isize::MAX / 2),
         }
         Effect::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn esc_clears_a_kept_filter_before_it_quits() {
+        let mut state = UiState::new(false);
+        state.apply(Action::GoTo(Pane::Timeline));
+        state.apply(Action::StartFilter);
+        for c in "edg".chars() {
+            state.apply(Action::FilterInput(c));
+        }
+        assert_eq!(state.apply(Action::FilterDone), Effect::None);
+        assert_eq!(state.filter(), "edg");
+        assert_eq!(state.apply(Action::Escape), Effect::None);
+        assert_eq!(state.filter(), "");
+        assert_eq!(state.pane, Pane::Timeline);
+        assert_eq!(state.apply(Action::Escape), Effect::Quit);
+    }
+
+    #[test]
+    fn sort_and_group_change_nothing_outside_the_connections_pane() {
+        let mut state = UiState::new(false);
+        for pane in [Pane::Overview, Pane::Routes, Pane::Dns, Pane::Timeline] {
+            state.apply(Action::GoTo(pane));
+            state.apply(Action::CycleSort);
+            state.apply(Action::ToggleGroup);
+            assert_eq!(state.sort, SortKey::Carrier, "{pane:?}");
+            assert!(!state.group_by_carrier, "{pane:?}");
+            assert!(state.message.as_deref().unwrap_or("").contains("(2)"));
+        }
+        state.apply(Action::GoTo(Pane::Connections));
+        state.apply(Action::CycleSort);
+        state.apply(Action::ToggleGroup);
+        assert_eq!(state.sort, SortKey::Process);
+        assert!(state.group_by_carrier);
+    }
+
+    #[test]
+    fn the_replay_end_keys_move_to_the_capture_bounds() {
+        let mut state = UiState::new(false);
+        assert_eq!(state.apply(Action::ReplayEnd), Effect::Step(isize::MAX / 2));
+        assert_eq!(
+            state.apply(Action::ReplayStart),
+            Effect::Step(isize::MIN / 2)
+        );
     }
 }
