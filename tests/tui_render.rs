@@ -224,3 +224,20 @@ fn selection_moves_and_stays_in_range() {
     state.apply(Action::PageDown);
     assert!(state.selected() < rows);
 }
+
+#[test]
+fn the_header_shows_the_last_sample_time_and_a_recording() {
+    let theme = Theme::built_in("mono").unwrap();
+    let mut state = state_for("outage-heals", Some(3), Pane::Overview);
+    let taken_at = state.assessment.as_ref().unwrap().taken_at;
+    // A quiet device: the assessment last changed 20 s before the last sample.
+    state.sampled_at = Some(taken_at + jiff::SignedDuration::from_secs(20));
+    state.recording = Some("r.ndjson".into());
+    let header = text(&render(&state, &theme, 100, 24));
+    let header = header.lines().next().unwrap();
+    let expected = (taken_at + jiff::SignedDuration::from_secs(20))
+        .strftime("%H:%M:%S UTC")
+        .to_string();
+    assert!(header.contains(&expected), "{header}");
+    assert!(header.contains("REC"), "{header}");
+}

@@ -244,6 +244,10 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             slots.header.0,
         ));
     }
+    if ctx.state.recording.is_some() {
+        spans.push(sep.clone());
+        spans.push(Span::styled("REC", slots.header.0));
+    }
     if let Some(a) = a
         && !a.host.elevated
         && alerts_hide_notices(a)
@@ -254,8 +258,13 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     if let Some(a) = a {
         spans.push(sep.clone());
+        // Live: when the device was last read (the assessment's own time is its last change).
+        let shown_at = ctx
+            .state
+            .sampled_at
+            .map_or(a.taken_at, |t| t.max(a.taken_at));
         spans.push(Span::styled(
-            a.taken_at.strftime("%H:%M:%S UTC").to_string(),
+            shown_at.strftime("%H:%M:%S UTC").to_string(),
             slots.header.0,
         ));
         spans.push(sep.clone());
