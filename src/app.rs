@@ -165,10 +165,8 @@ fn run(options: Options) -> Result<u8, AppError> {
     match mode {
         Mode::DumpKnowledge => print(crate::knowledge::DEFAULT_TOML).map(|()| 0),
         Mode::ManPage => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Options::command())
-                .render(&mut page)
-                .map_err(|e| AppError::Io(format!("cannot render the man page: {e}")))?;
+            let page =
+                man_page().map_err(|e| AppError::Io(format!("cannot render the man page: {e}")))?;
             print(&String::from_utf8_lossy(&page)).map(|()| 0)
         }
         Mode::Completions(shell) => {
@@ -296,6 +294,57 @@ fn replay_dashboard(
     let feed = Feed::Replay(Box::new(engine));
     live::run_to_end(tui::run(&config, feed, live::shutdown_signal()))?
 }
+
+/// The man page: clap's sections for the options, then what `--help` cannot hold: the
+/// dashboard's keys (the same table as `?`), the exit status and the environment.
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(Options::command());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    page.extend_from_slice(b".SH \"DASHBOARD KEYS\"\n");
+    for (key, what) in tui::input::KEYS {
+        page.extend_from_slice(format!(".TP\n\\fB{}\\fR\n{}\n", roff(key), roff(what)).as_bytes());
+    }
+    page.extend_from_slice(MAN_EXIT_AND_ENVIRONMENT.as_bytes());
+    man.render_version_section(&mut page)?;
+    Ok(page)
+}
+
+/// Roff text: a backslash doubled, a hyphen escaped (so that `man` does not break on it).
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('-', "\\-")
+}
+
+const MAN_EXIT_AND_ENVIRONMENT: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+every check passed and no alert is open (\-\-once)
+.TP
+\fB1\fR
+at least one warning, no failure (\-\-once)
+.TP
+\fB2\fR
+at least one failure, or an alert at fail (\-\-once)
+.TP
+\fB3\fR
+the probe could not run: bad arguments, an input file that is unreadable, malformed, not a
+regular file or not read by \-\-deadline, or an internal error (which asks for a capture)
+.SH ENVIRONMENT
+.TP
+\fBNO_COLOR\fR
+when set and not empty, the dashboard uses the mono theme unless \-\-theme is given
+.TP
+\fBSSETOP_THEME\fR
+the theme when \-\-theme is not given (a name or a file)
+.TP
+\fBTERM\fR
+dumb or a DEC VT terminal (vt100, vt220, ...) gives the mono theme unless \-\-theme is
+given, and ASCII drawing
+"#;
 
 /// Renders a report as `--once` prints it.
 fn render(options: &Options, report: &Report) -> String {
