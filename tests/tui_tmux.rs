@@ -152,10 +152,10 @@ fn dashboard_in_tmux_switches_panes_filters_helps_and_quits_cleanly() {
     tmux.wait_for("GSA disconnected for 40s");
 
     tmux.keys(&["?"]);
-    tmux.wait_for_all(&["Keys", "any key closes this help"]);
+    tmux.wait_for_all(&["Keys", "any other key closes this help"]);
     tmux.keys(&["x"]);
     tmux.wait_until("closed the help", |s| {
-        !s.contains("any key closes") && s.contains("Connections: 1 of 4")
+        !s.contains("key closes this help") && s.contains("Connections: 1 of 4")
     });
 
     tmux.keys(&["5"]);

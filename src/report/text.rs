@@ -113,6 +113,9 @@ pub fn render(report: &Report) -> String {
     interfaces(&mut out, &report.interfaces);
 
     let _ = writeln!(out, "\nConnections by carrier");
+    if report.connections.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
     for carrier in Carrier::ALL {
         let rows: Vec<&super::Connection> = report
             .connections
@@ -223,5 +226,30 @@ fn label(vendor: &str) -> &'static str {
         "zscaler" => "Zscaler",
         "globalprotect" => "GlobalProtect",
         _ => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::analysis::{AnalysisOptions, Analyzer};
+    use crate::capture::Capture;
+    use crate::knowledge::Knowledge;
+
+    #[test]
+    fn an_empty_connections_section_says_none() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/outage-heals.ndjson");
+        let capture = Capture::load(&path).unwrap();
+        let assessment = Analyzer::new(Arc::new(Knowledge::embedded()), AnalysisOptions::default())
+            .assess(&capture.snapshots[0]);
+        let mut report = super::Report::new(&assessment, "embedded");
+        report.connections.clear();
+        let text = super::render(&report);
+        assert!(
+            text.contains("\nConnections by carrier\n  (none)\n"),
+            "{text}"
+        );
     }
 }

@@ -42,9 +42,14 @@ pub fn action(key: KeyEvent, editing_filter: bool, help_open: bool) -> Option<Ac
         };
     }
     if help_open {
-        // Any key closes help; q still quits.
+        // The arrows scroll a help taller than the terminal; any other key closes it; q
+        // still quits.
         return match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
+            KeyCode::PageUp => Some(Action::PageUp),
+            KeyCode::PageDown => Some(Action::PageDown),
             _ => Some(Action::ToggleHelp),
         };
     }
@@ -129,6 +134,15 @@ mod tests {
         assert_eq!(
             action(key(KeyCode::Enter), true, false),
             Some(Action::FilterDone)
+        );
+    }
+
+    #[test]
+    fn the_arrows_scroll_the_help_instead_of_closing_it() {
+        assert_eq!(action(key(KeyCode::Down), false, true), Some(Action::Down));
+        assert_eq!(
+            action(key(KeyCode::Char('k')), false, true),
+            Some(Action::Up)
         );
     }
 

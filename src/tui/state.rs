@@ -131,6 +131,8 @@ pub struct UiState {
     pub group_by_carrier: bool,
     pub paused: bool,
     pub show_help: bool,
+    /// The first line of the help shown (a help taller than the terminal scrolls).
+    pub help_scroll: u16,
     pub show_detail: bool,
     pub message: Option<String>,
     pub ascii: bool,
@@ -191,6 +193,7 @@ impl UiState {
             group_by_carrier: false,
             paused: false,
             show_help: false,
+            help_scroll: 0,
             show_detail: true,
             message: None,
             ascii,
@@ -386,6 +389,20 @@ impl UiState {
         if !matches!(action, Action::Export) {
             self.message = None;
         }
+        if self.show_help
+            && let Some(by) = match action {
+                Action::Up => Some(-1),
+                Action::Down => Some(1),
+                Action::PageUp => Some(-(self.page.max(1) as i32)),
+                Action::PageDown => Some(self.page.max(1) as i32),
+                _ => None,
+            }
+        {
+            // The view keeps the last page in place; this only bounds the number.
+            let most = 2 * super::input::KEYS.len() as i32;
+            self.help_scroll = (i32::from(self.help_scroll) + by).clamp(0, most) as u16;
+            return Effect::None;
+        }
         match action {
             Action::Quit => return Effect::Quit,
             Action::Escape if self.filter().is_empty() => return Effect::Quit,
@@ -430,7 +447,10 @@ impl UiState {
             }
             Action::ToggleDetail => self.show_detail = !self.show_detail,
             Action::Export => return Effect::Export,
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                self.help_scroll = 0;
+            }
             Action::StepBack => return Effect::Step(-1),
             Action::StepForward => return Effect::Step(1),
             Action::JumpBack => return Effect::Jump(-60),
