@@ -447,6 +447,41 @@ mod tests {
     }
 
     #[test]
+    fn no_color_and_limited_terminals_give_mono_unless_a_theme_is_given() {
+        let d = Deadline::after(Duration::from_secs(5));
+        let look =
+            |theme, ascii, no_color, term| Look::decide(theme, ascii, no_color, term, &d).unwrap();
+        let plain = look(None, false, false, Some("xterm-256color"));
+        assert_eq!(
+            (plain.theme.name.as_str(), plain.ascii, plain.force_colour),
+            ("default", false, false)
+        );
+        let no_color = look(None, false, true, Some("xterm-256color"));
+        assert_eq!(
+            (no_color.theme.name.as_str(), no_color.ascii),
+            ("mono", false)
+        );
+        for term in ["dumb", "vt100", "vt220"] {
+            let limited = look(None, false, false, Some(term));
+            assert_eq!(
+                (limited.theme.name.as_str(), limited.ascii),
+                ("mono", true),
+                "{term}"
+            );
+        }
+        // An explicit theme wins over both, and forces colour on over NO_COLOR.
+        let chosen = look(Some("light"), false, true, Some("vt100"));
+        assert_eq!(
+            (
+                chosen.theme.name.as_str(),
+                chosen.ascii,
+                chosen.force_colour
+            ),
+            ("light", true, true)
+        );
+    }
+
+    #[test]
     fn a_live_export_carries_the_last_sample_time_and_never_replaces_an_earlier_one() {
         let dir = tempfile::tempdir().unwrap();
         let mut state = UiState::new(false);
