@@ -12,15 +12,16 @@ use clap::CommandFactory;
 use crate::capture::Capture;
 use crate::cli::{Format, Options};
 use crate::error::{AppError, EXIT_ERROR};
+use crate::input_file::{self, Deadline};
 use crate::knowledge::Knowledge;
 use crate::replay::{ReplayEngine, ReplaySettings, ReplayStart};
 use crate::report::Report;
-use crate::tui::theme::Theme;
 use crate::tui::{DashboardConfig, Feed};
 use crate::{live, replay, safe_text, tui};
 
 /// Parses the arguments and runs; returns the process exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    install_panic_hook();
     let options = match Options::parse_args(args) {
         Ok(options) => options,
         Err(e) => {
@@ -41,6 +42,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 
             return code;
         }
     };
+    #[cfg(debug_assertions)]
+    if std::env::var_os("SSETOP_TEST_PANIC").is_some_and(|v| v == "1") {
+        // Test-only (debug builds, see the README's Testing section): a real panic, to prove
+        // the hook below.
+        panic!("SSETOP_TEST_PANIC=1 asked for a panic");
+    }
     match run(options) {
         Ok(code) => code,
         Err(e) => {
@@ -49,6 +56,36 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 
         }
     }
 }
+
+/// A panic anywhere (any thread, any mode) ends the run as the probe failing to run: the
+/// terminal is given back if the dashboard held it, one line on stderr says what failed and
+/// asks for a capture, and the exit code is 3, never Rust's 101 with a backtrace.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        tui::restore_terminal_if_taken();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let line = format!(
+            "ssetop: internal error: {what}{place}; please report it with a capture of the device (ssetop --record capture.ndjson --duration 1m --redact)"
+        );
+        // One line: the message may quote input, and may hold newlines.
+        let line = safe_text::output(&line).replace('\n', " ");
+        let _ = writeln!(std::io::stderr(), "{line}");
+        std::process::exit(i32::from(EXIT_ERROR));
+    }));
+}
+
+/// The shortest `--interval` (documented in the README and `--help`): each refresh reads the
+/// routes, sockets and processes of the whole device.
+pub(crate) const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What the options ask for.
 enum Mode {
@@ -79,10 +116,21 @@ impl Mode {
         if let Some(shell) = options.generate_completions {
             return Ok(Mode::Completions(shell));
         }
-        if options.interval.is_zero() || options.deadline.is_zero() || options.dns_timeout.is_zero()
-        {
+        if options.deadline.is_zero() || options.dns_timeout.is_zero() {
             return Err(AppError::Usage(
-                "--interval, --deadline and --dns-timeout must be longer than zero".into(),
+                "--deadline and --dns-timeout must be longer than zero".into(),
+            ));
+        }
+        if options.interval < MIN_INTERVAL {
+            return Err(AppError::Usage(format!(
+                "--interval {} is below the floor of {}: sampling faster costs a core and shows nothing more",
+                crate::util::format_duration_exact(options.interval),
+                crate::util::format_duration_exact(MIN_INTERVAL),
+            )));
+        }
+        if options.duration.is_some_and(|d| d.is_zero()) {
+            return Err(AppError::Usage(
+                "--duration 0 records nothing: give how long to record, e.g. --duration 10m".into(),
             ));
         }
         if options.duration.is_some() && options.once {
@@ -111,13 +159,14 @@ impl Mode {
 }
 
 fn run(options: Options) -> Result<u8, AppError> {
-    match Mode::of(&options)? {
+    let mode = Mode::of(&options)?;
+    // From here on, reading the input files counts against `--deadline` too.
+    let deadline = Deadline::after(options.deadline);
+    match mode {
         Mode::DumpKnowledge => print(crate::knowledge::DEFAULT_TOML).map(|()| 0),
         Mode::ManPage => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Options::command())
-                .render(&mut page)
-                .map_err(|e| AppError::Io(format!("cannot render the man page: {e}")))?;
+            let page =
+                man_page().map_err(|e| AppError::Io(format!("cannot render the man page: {e}")))?;
             print(&String::from_utf8_lossy(&page)).map(|()| 0)
         }
         Mode::Completions(shell) => {
@@ -126,85 +175,176 @@ fn run(options: Options) -> Result<u8, AppError> {
             print(&String::from_utf8_lossy(&script)).map(|()| 0)
         }
         Mode::Once => {
-            let (report, code) = live::once(&options, live_knowledge(&options)?)?;
+            let knowledge = live_knowledge(&options, &deadline)?;
+            let (report, code) = live::once(&options, knowledge, &deadline)?;
             print(&render(&options, &report)).map(|()| code)
         }
-        Mode::RecordHeadless { path, duration } => {
-            live::record_headless(&options, live_knowledge(&options)?, &path, duration)
+        Mode::RecordHeadless { path, duration } => live::record_headless(
+            &options,
+            live_knowledge(&options, &deadline)?,
+            &path,
+            duration,
+        ),
+        Mode::Dashboard => {
+            let config = dashboard_config(&options, &deadline)?;
+            live_dashboard(&options, config, live_knowledge(&options, &deadline)?)
         }
-        Mode::Dashboard => live_dashboard(&options, live_knowledge(&options)?),
         Mode::ReplayOnce(path) => {
-            let (settings, capture) = open_replay(&options, &path)?;
+            let (settings, capture) = open_replay(&options, &path, &deadline)?;
             let (report, code) = replay::once(options.at.as_deref(), settings, capture)?;
             print(&render(&options, &report)).map(|()| code)
         }
         Mode::ReplayDashboard(path) => {
-            let (settings, capture) = open_replay(&options, &path)?;
-            replay_dashboard(&options, settings, capture)
+            let config = dashboard_config(&options, &deadline)?;
+            let (settings, capture) = open_replay(&options, &path, &deadline)?;
+            replay_dashboard(&options, config, settings, capture)
         }
     }
 }
 
 /// The inputs every probe mode reads first: `--knowledge FILE` (in a replay too, where it wins
 /// over the knowledge base the capture recorded) and `--forwarding-profile FILE`, checked.
-fn given_knowledge(options: &Options) -> Result<Option<Knowledge>, AppError> {
+fn given_knowledge(options: &Options, deadline: &Deadline) -> Result<Option<Knowledge>, AppError> {
     let knowledge = match &options.knowledge {
-        Some(path) => Some(Knowledge::load(path)?),
+        Some(path) => {
+            let text = input_file::read_text(path, "knowledge file", deadline)
+                .map_err(|e| AppError::Input(e.to_string()))?;
+            let mut knowledge = Knowledge::from_toml(&text, &path.display().to_string())?;
+            knowledge.file_text = Some(text);
+            Some(knowledge)
+        }
         None => None,
     };
     if let Some(path) = &options.forwarding_profile {
+        // The profile's own reading and parsing is `check_profile_file`'s; a FIFO or a device
+        // must not reach it.
+        input_file::require_regular_file(path, "forwarding profile")
+            .map_err(|e| AppError::Input(e.to_string()))?;
         live::check_profile_file(path)?;
     }
     Ok(knowledge)
 }
 
 /// The knowledge base this device is judged with.
-fn live_knowledge(options: &Options) -> Result<Arc<Knowledge>, AppError> {
+fn live_knowledge(options: &Options, deadline: &Deadline) -> Result<Arc<Knowledge>, AppError> {
     Ok(Arc::new(live::with_zpa_ranges(
-        given_knowledge(options)?.unwrap_or_else(Knowledge::embedded),
+        given_knowledge(options, deadline)?.unwrap_or_else(Knowledge::embedded),
         &options.zpa_range,
     )))
 }
 
 /// The capture, and what its replay judges with.
-fn open_replay(options: &Options, path: &Path) -> Result<(ReplaySettings, Capture), AppError> {
-    let given = given_knowledge(options)?;
-    let capture = Capture::load(path)?;
+fn open_replay(
+    options: &Options,
+    path: &Path,
+    deadline: &Deadline,
+) -> Result<(ReplaySettings, Capture), AppError> {
+    let given = given_knowledge(options, deadline)?;
+    let bytes = input_file::read_bytes(path, "capture", deadline)
+        .map_err(|e| AppError::Input(e.to_string()))?;
+    let capture = Capture::read(bytes.as_slice(), &path.display().to_string())?;
     let settings = ReplaySettings::resolve(options, given, &capture)?;
     Ok((settings, capture))
 }
 
 /// The dashboard's own options: look, and the pace of a replay.
-fn dashboard_config(options: &Options) -> Result<DashboardConfig, AppError> {
+fn dashboard_config(options: &Options, deadline: &Deadline) -> Result<DashboardConfig, AppError> {
+    let look = tui::Look::from_environment(options.theme.as_deref(), options.ascii, deadline)?;
     Ok(DashboardConfig {
-        theme: Theme::from_options(options.theme.as_deref())
-            .map_err(|e| AppError::Input(e.to_string()))?,
-        ascii: options.ascii,
+        theme: look.theme,
+        ascii: look.ascii,
+        force_colour: look.force_colour,
         interval: options.interval,
+        recording: options.record.clone(),
     })
 }
 
-fn live_dashboard(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppError> {
-    let config = dashboard_config(options)?;
+fn live_dashboard(
+    options: &Options,
+    config: DashboardConfig,
+    knowledge: Arc<Knowledge>,
+) -> Result<u8, AppError> {
     tui::require_terminal()?;
-    live::run_to_end(async {
+    let (code, recorded) = live::run_to_end(async {
         let feed = live::start_dashboard_feed(options, knowledge)?;
-        tui::run(&config, Feed::Live(feed), live::shutdown_signal()).await
-    })?
+        let recorded = feed.recorded.clone();
+        let code = tui::run(&config, Feed::Live(feed), live::shutdown_signal()).await?;
+        Ok::<_, AppError>((code, recorded))
+    })??;
+    // `--record FILE` with the dashboard: the terminal is back, say what the file holds.
+    if let Some(path) = &options.record {
+        eprintln!(
+            "ssetop: recorded {} snapshot(s) to {}",
+            recorded.load(std::sync::atomic::Ordering::Relaxed),
+            safe_text::field(&path.display().to_string())
+        );
+    }
+    Ok(code)
 }
 
 fn replay_dashboard(
     options: &Options,
+    config: DashboardConfig,
     settings: ReplaySettings,
     capture: Capture,
 ) -> Result<u8, AppError> {
-    let config = dashboard_config(options)?;
     let start = ReplayStart::for_dashboard(options.at.as_deref(), &capture)?;
     tui::require_terminal()?;
     let engine = ReplayEngine::open(capture, settings, start);
     let feed = Feed::Replay(Box::new(engine));
     live::run_to_end(tui::run(&config, feed, live::shutdown_signal()))?
 }
+
+/// The man page: clap's sections for the options, then what `--help` cannot hold: the
+/// dashboard's keys (the same table as `?`), the exit status and the environment.
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(Options::command());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    page.extend_from_slice(b".SH \"DASHBOARD KEYS\"\n");
+    for (key, what) in tui::input::KEYS {
+        page.extend_from_slice(format!(".TP\n\\fB{}\\fR\n{}\n", roff(key), roff(what)).as_bytes());
+    }
+    page.extend_from_slice(MAN_EXIT_AND_ENVIRONMENT.as_bytes());
+    man.render_version_section(&mut page)?;
+    Ok(page)
+}
+
+/// Roff text: a backslash doubled, a hyphen escaped (so that `man` does not break on it).
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('-', "\\-")
+}
+
+const MAN_EXIT_AND_ENVIRONMENT: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+every check passed and no alert is open (\-\-once)
+.TP
+\fB1\fR
+at least one warning, no failure (\-\-once)
+.TP
+\fB2\fR
+at least one failure, or an alert at fail (\-\-once)
+.TP
+\fB3\fR
+the probe could not run: bad arguments, an input file that is unreadable, malformed, not a
+regular file or not read by \-\-deadline, or an internal error (which asks for a capture)
+.SH ENVIRONMENT
+.TP
+\fBNO_COLOR\fR
+when set and not empty, the dashboard uses the mono theme unless \-\-theme is given
+.TP
+\fBSSETOP_THEME\fR
+the theme when \-\-theme is not given (a name or a file)
+.TP
+\fBTERM\fR
+dumb or a DEC VT terminal (vt100, vt220, ...) gives the mono theme unless \-\-theme is
+given, and ASCII drawing
+"#;
 
 /// Renders a report as `--once` prints it.
 fn render(options: &Options, report: &Report) -> String {

@@ -38,7 +38,7 @@ pub struct Options {
     #[arg(long, value_name = "FILE", help_heading = "Modes")]
     pub record: Option<PathBuf>,
 
-    /// Record headless for this long (with --record), e.g. 10m.
+    /// Record headless for this long (with --record), e.g. 10m; more than zero.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "record", help_heading = "Modes")]
     pub duration: Option<Duration>,
 
@@ -56,15 +56,16 @@ pub struct Options {
     pub replay: Option<PathBuf>,
 
     /// With --replay: report the state at this time (RFC 3339, or +OFFSET from the capture's
-    /// start such as +2m40s) instead of the end.
+    /// start such as +2m40s) instead of the end; a time outside the capture is an error.
     #[arg(long, value_name = "TIME", requires = "replay", help_heading = "Modes")]
     pub at: Option<String>,
 
-    /// Refresh interval of routes, interfaces, sockets and processes.
+    /// Refresh interval of routes, interfaces, sockets and processes (at least 100ms).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Collection")]
     pub interval: Duration,
 
     /// With --once: report whatever has arrived by then; unfinished sources are timed out.
+    /// Reading the input files (knowledge, theme, capture) counts against it in every mode.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, help_heading = "Collection")]
     pub deadline: Duration,
 
@@ -106,7 +107,8 @@ pub struct Options {
     #[arg(long, value_name = "DURATION", default_value = "3m", value_parser = parse_duration, help_heading = "Analysis")]
     pub outage_window: Duration,
 
-    /// Colour theme: default, light, high-contrast, mono, or a theme file. NO_COLOR selects mono.
+    /// Colour theme: default, light, high-contrast, mono, or a theme file. Without it,
+    /// NO_COLOR, TERM=dumb and TERM=vt* select mono (TERM also ASCII); given, it wins.
     #[arg(
         long,
         value_name = "NAME|FILE",

@@ -14,6 +14,7 @@ pub mod capture;
 pub mod cli;
 pub mod collect;
 pub(crate) mod error;
+pub(crate) mod input_file;
 pub mod knowledge;
 pub mod live;
 pub mod replay;

@@ -3,7 +3,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Parses `5s`, `500ms`, `2m30s`, `1h` (the `--interval`, `--deadline`, … options).
+/// The longest duration ssetop takes, from the command line or a capture: a year and a day.
+/// Every sum and product made with such a duration (a deadline's instant, the slow sources'
+/// `30 × --interval`, an offset into a capture) then stays far inside what the clocks hold.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Parses `5s`, `500ms`, `2m30s`, `1h` (the `--interval`, `--deadline`, … options), up to
+/// [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -41,7 +47,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
                 ));
             }
         };
-        total += Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))?;
+        let part = Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))?;
+        total = total
+            .checked_add(part)
+            .filter(|t| *t <= MAX_DURATION)
+            .ok_or_else(|| {
+                format!("{text:?} is longer than the longest duration ssetop takes (366 days)")
+            })?;
     }
     Ok(total)
 }
@@ -100,6 +112,24 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("s").is_err());
         assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn durations_past_a_year_and_a_day_are_refused_not_overflowed() {
+        assert_eq!(parse_duration("8784h"), Ok(MAX_DURATION));
+        assert_eq!(
+            parse_duration("8784h1s"),
+            Err("\"8784h1s\" is longer than the longest duration ssetop takes (366 days)".into())
+        );
+        for text in [
+            "700000000000000000s",
+            "18000000000000000000s",
+            "99999999999999999999999h",
+            "5000000000000000000m5000000000000000000m",
+        ] {
+            let err = parse_duration(text).unwrap_err();
+            assert!(err.starts_with(&format!("{text:?}")), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -296,7 +296,25 @@ fn a_closed_pipe_ends_quietly() {
 fn man_page_and_completions_are_generated() {
     let man = run(&["--generate-man"]);
     assert_eq!(code(&man), 0);
-    assert!(stdout(&man).contains(".TH ssetop"));
+    let page = stdout(&man);
+    assert!(page.contains(".TH ssetop"));
+    for section in [
+        ".SH \"DASHBOARD KEYS\"",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+    ] {
+        assert!(page.contains(section), "{section} missing");
+    }
+    for text in [
+        "\\fBNO_COLOR\\fR",
+        "\\fBTERM\\fR",
+        "\\fBSSETOP_THEME\\fR",
+        "\\fB< >\\fR",
+    ] {
+        assert!(page.contains(text), "{text} missing");
+    }
+    // The options come before the added sections.
+    assert!(page.find(".SH OPTIONS") < page.find(".SH \"DASHBOARD KEYS\""));
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = run(&["--generate-completions", shell]);
         assert_eq!(code(&out), 0, "{shell}");

@@ -224,3 +224,116 @@ fn selection_moves_and_stays_in_range() {
     state.apply(Action::PageDown);
     assert!(state.selected() < rows);
 }
+
+#[test]
+fn the_header_shows_the_last_sample_time_and_a_recording() {
+    let theme = Theme::built_in("mono").unwrap();
+    let mut state = state_for("outage-heals", Some(3), Pane::Overview);
+    let taken_at = state.assessment.as_ref().unwrap().taken_at;
+    // A quiet device: the assessment last changed 20 s before the last sample.
+    state.sampled_at = Some(taken_at + jiff::SignedDuration::from_secs(20));
+    state.recording = Some("r.ndjson".into());
+    let header = text(&render(&state, &theme, 100, 24));
+    let header = header.lines().next().unwrap();
+    let expected = (taken_at + jiff::SignedDuration::from_secs(20))
+        .strftime("%H:%M:%S UTC")
+        .to_string();
+    assert!(header.contains(&expected), "{header}");
+    assert!(header.contains("REC"), "{header}");
+}
+
+#[test]
+fn at_40x10_overview_shows_clients_and_check_rows_and_help_scrolls_to_every_key() {
+    let theme = Theme::built_in("mono").unwrap();
+    let mut state = state_for("outage-heals", Some(10), Pane::Overview);
+    let drawn = text(&render(&state, &theme, 40, 10));
+    assert!(drawn.contains("GlobalProtect"), "a client:\n{drawn}");
+    assert!(
+        drawn.contains("WARN  GSA runs but"),
+        "a check row:\n{drawn}"
+    );
+    insta::assert_snapshot!("overview_40x10", drawn);
+    state.apply(Action::ToggleHelp);
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&text(&render(&state, &theme, 40, 10)));
+        state.apply(Action::Down);
+    }
+    for (key, _) in ssetop::tui::input::KEYS {
+        assert!(seen.contains(key), "{key} never shown:\n{seen}");
+    }
+    assert!(seen.contains("any other key closes this help"), "{seen}");
+    let top = {
+        let mut s = state_for("outage-heals", Some(10), Pane::Overview);
+        s.apply(Action::ToggleHelp);
+        text(&render(&s, &theme, 40, 10))
+    };
+    assert!(top.contains("j/k scroll"), "{top}");
+    insta::assert_snapshot!("help_40x10", top);
+}
+
+#[test]
+fn at_60x20_connections_keep_the_process_and_listeners_show_no_remote() {
+    let theme = Theme::built_in("mono").unwrap();
+    let mut state = state_for("outage-heals", Some(10), Pane::Connections);
+    let drawn = text(&render(&state, &theme, 60, 20));
+    assert!(drawn.contains("Process"), "{drawn}");
+    assert!(drawn.contains("OUTLOOK.EXE"), "{drawn}");
+    insta::assert_snapshot!("connections_60x20", drawn);
+    // The listener (svchost on 135): no local address in the Remote column, no arrow.
+    state.apply(Action::Bottom);
+    let listener = text(&render(&state, &theme, 80, 24));
+    assert!(listener.contains("(listening)"), "{listener}");
+    assert!(!listener.contains("0.0.0.0:135 (no peer)"), "{listener}");
+    assert!(
+        listener.contains("tcp 0.0.0.0:135 listening, svchost.exe (900)"),
+        "{listener}"
+    );
+    assert!(!listener.contains(" ,"), "{listener}");
+}
+
+#[test]
+fn at_120_columns_check_ids_are_whole_and_narrower_ones_are_cut_with_an_ellipsis() {
+    let theme = Theme::built_in("mono").unwrap();
+    let state = state_for("outage-heals", Some(10), Pane::Overview);
+    let wide = text(&render(&state, &theme, 120, 40));
+    assert!(wide.contains("bypass-route:150.171.19.0/24 "), "{wide}");
+    let narrow = text(&render(&state, &theme, 58, 30));
+    assert!(narrow.contains("bypass-route:150.171.19…"), "{narrow}");
+    assert!(narrow.contains("(1/"), "the scroll position: {narrow}");
+}
+
+#[test]
+fn at_80x24_the_unprivileged_notice_keeps_its_advice() {
+    let theme = Theme::built_in("mono").unwrap();
+    let drawn = text(&render(&unelevated_state(0), &theme, 80, 24));
+    let banner: String = drawn.lines().skip(1).take(2).collect::<Vec<_>>().join(" ");
+    // The capture is of Windows: the advice is the elevated prompt.
+    assert!(
+        banner.contains("run from an elevated prompt (Run as administrator)"),
+        "{drawn}"
+    );
+    insta::assert_snapshot!("unelevated_overview_80x24", drawn);
+}
+
+#[test]
+fn empty_panes_say_so_without_blaming_a_filter() {
+    let theme = Theme::built_in("mono").unwrap();
+    let mut state = state_for("outage-heals", Some(10), Pane::Connections);
+    let mut a = (**state.assessment.as_ref().unwrap()).clone();
+    a.connections.clear();
+    state.set_assessment(Arc::new(a));
+    let drawn = text(&render(&state, &theme, 80, 24));
+    assert!(drawn.contains("no connection seen"), "{drawn}");
+    assert!(!drawn.contains("matches the filter"), "{drawn}");
+}
+
+#[test]
+fn the_dns_pane_writes_the_tenant_as_the_check_ids_do() {
+    let theme = Theme::built_in("mono").unwrap();
+    let state = state_for("outage-heals", Some(10), Pane::Dns);
+    let drawn = text(&render(&state, &theme, 80, 24));
+    assert!(drawn.contains("{tenant}.m365.client"), "{drawn}");
+    assert!(!drawn.contains("<tenant>"), "{drawn}");
+    assert!(drawn.contains("(1/13)"), "the scroll position: {drawn}");
+}

@@ -13,12 +13,20 @@ struct Tmux {
 
 impl Tmux {
     fn start(width: u16, height: u16) -> Option<Tmux> {
+        Tmux::start_with(width, height, &["TERM=xterm-256color"])
+    }
+
+    /// A shell in a fresh environment holding only `env` (and the prompt, and HOME).
+    fn start_with(width: u16, height: u16, env: &[&str]) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("SKIPPED tui_tmux: tmux is not installed (apt-get install tmux)");
             return None;
         }
+        // One server per test: the tests of this file run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tmux = Tmux {
-            socket: format!("ssetop-test-{}", std::process::id()),
+            socket: format!("ssetop-test-{}-{n}", std::process::id()),
         };
         let status = tmux
             .command()
@@ -26,13 +34,8 @@ impl Tmux {
             .arg(width.to_string())
             .arg("-y")
             .arg(height.to_string())
-            .args([
-                "env",
-                "-i",
-                "TERM=xterm-256color",
-                "PS1=READY$ ",
-                "HOME=/tmp",
-            ])
+            .args(["env", "-i", "PS1=READY$ ", "HOME=/tmp"])
+            .args(env)
             .args(["bash", "--norc", "--noprofile"])
             .status()
             .expect("tmux runs");
@@ -63,6 +66,21 @@ impl Tmux {
             .output()
             .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen with its colours as escape sequences (`capture-pane -e`).
+    fn screen_with_colours(&self) -> String {
+        let out = self
+            .command()
+            .args(["capture-pane", "-p", "-e", "-t", "t"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types a command line and runs it.
+    fn run(&self, command: &str) {
+        self.keys(&[command, "Enter"]);
     }
 
     /// Waits until the screen satisfies `condition` (with a deadline), and returns it.
@@ -134,10 +152,10 @@ fn dashboard_in_tmux_switches_panes_filters_helps_and_quits_cleanly() {
     tmux.wait_for("GSA disconnected for 40s");
 
     tmux.keys(&["?"]);
-    tmux.wait_for_all(&["Keys", "any key closes this help"]);
+    tmux.wait_for_all(&["Keys", "any other key closes this help"]);
     tmux.keys(&["x"]);
     tmux.wait_until("closed the help", |s| {
-        !s.contains("any key closes") && s.contains("Connections: 1 of 4")
+        !s.contains("key closes this help") && s.contains("Connections: 1 of 4")
     });
 
     tmux.keys(&["5"]);
@@ -196,4 +214,182 @@ fn malformed_and_unknown_themes_exit_3_with_a_clear_message() {
         "{err}"
     );
     assert!(err.contains("sparkle"), "{err}");
+}
+
+/// Whether a captured screen carries any colour (SGR 30-49, 90-107, or 38;5 / 48;5).
+fn has_colour(screen: &str) -> bool {
+    screen.split("\x1b[").skip(1).any(|sgr| {
+        let params = sgr.split('m').next().unwrap_or("");
+        params.split(';').any(|p| {
+            p.parse::<u16>().is_ok_and(|n| {
+                (30..=49).contains(&n) && n != 39 && n != 49 || (90..=107).contains(&n)
+            })
+        })
+    })
+}
+
+fn replay_command(extra: &str) -> String {
+    format!(
+        "{} --replay {} {extra}",
+        common::binary(),
+        common::capture("outage-heals").display()
+    )
+}
+
+#[test]
+fn no_color_with_an_explicit_theme_still_draws_in_colour() {
+    let Some(tmux) = Tmux::start_with(80, 24, &["TERM=xterm-256color", "NO_COLOR=1"]) else {
+        return;
+    };
+    tmux.wait_for("READY$");
+    tmux.run(&replay_command("--at +100s"));
+    tmux.wait_for_all(&["Checks:", "REPLAY"]);
+    assert!(
+        !has_colour(&tmux.screen_with_colours()),
+        "NO_COLOR alone: mono"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("READY$ ");
+    tmux.run("clear");
+    tmux.run(&replay_command("--at +100s --theme default"));
+    tmux.wait_for_all(&["Checks:", "REPLAY"]);
+    let screen = tmux.screen_with_colours();
+    assert!(has_colour(&screen), "--theme wins over NO_COLOR:\n{screen}");
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn term_vt100_and_dumb_draw_mono_and_ascii() {
+    for term in ["TERM=vt100", "TERM=dumb"] {
+        let Some(tmux) = Tmux::start_with(80, 24, &[term]) else {
+            return;
+        };
+        tmux.wait_for("READY$");
+        // Short lines: readline on these terminals scrolls a long one sideways.
+        tmux.run(&format!("cd {}", env!("CARGO_MANIFEST_DIR")));
+        tmux.run(&format!(
+            "{} --replay tests/captures/outage-heals.ndjson --at +100s; echo EXIT=$?",
+            common::binary()
+        ));
+        let screen = tmux.wait_for_all(&["Checks:", "REPLAY"]);
+        assert!(screen.is_ascii(), "{term}: ASCII only:\n{screen}");
+        assert!(
+            !has_colour(&tmux.screen_with_colours()),
+            "{term}: no colour"
+        );
+        tmux.keys(&["q"]);
+        let after = tmux.wait_until("ended", |s| s.lines().any(|l| l.starts_with("EXIT=")));
+        assert!(after.contains("\nEXIT=0"), "{term}:\n{after}");
+    }
+}
+
+/// After the dashboard: the prompt is back, the alternate screen gone, echo and canonical
+/// mode on.
+fn assert_terminal_restored(tmux: &Tmux) {
+    tmux.run("stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo END");
+    let modes = tmux.wait_for("END\n");
+    assert!(
+        !modes.contains("Overview"),
+        "the dashboard's screen is gone:\n{modes}"
+    );
+    let line = modes
+        .lines()
+        .find(|l| l.contains("icanon"))
+        .unwrap_or_else(|| panic!("no stty output:\n{modes}"));
+    assert!(
+        line.contains("icanon") && !line.contains("-icanon"),
+        "{line}"
+    );
+    assert!(line.contains("echo") && !line.contains("-echo "), "{line}");
+}
+
+#[test]
+fn sigquit_ends_the_dashboard_and_restores_the_terminal() {
+    let Some(tmux) = Tmux::start(80, 24) else {
+        return;
+    };
+    tmux.wait_for("READY$");
+    tmux.run(&replay_command("--at +100s"));
+    tmux.wait_for_all(&["Checks:", "REPLAY"]);
+    // Ctrl-\ sends SIGQUIT to the foreground process (the terminal is raw: send the signal).
+    tmux.run("");
+    let status = Command::new("pkill")
+        .args(["-QUIT", "-f", "--", "--at \\+100s"])
+        .status();
+    if status.is_err() {
+        eprintln!("SKIPPED sigquit: pkill is not installed");
+        return;
+    }
+    tmux.wait_for("READY$ ");
+    assert_terminal_restored(&tmux);
+}
+
+#[test]
+fn a_panic_in_the_dashboard_restores_the_terminal_and_exits_3_with_one_line() {
+    let Some(tmux) = Tmux::start(80, 24) else {
+        return;
+    };
+    tmux.wait_for("READY$");
+    tmux.run(&format!(
+        "SSETOP_TEST_PANIC=dashboard {}; echo \"EXIT=$?\"",
+        replay_command("")
+    ));
+    let screen = tmux.wait_until("ended", |s| s.lines().any(|l| l.starts_with("EXIT=")));
+    assert!(screen.contains("\nEXIT=3"), "{screen}");
+    assert!(
+        screen.contains("ssetop: internal error: SSETOP_TEST_PANIC=dashboard asked for a panic"),
+        "{screen}"
+    );
+    assert!(screen.contains("--record"), "{screen}");
+    assert_terminal_restored(&tmux);
+}
+
+#[test]
+fn the_end_key_jumps_a_replay_to_its_last_snapshot() {
+    let Some(tmux) = Tmux::start(80, 24) else {
+        return;
+    };
+    tmux.wait_for("READY$");
+    tmux.run(&replay_command("--at +100s"));
+    tmux.wait_for("11/25");
+    tmux.keys(&[">"]);
+    tmux.wait_for("25/25");
+    tmux.keys(&["<"]);
+    tmux.wait_for("1/25");
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn recording_beside_the_dashboard_shows_rec_and_says_what_it_wrote_on_quit() {
+    let Some(tmux) = Tmux::start(100, 24) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tmux.wait_for("READY$");
+    tmux.run(&format!("cd {}", dir.path().display()));
+    tmux.run(&format!(
+        "{} --no-dns --interval 200ms --record r.ndjson; echo EXIT=$?",
+        common::binary()
+    ));
+    tmux.wait_for_all(&["REC", "Overview"]);
+    tmux.keys(&["q"]);
+    let after = tmux.wait_until("ended", |s| s.lines().any(|l| l.starts_with("EXIT=")));
+    assert!(after.contains("\nEXIT=0"), "{after}");
+    let said = after
+        .lines()
+        .find(|l| l.starts_with("ssetop: recorded "))
+        .unwrap_or_else(|| panic!("no word on the recording:\n{after}"));
+    let count: usize = said["ssetop: recorded ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(said.ends_with("snapshot(s) to r.ndjson"), "{said}");
+    let written = std::fs::read_to_string(dir.path().join("r.ndjson")).unwrap();
+    assert_eq!(
+        written.lines().count(),
+        count + 1,
+        "the header and {count} snapshots"
+    );
 }

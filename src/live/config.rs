@@ -36,7 +36,11 @@ pub(crate) fn check_profile_file(path: &Path) -> Result<(), AppError> {
 pub(crate) fn collect_config(options: &Options, knowledge: &Knowledge) -> CollectConfig {
     CollectConfig {
         interval: options.interval,
-        slow_interval: (options.interval * 30).max(Duration::from_secs(10)),
+        // Saturating: `--interval` is bounded by its parser, and no product may panic.
+        slow_interval: options
+            .interval
+            .saturating_mul(30)
+            .max(Duration::from_secs(10)),
         source_deadline: options.deadline,
         dns_timeout: options.dns_timeout,
         dns_names: (!options.no_dns).then(|| knowledge.file.gsa.edge_names.clone()),

@@ -35,14 +35,16 @@ pub(crate) fn run_to_end<T>(work: impl Future<Output = T>) -> Result<T, AppError
     Ok(result)
 }
 
-/// Resolves on Ctrl-C, SIGTERM or SIGHUP (the SSH session went away).
+/// Resolves on Ctrl-C, SIGTERM, SIGHUP (the SSH session went away) or SIGQUIT (`Ctrl-\\`,
+/// whose default would leave the terminal raw and on the alternate screen).
 pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hangup)) = (
+        let (Ok(mut term), Ok(mut hangup), Ok(mut quit)) = (
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
+            signal(SignalKind::quit()),
         ) else {
             let _ = tokio::signal::ctrl_c().await;
             return;
@@ -51,6 +53,7 @@ pub async fn shutdown_signal() {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
             _ = hangup.recv() => {}
+            _ = quit.recv() => {}
         }
     }
     #[cfg(not(unix))]

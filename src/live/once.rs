@@ -9,15 +9,22 @@ use crate::analysis::Analyzer;
 use crate::cli::Options;
 use crate::collect;
 use crate::error::AppError;
+use crate::input_file::Deadline;
 use crate::knowledge::Knowledge;
 use crate::report::Report;
 
 /// The report and the exit code of its verdict.
-pub(crate) fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<(Report, u8), AppError> {
+/// `deadline` started before the input files were read: what they took is not the
+/// collectors' to spend.
+pub(crate) fn once(
+    options: &Options,
+    knowledge: Arc<Knowledge>,
+    deadline: &Deadline,
+) -> Result<(Report, u8), AppError> {
     let config = collect_config(options, &knowledge);
     // Leave time for the analysis and the output inside the deadline.
-    let budget = options
-        .deadline
+    let budget = deadline
+        .remaining()
         .saturating_sub(Duration::from_millis(150))
         .max(Duration::from_millis(50));
     let snapshot = run_to_end(collect::collect_once(config, budget))?;

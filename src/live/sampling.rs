@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -23,6 +24,11 @@ use crate::safe_text;
 /// the pause switch. The loop stops when the feed is dropped.
 pub(crate) struct LiveFeed {
     pub(crate) assessments: watch::Receiver<Option<Arc<Assessment>>>,
+    /// When the device was last read, at every sample (the assessments come only when they
+    /// change: on a quiet device their own time stands still).
+    pub(crate) sampled: watch::Receiver<Option<jiff::Timestamp>>,
+    /// Snapshots written by `--record FILE` so far.
+    pub(crate) recorded: Arc<AtomicUsize>,
     pub(crate) messages: mpsc::Receiver<String>,
     pub(crate) pause: watch::Sender<bool>,
     pub(crate) knowledge: Arc<Knowledge>,
@@ -68,11 +74,14 @@ fn dashboard_feed(
     knowledge: Arc<Knowledge>,
 ) -> LiveFeed {
     let (assessments_tx, assessments) = watch::channel(None);
+    let (sampled_tx, sampled) = watch::channel(None);
+    let recorded = Arc::new(AtomicUsize::new(0));
     let (messages_tx, messages) = mpsc::channel(8);
     let (pause, pause_rx) = watch::channel(false);
     let publish = Publish {
         analyzer,
         assessments: assessments_tx,
+        sampled: sampled_tx,
         messages: messages_tx,
         pause: pause_rx,
         last: None,
@@ -81,10 +90,13 @@ fn dashboard_feed(
         sampler,
         interval,
         recording,
+        recorded: recorded.clone(),
         consumer: Consumer::Dashboard(Box::new(publish)),
     };
     LiveFeed {
         assessments,
+        sampled,
+        recorded,
         messages,
         pause,
         knowledge,
@@ -107,8 +119,12 @@ pub(crate) fn record_headless(
             sampler,
             interval: options.interval,
             recording: Some(recording),
+            recorded: Arc::default(),
             consumer: Consumer::Headless {
-                until: Instant::now() + duration,
+                // `--duration` is bounded by the parser; the fallback never comes into play.
+                until: Instant::now()
+                    .checked_add(duration)
+                    .unwrap_or_else(|| Instant::now() + crate::util::MAX_DURATION),
             },
         }
         .run()
@@ -125,6 +141,8 @@ struct SampleLoop {
     sampler: Sampler,
     interval: Duration,
     recording: Option<Recording>,
+    /// Snapshots written so far, shared with whoever reports them.
+    recorded: Arc<AtomicUsize>,
     consumer: Consumer,
 }
 
@@ -141,6 +159,7 @@ enum Consumer {
 struct Publish {
     analyzer: Analyzer,
     assessments: watch::Sender<Option<Arc<Assessment>>>,
+    sampled: watch::Sender<Option<jiff::Timestamp>>,
     messages: mpsc::Sender<String>,
     pause: watch::Receiver<bool>,
     last: Option<Arc<Assessment>>,
@@ -161,6 +180,8 @@ impl Publish {
     /// false when the dashboard is gone.
     fn publish(&mut self, snapshot: &crate::snapshot::Snapshot) -> bool {
         let assessment = self.analyzer.assess(snapshot);
+        // Every sample, changed or not: the dashboard's clock and its export's time.
+        self.sampled.send_replace(Some(snapshot.taken_at));
         if self
             .last
             .as_ref()
@@ -182,7 +203,6 @@ impl SampleLoop {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let stop = shutdown_signal();
         tokio::pin!(stop);
-        let mut recorded = 0usize;
         loop {
             tokio::select! {
                 _ = ticks.tick() => {}
@@ -199,7 +219,9 @@ impl SampleLoop {
             let snapshot = self.sampler.sample(self.interval.mul_f32(0.8)).await;
             if let Some(recording) = self.recording.as_mut() {
                 match recording.write(&snapshot) {
-                    Ok(()) => recorded += 1,
+                    Ok(()) => {
+                        self.recorded.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(e) => match &self.consumer {
                         Consumer::Dashboard(publish) => {
                             let _ = publish.messages.try_send(format!("recording stopped: {e}"));
@@ -215,7 +237,7 @@ impl SampleLoop {
                 break;
             }
         }
-        Ok(recorded)
+        Ok(self.recorded.load(Ordering::Relaxed))
     }
 }
 
@@ -318,6 +340,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_sample_moves_the_dashboards_clock_and_counts_the_recording() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        let mut times = Vec::new();
+        while times.len() < 3 {
+            tokio::time::timeout(Duration::from_secs(10), feed.sampled.changed())
+                .await
+                .expect("a sample within 10 s")
+                .expect("the loop runs");
+            times.extend(*feed.sampled.borrow_and_update());
+        }
+        // Three samples are three times, whether or not the assessment changed.
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+        assert!(feed.recorded.load(Ordering::Relaxed) >= 3);
+    }
+
+    #[tokio::test]
     async fn a_paused_dashboard_loop_samples_nothing_until_resumed() {
         let file = TestFile::default();
         let mut feed = feed(&file);
@@ -352,6 +391,7 @@ mod tests {
             sampler,
             interval: options.interval,
             recording: Some(recording),
+            recorded: Arc::default(),
             consumer: Consumer::Headless {
                 until: Instant::now() + Duration::from_secs(10),
             },
@@ -368,6 +408,7 @@ mod tests {
             sampler,
             interval: options.interval,
             recording: Some(recording),
+            recorded: Arc::default(),
             consumer: Consumer::Headless {
                 until: Instant::now() + Duration::from_millis(900),
             },

@@ -13,17 +13,11 @@ pub(crate) struct ReplayStart {
 }
 
 impl ReplayStart {
-    /// `--replay --once`: the report at `--at`, else at the capture's end. A time before the
-    /// capture's first snapshot has no report: an error.
+    /// `--replay --once`: the report at `--at`, else at the capture's end.
     pub(crate) fn for_report(at: Option<&str>, capture: &Capture) -> Result<ReplayStart, AppError> {
         let index = match at {
             None => capture.snapshots.len() - 1,
-            Some(text) => index_at(text, capture)?.ok_or_else(|| {
-                AppError::Usage(format!(
-                    "--at {text}: the capture starts later, at {}",
-                    capture.snapshots[0].taken_at
-                ))
-            })?,
+            Some(text) => index_at(text, capture)?,
         };
         Ok(ReplayStart {
             index,
@@ -31,15 +25,15 @@ impl ReplayStart {
         })
     }
 
-    /// The dashboard: opened at a given moment (the first snapshot, if the capture starts
-    /// later), the replay waits there; otherwise it plays from the start.
+    /// The dashboard: opened at a given moment, the replay waits there; otherwise it plays
+    /// from the start.
     pub(crate) fn for_dashboard(
         at: Option<&str>,
         capture: &Capture,
     ) -> Result<ReplayStart, AppError> {
         Ok(match at {
             Some(text) => ReplayStart {
-                index: index_at(text, capture)?.unwrap_or(0),
+                index: index_at(text, capture)?,
                 playing: false,
             },
             None => ReplayStart {
@@ -50,10 +44,23 @@ impl ReplayStart {
     }
 }
 
-/// The index of the last snapshot taken at or before `--at`; `None` when the capture starts
-/// later.
-fn index_at(text: &str, capture: &Capture) -> Result<Option<usize>, AppError> {
-    Ok(capture.index_at(resolve_at(text, capture)?))
+/// The index of the last snapshot taken at or before `--at`. A moment outside the capture is
+/// refused at both ends, in both modes: before the first snapshot there is nothing to show,
+/// and after the last one the capture cannot say what the device did (the last snapshot
+/// would pass for a state it may not have been in).
+fn index_at(text: &str, capture: &Capture) -> Result<usize, AppError> {
+    let at = resolve_at(text, capture)?;
+    let first = capture.snapshots[0].taken_at;
+    let last = capture.snapshots[capture.snapshots.len() - 1].taken_at;
+    let span = crate::util::format_duration_exact(first.duration_until(last).unsigned_abs());
+    if at > last {
+        return Err(AppError::Usage(format!(
+            "--at {text}: the capture ends earlier, at {last} (+{span})"
+        )));
+    }
+    capture.index_at(at).ok_or_else(|| {
+        AppError::Usage(format!("--at {text}: the capture starts later, at {first}"))
+    })
 }
 
 /// An RFC 3339 time, or `+OFFSET` from the capture's first snapshot.
@@ -122,17 +129,31 @@ mod tests {
     }
 
     #[test]
-    fn at_before_the_capture_has_no_report_and_opens_the_dashboard_at_the_start() {
+    fn at_outside_the_capture_is_refused_at_both_ends_in_both_modes() {
         let capture = capture();
-        let at = Some("2026-11-02T08:00:00Z");
-        let error = ReplayStart::for_report(at, &capture).unwrap_err();
+        for (at, expected) in [
+            (
+                "2026-11-02T08:00:00Z",
+                "--at 2026-11-02T08:00:00Z: the capture starts later, at 2026-11-02T09:00:00Z",
+            ),
+            (
+                "+1h",
+                "--at +1h: the capture ends earlier, at 2026-11-02T09:04:00Z (+4m)",
+            ),
+            (
+                "+241s",
+                "--at +241s: the capture ends earlier, at 2026-11-02T09:04:00Z (+4m)",
+            ),
+        ] {
+            let report = ReplayStart::for_report(Some(at), &capture).unwrap_err();
+            assert_eq!(report.to_string(), expected);
+            let dashboard = ReplayStart::for_dashboard(Some(at), &capture).unwrap_err();
+            assert_eq!(dashboard.to_string(), expected);
+        }
+        // The last snapshot's own moment is inside.
         assert_eq!(
-            error.to_string(),
-            "--at 2026-11-02T08:00:00Z: the capture starts later, at 2026-11-02T09:00:00Z"
-        );
-        assert_eq!(
-            ReplayStart::for_dashboard(at, &capture).unwrap(),
-            start(0, false)
+            ReplayStart::for_report(Some("+4m"), &capture).unwrap(),
+            start(24, false)
         );
     }
 

@@ -112,6 +112,9 @@ pub fn render(report: &Report) -> String {
     interfaces(&mut out, &report.interfaces);
 
     let _ = writeln!(out, "\nConnections by carrier");
+    if report.connections.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
     for carrier in Carrier::ALL {
         let rows: Vec<&super::Connection> = report
             .connections

@@ -16,9 +16,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ("p", "pause or resume refresh (replay: play or pause)"),
     ("[ ]", "replay: one snapshot back or forward"),
     ("{ }", "replay: one minute back or forward"),
+    ("< >", "replay: to the start or the end"),
     ("e", "export the report as JSON to the working directory"),
     ("?", "this help"),
-    ("q, Esc, Ctrl-C", "quit"),
+    ("q, Ctrl-C", "quit"),
+    ("Esc", "clear the filter, else quit"),
 ];
 
 /// Maps a key to an action, given whether a filter is being typed or help is open.
@@ -40,14 +42,20 @@ pub fn action(key: KeyEvent, editing_filter: bool, help_open: bool) -> Option<Ac
         };
     }
     if help_open {
-        // Any key closes help; q still quits.
+        // The arrows scroll a help taller than the terminal; any other key closes it; q
+        // still quits.
         return match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
+            KeyCode::PageUp => Some(Action::PageUp),
+            KeyCode::PageDown => Some(Action::PageDown),
             _ => Some(Action::ToggleHelp),
         };
     }
     Some(match key.code {
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => Action::Escape,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PreviousPane,
         KeyCode::Char('1') => Action::GoTo(Pane::Overview),
@@ -72,6 +80,8 @@ pub fn action(key: KeyEvent, editing_filter: bool, help_open: bool) -> Option<Ac
         KeyCode::Char(']') => Action::StepForward,
         KeyCode::Char('{') => Action::JumpBack,
         KeyCode::Char('}') => Action::JumpForward,
+        KeyCode::Char('<') => Action::ReplayStart,
+        KeyCode::Char('>') => Action::ReplayEnd,
         _ => return None,
     })
 }
@@ -94,7 +104,21 @@ mod tests {
             action(key(KeyCode::Char('q')), false, false),
             Some(Action::Quit)
         );
-        assert_eq!(action(key(KeyCode::Esc), false, false), Some(Action::Quit));
+        assert_eq!(
+            action(key(KeyCode::Esc), false, false),
+            Some(Action::Escape)
+        );
+    }
+
+    #[test]
+    fn every_key_of_the_help_is_mapped() {
+        for (c, expected) in [
+            ('<', Action::ReplayStart),
+            ('>', Action::ReplayEnd),
+            ('}', Action::JumpForward),
+        ] {
+            assert_eq!(action(key(KeyCode::Char(c)), false, false), Some(expected));
+        }
     }
 
     #[test]
@@ -110,6 +134,15 @@ mod tests {
         assert_eq!(
             action(key(KeyCode::Enter), true, false),
             Some(Action::FilterDone)
+        );
+    }
+
+    #[test]
+    fn the_arrows_scroll_the_help_instead_of_closing_it() {
+        assert_eq!(action(key(KeyCode::Down), false, true), Some(Action::Down));
+        assert_eq!(
+            action(key(KeyCode::Char('k')), false, true),
+            Some(Action::Up)
         );
     }
 

@@ -10,13 +10,15 @@ pub mod view;
 
 use std::future::Future;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event};
 use tokio::sync::{mpsc, watch};
 
 use crate::error::AppError;
+use crate::input_file::Deadline;
 use crate::live::LiveFeed;
 use crate::replay::{ReplayEngine, ReplayStatus};
 use crate::report::Report;
@@ -28,8 +30,69 @@ pub(crate) struct DashboardConfig {
     pub(crate) theme: Theme,
     /// ASCII only (consoles without box-drawing glyphs).
     pub(crate) ascii: bool,
+    /// Colour even under `NO_COLOR`: a theme chosen explicitly wins (the README's rule), and
+    /// crossterm would otherwise drop every colour.
+    pub(crate) force_colour: bool,
     /// How often a playing replay moves on by one snapshot.
     pub(crate) interval: Duration,
+    /// `--record FILE` alongside the dashboard (the header says so).
+    pub(crate) recording: Option<PathBuf>,
+}
+
+/// How the dashboard looks, from `--theme`, `--ascii` and the environment (`NO_COLOR`,
+/// `TERM`).
+#[derive(Debug)]
+pub(crate) struct Look {
+    pub(crate) theme: Theme,
+    pub(crate) ascii: bool,
+    pub(crate) force_colour: bool,
+}
+
+/// Terminals that draw neither colour nor box-drawing glyphs reliably: `TERM=dumb` and the
+/// DEC VT family (`vt100`, `vt220`, …).
+pub(crate) fn limited_terminal(term: Option<&str>) -> bool {
+    term.is_some_and(|t| t == "dumb" || t.starts_with("vt"))
+}
+
+impl Look {
+    pub(crate) fn from_environment(
+        theme: Option<&str>,
+        ascii: bool,
+        deadline: &Deadline,
+    ) -> Result<Look, AppError> {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let term = std::env::var("TERM").ok();
+        Look::decide(theme, ascii, no_color, term.as_deref(), deadline)
+            .map_err(|e| AppError::Input(e.to_string()))
+    }
+
+    /// The rule, apart from the environment: an explicit theme wins over `NO_COLOR` and a
+    /// limited `TERM`; without one, either gives `mono`. A limited `TERM` also gives ASCII.
+    pub(crate) fn decide(
+        theme: Option<&str>,
+        ascii: bool,
+        no_color: bool,
+        term: Option<&str>,
+        deadline: &Deadline,
+    ) -> Result<Look, theme::ThemeError> {
+        let limited = limited_terminal(term);
+        Ok(Look {
+            theme: Theme::select(theme, no_color || limited, deadline)?,
+            ascii: ascii || limited,
+            force_colour: theme.is_some(),
+        })
+    }
+}
+
+/// Whether the dashboard holds the terminal (raw mode, alternate screen): the panic hook
+/// restores it only then, so that a panic in `--once` writes no escape sequence to stdout.
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Gives the terminal back if the dashboard holds it (for the panic hook).
+pub(crate) fn restore_terminal_if_taken() {
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        ratatui::restore();
+    }
 }
 
 /// Where the dashboard's assessments come from.
@@ -73,7 +136,7 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_terminal_if_taken();
     }
 }
 
@@ -84,34 +147,45 @@ pub(crate) async fn run(
     feed: Feed,
     stop: impl Future<Output = ()>,
 ) -> Result<u8, AppError> {
-    let mut terminal = ratatui::try_init().map_err(|e| {
-        ratatui::restore();
-        AppError::Io(format!("cannot set up the terminal: {e}"))
-    })?;
+    if config.force_colour {
+        ratatui::crossterm::style::force_color_output(true);
+    }
+    TERMINAL_TAKEN.store(true, Ordering::SeqCst);
     let _guard = TerminalGuard;
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| AppError::Io(format!("cannot set up the terminal: {e}")))?;
     let mut state = UiState::new(config.ascii);
+    state.recording = config
+        .recording
+        .as_deref()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned());
     // Taken apart so that each select! branch borrows only its own part.
     // The live loop's task ends when `_producer` drops, with the dashboard.
-    let (mut assessments, mut messages, pause, mut engine, _producer, origin) = match feed {
-        Feed::Live(LiveFeed {
-            assessments,
-            messages,
-            pause,
-            knowledge,
-            producer,
-        }) => (
-            Some(assessments),
-            Some(messages),
-            Some(pause),
-            None,
-            Some(producer),
-            knowledge.origin.clone(),
-        ),
-        Feed::Replay(engine) => {
-            let origin = engine.knowledge().origin.clone();
-            (None, None, None, Some(engine), None, origin)
-        }
-    };
+    let (mut assessments, mut sampled, mut messages, pause, mut engine, _producer, origin) =
+        match feed {
+            Feed::Live(LiveFeed {
+                assessments,
+                sampled,
+                messages,
+                pause,
+                knowledge,
+                producer,
+                recorded: _,
+            }) => (
+                Some(assessments),
+                Some(sampled),
+                Some(messages),
+                Some(pause),
+                None,
+                Some(producer),
+                knowledge.origin.clone(),
+            ),
+            Feed::Replay(engine) => {
+                let origin = engine.knowledge().origin.clone();
+                (None, None, None, None, Some(engine), None, origin)
+            }
+        };
     if let Some(engine) = &engine {
         state.set_assessment(engine.assessment());
         show_replay(&mut state, engine);
@@ -120,6 +194,11 @@ pub(crate) async fn run(
             .replay
             .as_ref()
             .and_then(|r| crate::report::describe_replay_options(&r.options));
+    }
+    #[cfg(debug_assertions)]
+    if std::env::var_os("SSETOP_TEST_PANIC").is_some_and(|v| v == "dashboard") {
+        // Test-only (debug builds): a real panic while the dashboard holds the terminal.
+        panic!("SSETOP_TEST_PANIC=dashboard asked for a panic");
     }
     let mut events = spawn_input_reader();
     tokio::pin!(stop);
@@ -166,6 +245,23 @@ pub(crate) async fn run(
                 if let Some(a) = assessments.as_mut().and_then(|rx| rx.borrow_and_update().clone()) {
                     state.set_assessment(a);
                     dirty = true;
+                }
+            }
+            changed = async {
+                match sampled.as_mut() {
+                    Some(rx) => rx.changed().await.ok(),
+                    None => std::future::pending().await,
+                }
+            } => {
+                match changed {
+                    Some(()) => {
+                        if let Some(rx) = sampled.as_mut() {
+                            state.sampled_at = *rx.borrow_and_update();
+                        }
+                        dirty = true;
+                    }
+                    // The loop has ended; its assessments' channel says so too.
+                    None => sampled = None,
                 }
             }
             message = async {
@@ -225,10 +321,13 @@ fn handle_event(
         (Effect::Quit, _) => return true,
         (Effect::Export, engine) => {
             let replay = engine.map(|e| e.status());
-            state.message = Some(match export(state, knowledge_origin, replay.as_ref()) {
-                Ok(path) => format!("report written to {}", path.display()),
-                Err(e) => format!("export failed: {e}"),
-            });
+            let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            state.message = Some(
+                match export(&dir, state, knowledge_origin, replay.as_ref()) {
+                    Ok(path) => format!("report written to {}", path.display()),
+                    Err(e) => format!("export failed: {e}"),
+                },
+            );
         }
         (Effect::Pause(paused), None) => {
             if let Some(pause) = pause {
@@ -255,8 +354,10 @@ fn handle_event(
     false
 }
 
-/// Writes the current report (the `--once --format json` document) to the working directory.
+/// Writes the current report (the `--once --format json` document) to `dir` (the working
+/// directory).
 fn export(
+    dir: &Path,
     state: &UiState,
     knowledge_origin: &str,
     replay: Option<&ReplayStatus>,
@@ -264,6 +365,11 @@ fn export(
     let assessment = state.assessment.as_ref().ok_or("nothing to export yet")?;
     let mut report = Report::new(assessment, knowledge_origin);
     report.replay = replay.map(ReplayStatus::section);
+    // Live, the state shown is the device's as of the last sample (the assessment's own time
+    // is that of its last change).
+    if let Some(sampled_at) = state.sampled_at.filter(|t| *t > report.generated_at) {
+        report.generated_at = sampled_at;
+    }
     let host: String = assessment
         .host
         .name
@@ -276,11 +382,135 @@ fn export(
             }
         })
         .collect();
-    let path = PathBuf::from(format!(
-        "ssetop-report-{host}-{}.json",
-        assessment.taken_at.strftime("%Y%m%dT%H%M%SZ")
-    ));
-    std::fs::write(&path, report.to_json() + "\n")
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(std::env::current_dir().map_or(path.clone(), |d| d.join(&path)))
+    let stem = format!(
+        "ssetop-report-{host}-{}",
+        report.generated_at.strftime("%Y%m%dT%H%M%SZ")
+    );
+    write_new(dir, &stem, &(report.to_json() + "\n"))
+}
+
+/// Writes `DIR/STEM.json`, or `STEM-2.json`, `STEM-3.json`, … : an export never replaces an
+/// earlier one (two in the same second, or a replay exported twice at one snapshot).
+fn write_new(dir: &Path, stem: &str, text: &str) -> Result<PathBuf, String> {
+    use std::io::Write;
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.json")
+        } else {
+            format!("{stem}-{n}.json")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Err(format!(
+        "{}: 999 exports of this name already",
+        dir.join(stem).display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::assessment::Assessment;
+    use crate::capture::Capture;
+    use crate::knowledge::Knowledge;
+
+    fn assessment() -> Arc<Assessment> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/outage-heals.ndjson");
+        let capture = Capture::load(&path).unwrap();
+        Arc::new(crate::replay::replay_until(
+            Arc::new(Knowledge::embedded()),
+            // The default analysis options: the view needs an assessment, not a choice of them.
+            Default::default(),
+            &capture,
+            3,
+        ))
+    }
+
+    fn generated_at(path: &Path) -> String {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        json["generated_at"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn no_color_and_limited_terminals_give_mono_unless_a_theme_is_given() {
+        let d = Deadline::after(Duration::from_secs(5));
+        let look =
+            |theme, ascii, no_color, term| Look::decide(theme, ascii, no_color, term, &d).unwrap();
+        let plain = look(None, false, false, Some("xterm-256color"));
+        assert_eq!(
+            (plain.theme.name.as_str(), plain.ascii, plain.force_colour),
+            ("default", false, false)
+        );
+        let no_color = look(None, false, true, Some("xterm-256color"));
+        assert_eq!(
+            (no_color.theme.name.as_str(), no_color.ascii),
+            ("mono", false)
+        );
+        for term in ["dumb", "vt100", "vt220"] {
+            let limited = look(None, false, false, Some(term));
+            assert_eq!(
+                (limited.theme.name.as_str(), limited.ascii),
+                ("mono", true),
+                "{term}"
+            );
+        }
+        // An explicit theme wins over both, and forces colour on over NO_COLOR.
+        let chosen = look(Some("light"), false, true, Some("vt100"));
+        assert_eq!(
+            (
+                chosen.theme.name.as_str(),
+                chosen.ascii,
+                chosen.force_colour
+            ),
+            ("light", true, true)
+        );
+    }
+
+    #[test]
+    fn a_live_export_carries_the_last_sample_time_and_never_replaces_an_earlier_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = UiState::new(false);
+        let assessment = assessment();
+        let taken_at = assessment.taken_at;
+        state.set_assessment(assessment);
+        // A quiet device: sampled a minute after the last change.
+        state.sampled_at = Some(taken_at + jiff::SignedDuration::from_secs(60));
+        let first = export(dir.path(), &state, "embedded", None).unwrap();
+        let expected = (taken_at + jiff::SignedDuration::from_secs(60)).to_string();
+        assert_eq!(generated_at(&first), expected);
+        assert!(
+            first.to_string_lossy().ends_with(
+                &(taken_at + jiff::SignedDuration::from_secs(60))
+                    .strftime("-%Y%m%dT%H%M%SZ.json")
+                    .to_string()
+            ),
+            "{}",
+            first.display()
+        );
+        // Twice at the same moment: two files.
+        let second = export(dir.path(), &state, "embedded", None).unwrap();
+        assert_ne!(first, second);
+        assert!(
+            second.to_string_lossy().ends_with("Z-2.json"),
+            "{}",
+            second.display()
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

@@ -72,6 +72,8 @@ impl SortKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// `Esc`: clears a kept filter first, quits otherwise.
+    Escape,
     NextPane,
     PreviousPane,
     GoTo(Pane),
@@ -96,6 +98,9 @@ pub enum Action {
     StepForward,
     JumpBack,
     JumpForward,
+    /// Replay: to the first or the last snapshot.
+    ReplayStart,
+    ReplayEnd,
 }
 
 /// What the loop must do after an action, beyond redrawing.
@@ -123,6 +128,8 @@ pub struct UiState {
     pub group_by_carrier: bool,
     pub paused: bool,
     pub show_help: bool,
+    /// The first line of the help shown (a help taller than the terminal scrolls).
+    pub help_scroll: u16,
     pub show_detail: bool,
     pub message: Option<String>,
     pub ascii: bool,
@@ -130,6 +137,11 @@ pub struct UiState {
     pub replay: Option<ReplayStatus>,
     /// Rows on one page of the current pane (set by the last draw).
     pub page: usize,
+    /// Live: when the device was last read. The assessment is published only when it
+    /// changes, so its own time stops on a quiet device; this one does not.
+    pub sampled_at: Option<jiff::Timestamp>,
+    /// `--record FILE` while the dashboard runs: the file (shown in the header).
+    pub recording: Option<String>,
 }
 
 /// One line of the connections table: a carrier heading (when grouping) or a connection.
@@ -178,11 +190,14 @@ impl UiState {
             group_by_carrier: false,
             paused: false,
             show_help: false,
+            help_scroll: 0,
             show_detail: true,
             message: None,
             ascii,
             replay: None,
             page: 10,
+            sampled_at: None,
+            recording: None,
         }
     }
 
@@ -371,8 +386,27 @@ impl UiState {
         if !matches!(action, Action::Export) {
             self.message = None;
         }
+        if self.show_help
+            && let Some(by) = match action {
+                Action::Up => Some(-1),
+                Action::Down => Some(1),
+                Action::PageUp => Some(-(self.page.max(1) as i32)),
+                Action::PageDown => Some(self.page.max(1) as i32),
+                _ => None,
+            }
+        {
+            // The view keeps the last page in place; this only bounds the number.
+            let most = 2 * super::input::KEYS.len() as i32;
+            self.help_scroll = (i32::from(self.help_scroll) + by).clamp(0, most) as u16;
+            return Effect::None;
+        }
         match action {
             Action::Quit => return Effect::Quit,
+            Action::Escape if self.filter().is_empty() => return Effect::Quit,
+            Action::Escape => {
+                // The README's promise: Esc clears the filter (also one kept with Enter).
+                self.filters[self.pane.index()].clear();
+            }
             Action::NextPane | Action::PreviousPane => {
                 let step = if action == Action::NextPane { 1 } else { 4 };
                 self.pane = Pane::ALL[(self.pane.index() + step) % 5];
@@ -397,6 +431,11 @@ impl UiState {
                 self.editing_filter = false;
                 self.filters[self.pane.index()].clear();
             }
+            // Sorting and grouping are the Connections pane's, the only one whose footer
+            // offers them: elsewhere they would change a table out of sight.
+            Action::CycleSort | Action::ToggleGroup if self.pane != Pane::Connections => {
+                self.message = Some("s and g sort and group the Connections pane (2)".into());
+            }
             Action::CycleSort => self.sort = self.sort.next(),
             Action::ToggleGroup => self.group_by_carrier = !self.group_by_carrier,
             Action::TogglePause => {
@@ -405,12 +444,67 @@ impl UiState {
             }
             Action::ToggleDetail => self.show_detail = !self.show_detail,
             Action::Export => return Effect::Export,
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                self.help_scroll = 0;
+            }
             Action::StepBack => return Effect::Step(-1),
             Action::StepForward => return Effect::Step(1),
             Action::JumpBack => return Effect::Jump(-60),
             Action::JumpForward => return Effect::Jump(60),
+            // The engine keeps every move inside the capture.
+            Action::ReplayStart => return Effect::Step(isize::MIN / 2),
+            Action::ReplayEnd => return Effect::Step(isize::MAX / 2),
         }
         Effect::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn esc_clears_a_kept_filter_before_it_quits() {
+        let mut state = UiState::new(false);
+        state.apply(Action::GoTo(Pane::Timeline));
+        state.apply(Action::StartFilter);
+        for c in "edg".chars() {
+            state.apply(Action::FilterInput(c));
+        }
+        assert_eq!(state.apply(Action::FilterDone), Effect::None);
+        assert_eq!(state.filter(), "edg");
+        assert_eq!(state.apply(Action::Escape), Effect::None);
+        assert_eq!(state.filter(), "");
+        assert_eq!(state.pane, Pane::Timeline);
+        assert_eq!(state.apply(Action::Escape), Effect::Quit);
+    }
+
+    #[test]
+    fn sort_and_group_change_nothing_outside_the_connections_pane() {
+        let mut state = UiState::new(false);
+        for pane in [Pane::Overview, Pane::Routes, Pane::Dns, Pane::Timeline] {
+            state.apply(Action::GoTo(pane));
+            state.apply(Action::CycleSort);
+            state.apply(Action::ToggleGroup);
+            assert_eq!(state.sort, SortKey::Carrier, "{pane:?}");
+            assert!(!state.group_by_carrier, "{pane:?}");
+            assert!(state.message.as_deref().unwrap_or("").contains("(2)"));
+        }
+        state.apply(Action::GoTo(Pane::Connections));
+        state.apply(Action::CycleSort);
+        state.apply(Action::ToggleGroup);
+        assert_eq!(state.sort, SortKey::Process);
+        assert!(state.group_by_carrier);
+    }
+
+    #[test]
+    fn the_replay_end_keys_move_to_the_capture_bounds() {
+        let mut state = UiState::new(false);
+        assert_eq!(state.apply(Action::ReplayEnd), Effect::Step(isize::MAX / 2));
+        assert_eq!(
+            state.apply(Action::ReplayStart),
+            Effect::Step(isize::MIN / 2)
+        );
     }
 }

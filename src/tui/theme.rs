@@ -9,6 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use crate::input_file::{Deadline, read_text};
 use crate::knowledge::describe_toml_error;
 
 /// The built-in themes, embedded so that the binary works alone.
@@ -34,6 +35,30 @@ fn color(text: &str) -> Result<Color, String> {
     })
 }
 
+/// A bare integer is a 256-colour index.
+fn indexed(v: i64) -> Result<Color, String> {
+    u8::try_from(v)
+        .map(Color::Indexed)
+        .map_err(|_| format!("{v} is not a colour index (0-255)"))
+}
+
+/// A colour as a theme may write it: text, or a bare 256-colour index.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ColourValue {
+    Index(i64),
+    Text(String),
+}
+
+impl ColourValue {
+    fn colour(&self) -> Result<Color, String> {
+        match self {
+            ColourValue::Index(v) => indexed(*v),
+            ColourValue::Text(text) => color(text),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Slot {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Slot, D::Error> {
         struct SlotVisitor;
@@ -48,17 +73,22 @@ impl<'de> Deserialize<'de> for Slot {
                 Ok(Slot(Style::default().fg(color(v).map_err(E::custom)?)))
             }
 
+            // `carrier_gsa = 200`: the file's own comment offers "an index 0-255".
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Slot, E> {
+                Ok(Slot(Style::default().fg(indexed(v).map_err(E::custom)?)))
+            }
+
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Slot, A::Error> {
                 let mut style = Style::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "fg" => {
-                            let v: String = map.next_value()?;
-                            style = style.fg(color(&v).map_err(de::Error::custom)?);
+                            let v: ColourValue = map.next_value()?;
+                            style = style.fg(v.colour().map_err(de::Error::custom)?);
                         }
                         "bg" => {
-                            let v: String = map.next_value()?;
-                            style = style.bg(color(&v).map_err(de::Error::custom)?);
+                            let v: ColourValue = map.next_value()?;
+                            style = style.bg(v.colour().map_err(de::Error::custom)?);
                         }
                         "bold" | "reversed" | "underlined" | "italic" => {
                             let on: bool = map.next_value()?;
@@ -132,11 +162,9 @@ pub struct Theme {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
-    #[error("cannot read theme file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The file could not be read (the reason, naming it).
+    #[error("{0}")]
+    Read(String),
     #[error("malformed theme {origin}: {message}")]
     Parse { origin: String, message: String },
     #[error(
@@ -174,16 +202,20 @@ impl Theme {
         Self::parse(text, &format!("built-in theme {name}"))
     }
 
-    pub fn load(path: &Path) -> Result<Theme, ThemeError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ThemeError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+    /// A theme file, read as every input file is (a regular file, by the deadline).
+    pub(crate) fn load(path: &Path, deadline: &Deadline) -> Result<Theme, ThemeError> {
+        let text =
+            read_text(path, "theme file", deadline).map_err(|e| ThemeError::Read(e.to_string()))?;
         Self::parse(&text, &path.display().to_string())
     }
 
-    /// `--theme NAME|PATH`; without it, `mono` when NO_COLOR is set, else `default`.
-    pub fn select(option: Option<&str>, no_color: bool) -> Result<Theme, ThemeError> {
+    /// `--theme NAME|PATH`; without it, `mono` when colour is off (`NO_COLOR`, a terminal
+    /// without colour), else `default`.
+    pub(crate) fn select(
+        option: Option<&str>,
+        no_color: bool,
+        deadline: &Deadline,
+    ) -> Result<Theme, ThemeError> {
         match option {
             Some(value) => {
                 if BUILT_IN.iter().any(|(n, _)| *n == value) {
@@ -191,7 +223,7 @@ impl Theme {
                 }
                 let path = Path::new(value);
                 if path.exists() || value.contains(['/', '\\']) || value.ends_with(".toml") {
-                    Self::load(path)
+                    Self::load(path, deadline)
                 } else {
                     Err(ThemeError::Unknown(value.to_string()))
                 }
@@ -199,12 +231,6 @@ impl Theme {
             None if no_color => Self::built_in("mono"),
             None => Self::built_in("default"),
         }
-    }
-
-    /// The theme the options and the environment ask for.
-    pub fn from_options(option: Option<&str>) -> Result<Theme, ThemeError> {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self::select(option, no_color)
     }
 }
 
@@ -253,11 +279,41 @@ mod tests {
         }
     }
 
+    fn deadline() -> Deadline {
+        Deadline::after(std::time::Duration::from_secs(5))
+    }
+
     #[test]
     fn no_color_selects_mono_unless_a_theme_is_given() {
-        assert_eq!(Theme::select(None, true).unwrap().name, "mono");
-        assert_eq!(Theme::select(None, false).unwrap().name, "default");
-        assert_eq!(Theme::select(Some("light"), true).unwrap().name, "light");
+        let d = deadline();
+        assert_eq!(Theme::select(None, true, &d).unwrap().name, "mono");
+        assert_eq!(Theme::select(None, false, &d).unwrap().name, "default");
+        assert_eq!(
+            Theme::select(Some("light"), true, &d).unwrap().name,
+            "light"
+        );
+    }
+
+    #[test]
+    fn a_bare_integer_is_a_256_colour_index_as_the_theme_files_say() {
+        let text = BUILT_IN[0]
+            .1
+            .replace("border = \"darkgray\"", "border = 200")
+            .replace(
+                "carrier_gsa = \"lightblue\"",
+                "carrier_gsa = { fg = 33, bg = 0 }",
+            );
+        let theme = Theme::parse(&text, "my.toml").unwrap();
+        assert_eq!(theme.slots.border.0.fg, Some(Color::Indexed(200)));
+        assert_eq!(theme.slots.carrier_gsa.0.fg, Some(Color::Indexed(33)));
+        assert_eq!(theme.slots.carrier_gsa.0.bg, Some(Color::Indexed(0)));
+        let out_of_range = BUILT_IN[0]
+            .1
+            .replace("border = \"darkgray\"", "border = 256");
+        let err = Theme::parse(&out_of_range, "my.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("256 is not a colour index (0-255)"), "{err}");
     }
 
     #[test]
@@ -295,7 +351,7 @@ mod tests {
 
     #[test]
     fn an_unknown_name_is_an_error() {
-        let err = Theme::select(Some("solarized"), false)
+        let err = Theme::select(Some("solarized"), false, &deadline())
             .unwrap_err()
             .to_string();
         assert!(

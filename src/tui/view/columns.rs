@@ -32,10 +32,13 @@ pub fn fit(columns: &[Column], width: u16) -> (Vec<usize>, Vec<Constraint>) {
     for i in by_priority {
         let gap = if kept.is_empty() { 0 } else { 1 };
         let need = columns[i].min.saturating_add(gap);
-        if used.saturating_add(need) <= width {
-            used += need;
-            kept.push(i);
+        if used.saturating_add(need) > width {
+            // Priority is an order: a less important column never takes the place of a
+            // more important one that did not fit.
+            break;
         }
+        used += need;
+        kept.push(i);
     }
     kept.sort_unstable();
     let spare = width.saturating_sub(used);
@@ -122,6 +125,10 @@ mod tests {
         assert_eq!(fit(&COLUMNS, 80).0, vec![0, 1, 2, 3]);
         assert_eq!(fit(&COLUMNS, 32).0, vec![0, 1, 2]);
         assert_eq!(fit(&COLUMNS, 21).0, vec![0, 2]);
+        // A wide important column that does not fit is not replaced by a narrow lesser one
+        // (Connections at 60 columns kept Proto and dropped Process).
+        let wide_second = [col("a", 1, 10, 0), col("b", 2, 20, 0), col("c", 3, 5, 0)];
+        assert_eq!(fit(&wide_second, 20).0, vec![0]);
         assert_eq!(fit(&COLUMNS, 10).0, vec![0]);
         assert!(fit(&COLUMNS, 5).0.is_empty());
     }

@@ -31,8 +31,37 @@ fn remote(c: &Connection) -> String {
     match (c.socket.remote, &c.remote_name) {
         (Some(r), Some(name)) => format!("{r} ({name})"),
         (Some(r), None) => r.to_string(),
-        (None, _) => format!("{} (no peer)", c.socket.local),
+        // The local address is not a remote one: the row says why there is none.
+        (None, _) if c.socket.is_listening() => "(listening)".to_string(),
+        (None, _) => "(no peer)".to_string(),
     }
+}
+
+/// The evidence panel's first line after the carrier: `tcp L -> R STATE, process, channel`,
+/// or without a peer `tcp L listening, process` (no arrow to an address that is not one).
+fn endpoints_line(c: &Connection) -> String {
+    let mut parts = vec![match c.socket.remote {
+        Some(_) => format!(
+            "{} {} -> {}",
+            c.socket.protocol.id(),
+            c.socket.local,
+            remote(c)
+        ),
+        None if c.socket.is_listening() => {
+            format!("{} {} listening", c.socket.protocol.id(), c.socket.local)
+        }
+        None => format!("{} {} (no peer)", c.socket.protocol.id(), c.socket.local),
+    }];
+    if let Some(state) = c.socket.state.as_deref().filter(|s| !s.is_empty())
+        && (c.socket.remote.is_some() || !c.socket.is_listening())
+    {
+        parts[0] = format!("{} {state}", parts[0]);
+    }
+    parts.push(process(c));
+    if let Some(channel) = c.attribution.channel {
+        parts.push(format!("channel {channel}"));
+    }
+    parts.join(", ")
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -45,9 +74,9 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(area);
     let columns = [
         col("Carrier", 1, 15, 0),
-        col("Process", 2, 18, 2),
+        col("Process", 2, 17, 2),
         col("Proto", 5, 5, 0),
-        col("Remote", 1, 22, 3),
+        col("Remote", 1, 20, 3),
         col("Channel", 3, 8, 0),
         col("Conf.", 4, 9, 0),
         col("Via", 6, 10, 1),
@@ -73,9 +102,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 }
                 item += 1;
                 let c = &a.connections[i];
+                let process_width = grid.width_of(1).unwrap_or(0) as usize;
                 let cells = [
                     ctx.carrier_span(c.attribution.carrier),
-                    Span::styled(process(c), slots.text.0),
+                    Span::styled(ctx.truncate(&process(c), process_width), slots.text.0),
                     Span::styled(c.socket.protocol.id(), slots.text.0),
                     Span::styled(remote(c), slots.text.0),
                     Span::styled(
@@ -116,8 +146,13 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     let rows = ctx.state.connections();
     let Some(c) = rows.get(selected).map(|&i| &a.connections[i]) else {
+        let empty = if ctx.state.filter().is_empty() {
+            "no connection seen"
+        } else {
+            "no connection matches the filter"
+        };
         frame.render_widget(
-            Paragraph::new("no connection matches the filter").block(ctx.block(" Evidence ")),
+            Paragraph::new(empty).block(ctx.block(" Evidence ")),
             detail_area,
         );
         return;
@@ -125,21 +160,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut text = vec![
         Line::from(vec![
             ctx.carrier_span(c.attribution.carrier),
-            Span::styled(
-                format!(
-                    " {} {} -> {} {}, {}{}",
-                    c.socket.protocol.id(),
-                    c.socket.local,
-                    remote(c),
-                    c.socket.state.as_deref().unwrap_or(""),
-                    process(c),
-                    c.attribution
-                        .channel
-                        .map(|ch| format!(", channel {ch}"))
-                        .unwrap_or_default()
-                ),
-                slots.text.0,
-            ),
+            Span::styled(format!(" {}", endpoints_line(c)), slots.text.0),
         ]),
         Line::styled(
             format!(

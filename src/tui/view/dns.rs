@@ -14,11 +14,12 @@ use crate::snapshot::{DnsAnswer, DnsStatus};
 
 const GSA_SUFFIX: &str = ".globalsecureaccess.microsoft.com";
 
-/// A short name for the table: the shared suffix dropped, a tenant id shown as `<tenant>`.
+/// A short name for the table: the shared suffix dropped, a tenant id shown as `{tenant}` (as
+/// the check ids write it: `edge-dns:{tenant}.m365.client…`).
 fn short_name(name: &str, tenant: Option<&str>) -> String {
     let short = name.strip_suffix(GSA_SUFFIX).unwrap_or(name);
     match tenant {
-        Some(t) if !t.is_empty() => short.replace(t, "<tenant>"),
+        Some(t) if !t.is_empty() => short.replace(t, "{tenant}"),
         _ => short.to_string(),
     }
 }
@@ -98,12 +99,17 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ];
         grid.row(&cells)
     });
+    let position = if rows.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}/{})", ctx.state.selected() + 1, rows.len())
+    };
     ctx.draw_table(
         frame,
         table_area,
         &grid,
         table_rows.collect(),
-        " GSA edge names (*.globalsecureaccess.microsoft.com) ".into(),
+        format!(" GSA edge names (*.globalsecureaccess.microsoft.com){position} "),
         Some(ctx.state.selected()),
     );
     if !ctx.state.show_detail {

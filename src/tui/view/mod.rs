@@ -241,6 +241,10 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             slots.header.0,
         ));
     }
+    if ctx.state.recording.is_some() {
+        spans.push(sep.clone());
+        spans.push(Span::styled("REC", slots.header.0));
+    }
     if let Some(a) = a
         && !a.host.elevated
         && alerts_hide_notices(a)
@@ -251,8 +255,13 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     if let Some(a) = a {
         spans.push(sep.clone());
+        // Live: when the device was last read (the assessment's own time is its last change).
+        let shown_at = ctx
+            .state
+            .sampled_at
+            .map_or(a.taken_at, |t| t.max(a.taken_at));
         spans.push(Span::styled(
-            a.taken_at.strftime("%H:%M:%S UTC").to_string(),
+            shown_at.strftime("%H:%M:%S UTC").to_string(),
             slots.header.0,
         ));
         spans.push(sep.clone());
@@ -307,10 +316,11 @@ fn banner_lines(ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
     }
     if lines.is_empty() {
         if let Some(notice) = a.notices.first() {
-            lines.push(Line::styled(
-                ctx.truncate(&format!(" i {notice}"), width),
-                slots.notice.0,
-            ));
+            // Two lines when one is too short: the notice ends with its advice ("run as
+            // root"), which a cut at 80 columns lost.
+            for line in wrap_in_two(&format!(" i {notice}"), width) {
+                lines.push(Line::styled(ctx.truncate(&line, width), slots.notice.0));
+            }
         } else if let Some(source) = a.sources.iter().find(|s| {
             matches!(
                 s.status,
@@ -332,6 +342,29 @@ fn banner_lines(ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
         ));
     }
     lines
+}
+
+/// `text` in one line of `width`, or in two: when it ends with advice after a `; ` ("…; run
+/// as root to see everything"), the advice whole on the second line and the rest cut on the
+/// first; otherwise broken at a space (the caller cuts what is still too long).
+fn wrap_in_two(text: &str, width: usize) -> Vec<String> {
+    if text.chars().count() <= width {
+        return vec![text.to_string()];
+    }
+    if let Some((before, advice)) = text.rsplit_once("; ") {
+        return vec![format!("{before};"), format!("   {advice}")];
+    }
+    let fits: usize = text
+        .char_indices()
+        .nth(width)
+        .map_or(text.len(), |(byte, _)| byte);
+    match text[..fits].rfind(' ').filter(|&at| at > 3) {
+        Some(at) => vec![
+            text[..at].to_string(),
+            format!("   {}", text[at..].trim_start()),
+        ],
+        None => vec![text.to_string()],
+    }
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -419,29 +452,53 @@ fn draw_footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 fn draw_help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let slots = &ctx.theme.slots;
     let width = area.width.saturating_sub(4).min(76);
-    let height = (KEYS.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let inner = width.saturating_sub(2) as usize;
+    let key_width = KEYS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut lines: Vec<Line> = Vec::new();
+    for (key, what) in KEYS {
+        if key_width + 2 + what.chars().count() <= inner {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{key:<key_width$}  "), slots.key.0),
+                Span::styled(*what, slots.text.0),
+            ]));
+        } else {
+            // Narrow: the key on its line, what it does indented below (one line each, so
+            // that the scroll counts lines exactly).
+            lines.push(Line::styled(*key, slots.key.0));
+            lines.push(Line::styled(
+                ctx.truncate(&format!("  {what}"), inner),
+                slots.text.0,
+            ));
+        }
+    }
+    lines.push(Line::styled(
+        ctx.truncate("any other key closes this help", inner),
+        slots.muted.0,
+    ));
+    let total = lines.len() as u16;
+    let height = (total + 2).min(area.height.saturating_sub(2));
+    let visible = height.saturating_sub(2);
+    let offset = ctx.state.help_scroll.min(total.saturating_sub(visible));
+    let title = if total > visible {
+        format!(
+            " Keys {}-{} of {total}, j/k scroll ",
+            offset + 1,
+            offset + visible
+        )
+    } else {
+        " Keys ".to_string()
+    };
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
         y: area.y + (area.height.saturating_sub(height)) / 2,
         width,
         height,
     };
-    let key_width = KEYS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let mut lines: Vec<Line> = KEYS
-        .iter()
-        .map(|(key, what)| {
-            Line::from(vec![
-                Span::styled(format!("{key:<key_width$}  "), slots.key.0),
-                Span::styled(*what, slots.text.0),
-            ])
-        })
-        .collect();
-    lines.push(Line::styled("any key closes this help", slots.muted.0));
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(ctx.block(" Keys "))
-            .wrap(Wrap { trim: false })
+            .block(ctx.block(title))
+            .scroll((offset, 0))
             .alignment(Alignment::Left),
         popup,
     );
