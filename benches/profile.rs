@@ -72,11 +72,17 @@ fn real_shaped_profile(rules: usize) -> String {
         let order = (rng.next() % 100_000) as f64 + if i % 7 == 0 { 0.5 } else { 0.0 };
         let _ = write!(
             out,
-            r#"{{"id":"rule-{i:06}","channelId":"{channel}","order":{order:.1},"action":"{action}","hardening":"None","networkId":null,"tunnelingPrerequisite":"None","appAuthorizationTokenContext":null,"acquireIfUnresolved":false,"matchingCriteria":{{"address":{{"ips":["#
+            r#"{{"id":"rule-{i:06}","channelId":"{channel}","order":{order:.1},"action":"{action}","hardening":"None","tunnelingPrerequisite":"None",{}"acquireIfUnresolved":false,"matchingCriteria":{{"address":{{"ips":["#,
+            // Most rules leave their null keys out; some write them.
+            if i % 10 == 0 {
+                r#""networkId":null,"appAuthorizationTokenContext":null,"#
+            } else {
+                ""
+            }
         );
         let kind = rng.next() % 100;
         if kind < 45 {
-            for r in 0..(1 + rng.next() % 3) {
+            for r in 0..(1 + u64::from(rng.next() % 4 == 0)) {
                 let start = rng.next() as u32 & 0xffff_ff00;
                 let end = start.saturating_add((rng.next() % 4096) as u32);
                 let _ = write!(
@@ -88,7 +94,7 @@ fn real_shaped_profile(rules: usize) -> String {
             out.push_str(r#"],"fqdns":[]"#);
         } else {
             out.push_str(r#"],"fqdns":["#);
-            for f in 0..(1 + rng.next() % 3) {
+            for f in 0..(1 + u64::from(rng.next() % 4 == 0)) {
                 if f > 0 {
                     out.push(',');
                 }
@@ -114,7 +120,7 @@ fn real_shaped_profile(rules: usize) -> String {
         }
         let _ = write!(
             out,
-            r#"}},"protocol":"{protocol}","ports":[{{"start":443,"end":443}},{{"start":80,"end":80}}],"futureCriterion":{{"x":[1,2]}}}}}}"#
+            r#"}},"protocol":"{protocol}","ports":[{{"start":443,"end":443}}]}}}}"#
         );
     }
     out.push_str(r#"],"networkDefinitions":[{"id":"hq","name":"HQ","networkIdentification":[{"type":"DnsResolution","dnsResolution":{"fqdn":"ila-probe.contoso.local","serverAddresses":[-1062731766],"ips":[{"start":167772160,"end":184549375}]}}]}],"privateDnsRules":[{"id":"pdns","channelId":"ch-private","fqdns":["contoso.local"]}]}}"#);
