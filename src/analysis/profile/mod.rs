@@ -224,10 +224,10 @@ impl ReadProfile {
         deadline: Option<Instant>,
         started: Instant,
     ) -> Result<ForwardingProfile, ProfileError> {
-        let index = RuleIndex::new(&self.channels, &self.rules, deadline).map_err(|_| {
+        let index = RuleIndex::new(&self.channels, &self.rules, deadline).map_err(|late| {
             ProfileError::NotIndexedInTime {
                 stage: "indexing rules",
-                done: 0,
+                done: late.rules_done,
                 of: self.rules.len(),
                 elapsed: started.elapsed(),
             }
@@ -264,9 +264,14 @@ impl ForwardingProfile {
     /// command line's profile is checked before collection (a bad file is exit 3) and analysed
     /// after it.
     pub fn check_and_remember(json: &str) -> Result<(), ProfileError> {
+        let started = Instant::now();
         let read = read::read(json, None)?;
         if let Ok(mut seed) = SEED.lock() {
-            *seed = Some((TextKey::of(json), read));
+            *seed = Some(Seed {
+                key: TextKey::of(json),
+                read,
+                took: started.elapsed(),
+            });
         }
         Ok(())
     }
@@ -317,13 +322,20 @@ impl TextKey {
     }
 }
 
-/// The profile read by [`ForwardingProfile::check_and_remember`], until the analysis takes it.
-static SEED: Mutex<Option<(TextKey, ReadProfile)>> = Mutex::new(None);
+/// A profile read by [`ForwardingProfile::check_and_remember`], and how long that took.
+struct Seed {
+    key: TextKey,
+    read: ReadProfile,
+    took: Duration,
+}
 
-fn take_seed(key: TextKey) -> Option<ReadProfile> {
+/// The profile read on the command line, until the analysis takes it.
+static SEED: Mutex<Option<Seed>> = Mutex::new(None);
+
+fn take_seed(key: TextKey) -> Option<Seed> {
     let mut seed = SEED.lock().ok()?;
     match seed.take() {
-        Some((k, read)) if k == key => Some(read),
+        Some(found) if found.key == key => Some(found),
         other => {
             *seed = other;
             None
@@ -354,7 +366,12 @@ impl ProfileCache {
         }
         let started = Instant::now();
         let parsed = Arc::new(match take_seed(key) {
-            Some(read) => read.index(self.deadline, started),
+            // The reading, done before the collection started, counts against the deadline:
+            // `--once` must end by it whatever the profile's size.
+            Some(seed) => seed.read.index(
+                self.deadline.map(|d| d.checked_sub(seed.took).unwrap_or(d)),
+                started,
+            ),
             None => ForwardingProfile::parse_within(json, self.deadline),
         });
         // A profile not indexed in time is tried again with the next snapshot.

@@ -188,9 +188,11 @@ pub(crate) struct RuleIndex {
     any_address: Vec<u32>,
 }
 
-/// The deadline passed while indexing.
+/// The deadline passed while indexing, after this many rules.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct NotIndexed;
+pub(crate) struct NotIndexed {
+    pub(crate) rules_done: usize,
+}
 
 impl RuleIndex {
     pub(crate) fn new(
@@ -203,7 +205,9 @@ impl RuleIndex {
         let mut regexes: Vec<(&str, u32)> = Vec::new();
         for (position, rule) in rules.iter().enumerate() {
             if position % DEADLINE_STRIDE == 0 && late() {
-                return Err(NotIndexed);
+                return Err(NotIndexed {
+                    rules_done: position,
+                });
             }
             if !rule_enabled(channels, rule) {
                 continue;
@@ -233,7 +237,9 @@ impl RuleIndex {
         }
         for chunk in regexes.chunks(PATTERNS_PER_SET) {
             if late() {
-                return Err(NotIndexed);
+                return Err(NotIndexed {
+                    rules_done: rules.len(),
+                });
             }
             // Each pattern was checked alone when read; a set that still does not build (too
             // large) is split down to single patterns, and one that fails alone is left out.
