@@ -289,6 +289,71 @@ impl ForwardingProfile {
             .collect()
     }
 
+    /// What the profile says about Intelligent Local Access and Private DNS, one line each, as
+    /// the `forwarding-profile` check's evidence: `ILA network Contoso HQ (hq): probe
+    /// ila-probe.contoso.local via DNS 192.168.0.10, local when it answers in
+    /// 10.0.0.0-10.255.255.255`.
+    pub fn ila_and_private_dns_evidence(&self) -> Vec<String> {
+        let ranges = |ranges: &[(Ipv4Addr, Ipv4Addr)]| {
+            ranges
+                .iter()
+                .map(|(s, e)| {
+                    if s == e {
+                        s.to_string()
+                    } else {
+                        format!("{s}-{e}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut lines = Vec::new();
+        for network in &self.network_definitions {
+            let label = match &network.name {
+                Some(name) => format!("{name} ({})", network.id),
+                None => network.id.clone(),
+            };
+            if network.probes.is_empty() {
+                lines.push(format!("ILA network {label}: no DNS probe"));
+            }
+            for probe in &network.probes {
+                let servers = probe
+                    .dns_servers
+                    .iter()
+                    .map(Ipv4Addr::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                lines.push(format!(
+                    "ILA network {label}: probe {} via DNS {}, local when it answers in {}",
+                    probe.fqdn.as_deref().unwrap_or("(no name)"),
+                    if servers.is_empty() {
+                        "(none)"
+                    } else {
+                        &servers
+                    },
+                    if probe.expected.is_empty() {
+                        "(no range)".to_string()
+                    } else {
+                        ranges(&probe.expected)
+                    }
+                ));
+            }
+        }
+        if !self.private_dns_rules.is_empty() {
+            let names: Vec<&str> = self
+                .private_dns_rules
+                .iter()
+                .flat_map(|r| r.names.iter().map(String::as_str))
+                .collect();
+            lines.push(format!(
+                "{} Private DNS rule(s): {}",
+                self.private_dns_rules.len(),
+                names.join(", ")
+            ));
+        }
+        lines
+    }
+
     /// The first enabled rule by order that matches; `name` is the name the address was
     /// resolved from, when known.
     pub fn find(
@@ -745,6 +810,17 @@ mod tests {
         assert_eq!(name("outlookxoffice.com").as_deref(), Some("web"));
         assert_eq!(name("sharepoint.com.evil.net").as_deref(), Some("web"));
         assert_eq!(name("login7.contoso.com.evil.net").as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn real_shape_ila_and_private_dns_are_summarised_for_the_check() {
+        assert_eq!(
+            real().ila_and_private_dns_evidence(),
+            [
+                "ILA network Contoso HQ (hq): probe ila-probe.contoso.local via DNS 192.168.0.10, 10.0.0.1, local when it answers in 10.0.0.0-10.255.255.255",
+                "1 Private DNS rule(s): contoso.local, corp.contoso.com",
+            ]
+        );
     }
 
     #[test]
