@@ -208,13 +208,16 @@ pub fn render(options: &Options, report: &Report) -> String {
 }
 
 fn once(options: &Options, knowledge: Arc<Knowledge>) -> Result<u8, AppError> {
+    // The deadline runs from the start: reading `--forwarding-profile` came first.
+    let spent = ForwardingProfile::reading_time_before_collection();
     let started = std::time::Instant::now();
+    let started = started.checked_sub(spent).unwrap_or(started);
     let config = collect_config(options, &knowledge);
     let runtime = runtime()?;
     // Leave time for the analysis and the output inside the deadline.
     let budget = options
         .deadline
-        .saturating_sub(Duration::from_millis(150))
+        .saturating_sub(spent + Duration::from_millis(150))
         .max(Duration::from_millis(50));
     let snapshot = runtime.block_on(collect::collect_once(config, budget));
     // Blocking OS calls that overran cannot be cancelled: do not wait for them.

@@ -276,6 +276,15 @@ impl ForwardingProfile {
         Ok(())
     }
 
+    /// How long [`ForwardingProfile::check_and_remember`] took to read the profile not yet
+    /// indexed: `--once` counts it against its deadline, which runs from the start.
+    pub fn reading_time_before_collection() -> Duration {
+        SEED.lock()
+            .ok()
+            .and_then(|seed| seed.as_ref().map(|s| s.took))
+            .unwrap_or_default()
+    }
+
     pub fn channel(&self, channel: Channel) -> Option<&ProfileChannel> {
         self.channels.iter().find(|c| c.channel == Some(channel))
     }
@@ -431,12 +440,7 @@ impl ProfileCache {
         }
         let started = Instant::now();
         let parsed = Arc::new(match take_seed(key) {
-            // The reading, done before the collection started, counts against the deadline:
-            // `--once` must end by it whatever the profile's size.
-            Some(seed) => seed.read.index(
-                self.deadline.map(|d| d.checked_sub(seed.took).unwrap_or(d)),
-                started,
-            ),
+            Some(seed) => seed.read.index(self.deadline, started),
             None => ForwardingProfile::parse_within(json, self.deadline),
         });
         // A profile not indexed in time is tried again with the next snapshot.
