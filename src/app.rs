@@ -216,11 +216,7 @@ fn given_knowledge(options: &Options, deadline: &Deadline) -> Result<Option<Know
         None => None,
     };
     if let Some(path) = &options.forwarding_profile {
-        // The profile's own reading and parsing is `check_profile_file`'s; a FIFO or a device
-        // must not reach it.
-        input_file::require_regular_file(path, "forwarding profile")
-            .map_err(|e| AppError::Input(e.to_string()))?;
-        live::check_profile_file(path)?;
+        live::check_profile_file(path, deadline)?;
     }
     Ok(knowledge)
 }

@@ -115,16 +115,6 @@ pub(crate) fn read_bytes(
     }
 }
 
-/// Refuses what is not a regular file, without opening it (for a file another part reads).
-pub(crate) fn require_regular_file(path: &Path, what: &'static str) -> Result<(), InputFileError> {
-    let metadata = std::fs::metadata(path).map_err(|source| InputFileError::Io {
-        what,
-        path: path.display().to_string(),
-        source,
-    })?;
-    refuse_special(&metadata, what, &path.display().to_string())
-}
-
 /// [`read_bytes`], as UTF-8 text.
 pub(crate) fn read_text(
     path: &Path,

@@ -30,6 +30,7 @@ scenarios! {
     dns_down => "dns-down",
     dns_unroutable => "dns-unroutable",
     globalprotect_reconnect_outage => "globalprotect-reconnect-outage",
+    gsa_profile_real_shape => "gsa-profile-real-shape",
 }
 
 #[test]

@@ -58,6 +58,12 @@ impl Analyzer {
         }
     }
 
+    /// The time by which the forwarding profile must be read and indexed (`--once`'s
+    /// deadline); past it the `forwarding-profile` check says so and the rest stands.
+    pub fn set_profile_deadline(&mut self, deadline: std::time::Instant) {
+        self.profiles.set_deadline(Some(deadline));
+    }
+
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
         let mut assessment = assess_with(

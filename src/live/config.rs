@@ -9,6 +9,7 @@ use crate::analysis::profile::ForwardingProfile;
 use crate::cli::Options;
 use crate::collect::CollectConfig;
 use crate::error::AppError;
+use crate::input_file::{self, Deadline};
 use crate::knowledge::Knowledge;
 
 /// `--zpa-range`, or the ranges a capture recorded, in place of the knowledge base's.
@@ -21,15 +22,11 @@ pub(crate) fn with_zpa_ranges(mut knowledge: Knowledge, ranges: &[ipnet::IpNet])
 
 /// A forwarding profile given on the command line must be readable and parse: a mistake in
 /// the probe's input is exit 3, unlike a broken profile on the device (a failed check).
-pub(crate) fn check_profile_file(path: &Path) -> Result<(), AppError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        AppError::Input(format!(
-            "cannot read forwarding profile {}: {e}",
-            path.display()
-        ))
-    })?;
-    ForwardingProfile::parse(&text)
-        .map(|_| ())
+pub(crate) fn check_profile_file(path: &Path, deadline: &Deadline) -> Result<(), AppError> {
+    let text = input_file::read_text(path, "forwarding profile", deadline)
+        .map_err(|e| AppError::Input(e.to_string()))?;
+    // Read once here; the analysis indexes what was read instead of reading the text again.
+    ForwardingProfile::check_and_remember(&text)
         .map_err(|e| AppError::Input(format!("{}: {e}", path.display())))
 }
 

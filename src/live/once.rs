@@ -2,7 +2,7 @@
 //! the report of it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Recording, analysis_options, collect_config, run_to_end};
 use crate::analysis::Analyzer;
@@ -36,6 +36,13 @@ pub(crate) fn once(
             .map_err(|e| recording.failed(&e))?;
     }
     let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    // A profile too big to index in the time left is left out, and the check says so.
+    analyzer.set_profile_deadline(
+        Instant::now()
+            + deadline
+                .remaining()
+                .saturating_sub(Duration::from_millis(100)),
+    );
     let assessment = analyzer.assess(&snapshot);
     let report = Report::new(&assessment, &knowledge.origin);
     Ok((report, assessment.verdict.exit_code()))

@@ -3,6 +3,7 @@
 
 use super::console;
 use crate::analysis::facts::Facts;
+use crate::analysis::profile::ProfileState;
 use crate::assessment::{Check, Status};
 use crate::knowledge::{Channel, SetupId, Vendor};
 use crate::snapshot::Reading;
@@ -27,11 +28,23 @@ pub(super) fn forwarding_profile_check(facts: &Facts, setup: SetupId) -> Check {
         };
     };
     let origin = &profile.origin;
-    let parsed = match profile.parsed.as_ref() {
-        Ok(p) => p,
-        Err(e) => {
+    let parsed = match ProfileState::of(&profile.parsed) {
+        ProfileState::Parsed(p) => p,
+        ProfileState::NotUnderstood(e) => {
             return Check::new(id, Status::Fail, format!("forwarding profile from {origin}: {e}"))
                 .remedy("restart the GSA client to fetch the profile again; keep the broken value for Microsoft support");
+        }
+        // ssetop's own budget ran out, not the device's profile: its rules are left out.
+        ProfileState::TimedOut(e) => {
+            return Check::new(
+                id,
+                Status::Warn,
+                format!(
+                    "forwarding profile from {origin} was not indexed within --deadline; its rules are left out of this report"
+                ),
+            )
+            .evidence(vec![e.to_string()])
+            .remedy("give a longer --deadline");
         }
     };
     let mut evidence: Vec<String> = parsed
@@ -52,6 +65,7 @@ pub(super) fn forwarding_profile_check(facts: &Facts, setup: SetupId) -> Check {
         evidence.push(format!("ForwardingProfileTimestamp {ts}"));
     }
     evidence.extend(parsed.warnings.iter().cloned());
+    evidence.extend(parsed.ila_and_private_dns_evidence());
     let enabled = parsed.enabled_channels();
     let names: Vec<&str> = enabled.iter().map(|c| c.id()).collect();
     if enabled.is_empty() {
@@ -158,5 +172,36 @@ mod tests {
             "{}",
             check.summary
         );
+    }
+
+    #[test]
+    fn a_profile_not_indexed_by_the_deadline_warns_and_blames_the_deadline_not_the_device() {
+        use std::sync::Arc;
+
+        use crate::analysis::{AnalysisOptions, Analyzer};
+        use crate::knowledge::Knowledge;
+
+        let rules: String = (0..2000)
+            .map(|i| {
+                format!(
+                    r#",{{"id":"r{i}","order":{i}.0,"action":"Tunnel","protocol":"Tcp","channelId":"m365","matchingCriteria":{{"address":{{"fqdns":["host{i}.contoso.com"]}},"ports":["443"]}}}}"#
+                )
+            })
+            .collect();
+        let json = profile_json(&[("m365", true)], rules.trim_start_matches(','));
+        let device = Device::windows().profile(&json).build();
+        let mut analyzer =
+            Analyzer::new(Arc::new(Knowledge::embedded()), AnalysisOptions::default());
+        // A deadline already passed: nothing can be indexed in time.
+        analyzer.set_profile_deadline(std::time::Instant::now());
+        let assessment = analyzer.assess(&device);
+        let check = find(&assessment.checks, "forwarding-profile");
+        assert_eq!(check.status, Status::Warn, "{check:#?}");
+        assert!(
+            check.summary.contains("not indexed within --deadline"),
+            "{}",
+            check.summary
+        );
+        assert_eq!(check.remedy.as_deref(), Some("give a longer --deadline"));
     }
 }
