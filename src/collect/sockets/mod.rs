@@ -1,66 +1,58 @@
-//! TCP and UDP sockets, IPv4 and IPv6, with their owning processes (netstat2).
+//! TCP and UDP sockets, IPv4 and IPv6, with their owning processes.
 //!
-//! netstat2 gives a socket's owners from a hash set (on Linux a different order on every read)
-//! and lists sockets in the kernel's hash-table order: both are put in order here, so that an
-//! idle device reads the same every time and a shared socket's first owner is always the same.
+//! Linux reads the kernel's table over `sock_diag` (`diag.rs`; it also gives a connected UDP
+//! socket's peer) and keeps the owners between reads (`owners.rs`). Windows and macOS read
+//! through netstat2 (`netstat.rs`). Both lists are put in order here, so that an idle device
+//! reads the same every time and a shared socket's first owner is always the same.
 
-use std::net::SocketAddr;
-
-use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, TcpState};
+#[cfg(target_os = "linux")]
+mod diag;
+#[cfg(not(target_os = "linux"))]
+mod netstat;
+#[cfg(target_os = "linux")]
+mod owners;
 
 use super::JobResult;
-use crate::snapshot::{Protocol, Socket};
+use crate::snapshot::Socket;
 
-pub fn collect() -> JobResult<Vec<Socket>> {
-    let infos = netstat2::get_sockets_info(
-        AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6,
-        ProtocolFlags::TCP | ProtocolFlags::UDP,
-    )
-    .map_err(|e| format!("cannot list sockets: {e}"))?;
-    let mut sockets: Vec<Socket> = infos
-        .into_iter()
-        .map(|info| {
-            #[cfg(target_os = "linux")]
-            let uid = Some(info.uid);
-            #[cfg(not(target_os = "linux"))]
-            let uid = None;
-            // Under Wine and on Windows without privilege, "no owner" comes back as PID 0.
-            let pids: Vec<u32> = info
-                .associated_pids
+/// Reads sockets; keeps what a next read can reuse (on Linux, the socket owners).
+#[derive(Debug, Default)]
+pub struct SocketReader {
+    #[cfg(target_os = "linux")]
+    owners: owners::OwnerIndex,
+}
+
+impl SocketReader {
+    pub fn collect(&mut self) -> JobResult<Vec<Socket>> {
+        #[cfg(target_os = "linux")]
+        let mut sockets = {
+            let listed = diag::dump_all()?;
+            self.owners.resolve(listed.iter().map(|s| s.inode));
+            listed
                 .into_iter()
-                .filter(|p| *p != 0)
-                .collect();
-            match info.protocol_socket_info {
-                ProtocolSocketInfo::Tcp(tcp) => Socket {
-                    protocol: Protocol::Tcp,
-                    local: SocketAddr::new(tcp.local_addr, tcp.local_port),
-                    remote: (!tcp.remote_addr.is_unspecified() || tcp.remote_port != 0)
-                        .then(|| SocketAddr::new(tcp.remote_addr, tcp.remote_port)),
-                    state: Some(tcp_state(tcp.state).to_string()),
-                    pids,
-                    uid,
-                },
-                ProtocolSocketInfo::Udp(udp) => Socket {
-                    protocol: Protocol::Udp,
-                    local: SocketAddr::new(udp.local_addr, udp.local_port),
-                    remote: None,
-                    state: None,
-                    pids,
-                    uid,
-                },
-            }
-        })
-        .collect();
-    put_in_order(&mut sockets);
-    let ownerless = sockets.iter().filter(|s| s.pids.is_empty()).count();
-    // Why owners are missing (privilege) is the analysis's to say: it knows the host.
-    let note = (ownerless > 0).then(|| {
-        format!(
-            "{ownerless} of {} sockets without an owning process",
-            sockets.len()
-        )
-    });
-    Ok((sockets, note))
+                .map(|s| Socket {
+                    protocol: s.protocol,
+                    local: s.local,
+                    remote: s.remote,
+                    state: s.state.map(str::to_string),
+                    pids: self.owners.owners(s.inode).to_vec(),
+                    uid: Some(s.uid),
+                })
+                .collect::<Vec<_>>()
+        };
+        #[cfg(not(target_os = "linux"))]
+        let mut sockets = netstat::collect()?;
+        put_in_order(&mut sockets);
+        let ownerless = sockets.iter().filter(|s| s.pids.is_empty()).count();
+        // Why owners are missing (privilege) is the analysis's to say: it knows the host.
+        let note = (ownerless > 0).then(|| {
+            format!(
+                "{ownerless} of {} sockets without an owning process",
+                sockets.len()
+            )
+        });
+        Ok((sockets, note))
+    }
 }
 
 /// Owners by pid (lowest first, once each); sockets by protocol, local and remote endpoint,
@@ -76,27 +68,10 @@ pub fn put_in_order(sockets: &mut [Socket]) {
     });
 }
 
-fn tcp_state(state: TcpState) -> &'static str {
-    match state {
-        TcpState::Closed => "CLOSED",
-        TcpState::Listen => "LISTEN",
-        TcpState::SynSent => "SYN_SENT",
-        TcpState::SynReceived => "SYN_RECEIVED",
-        TcpState::Established => "ESTABLISHED",
-        TcpState::FinWait1 => "FIN_WAIT_1",
-        TcpState::FinWait2 => "FIN_WAIT_2",
-        TcpState::CloseWait => "CLOSE_WAIT",
-        TcpState::Closing => "CLOSING",
-        TcpState::LastAck => "LAST_ACK",
-        TcpState::TimeWait => "TIME_WAIT",
-        TcpState::DeleteTcb => "DELETE_TCB",
-        _ => "UNKNOWN",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::Protocol;
 
     fn socket(protocol: Protocol, local: &str, remote: Option<&str>, pids: &[u32]) -> Socket {
         Socket {
