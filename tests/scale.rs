@@ -91,8 +91,8 @@ fn the_scale_harness_measures_every_figure_and_cleans_up() {
         "routes per tick, table unchanged, vs ip route show",
         "sockets with owners per tick, steady, vs ss -tanp",
         "recording CPU per s vs the floor",
-        "--once peak RSS",
-        "recording peak RSS",
+        "--once peak RSS (MiB",
+        "recording peak RSS (MiB",
     ] {
         let line = stdout
             .lines()
