@@ -376,6 +376,8 @@ impl RoutesWatch {
                 };
             }
         }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (runner, now);
         match self {
             RoutesWatch::NotStarted | RoutesWatch::Off => true,
             #[cfg(target_os = "linux")]
