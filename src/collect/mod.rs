@@ -190,6 +190,8 @@ pub struct Sampler {
     config: CollectConfig,
     host: Host,
     system: Arc<Mutex<processes::ProcessReader>>,
+    socket_reader: Arc<Mutex<sockets::SocketReader>>,
+    routes_watch: RoutesWatch,
     routes: Runner<crate::snapshot::RouteData>,
     interfaces: Runner<Vec<crate::snapshot::Interface>>,
     sockets: Runner<Vec<crate::snapshot::Socket>>,
@@ -212,6 +214,8 @@ impl Sampler {
             system: Arc::new(Mutex::new(processes::ProcessReader::new(
                 config.cmdline_names.clone(),
             ))),
+            socket_reader: Arc::default(),
+            routes_watch: RoutesWatch::default(),
             routes: Runner::new("routes", fast, deadline),
             interfaces: Runner::new("interfaces", fast, deadline),
             sockets: Runner::new("sockets", fast, deadline),
@@ -229,13 +233,27 @@ impl Sampler {
     /// Starts the sources that are due, waits for jobs in flight until `budget` has passed,
     /// and assembles a snapshot from the latest results.
     pub async fn sample(&mut self, budget: Duration) -> Snapshot {
+        self.collect(budget).await;
+        self.assemble()
+    }
+
+    /// Starts the sources that are due and waits for jobs in flight until `budget` has passed.
+    async fn collect(&mut self, budget: Duration) {
         let now = Instant::now();
         let until = now + budget;
-        self.routes.start_if_due(now, routes::collect);
+        if self.routes_watch.must_read(&mut self.routes, now) {
+            self.routes.start_if_due(now, routes::collect);
+            self.routes_watch.started(&self.routes);
+        }
         self.interfaces
             .start_if_due(now, || blocking(interfaces::collect));
-        self.sockets
-            .start_if_due(now, || blocking(sockets::collect));
+        let socket_reader = self.socket_reader.clone();
+        self.sockets.start_if_due(now, move || {
+            blocking(move || match socket_reader.lock() {
+                Ok(mut reader) => reader.collect(),
+                Err(_) => Err("socket reader poisoned by an earlier crash".into()),
+            })
+        });
         let system = self.system.clone();
         self.processes.start_if_due(now, move || {
             blocking(move || match system.lock() {
@@ -275,7 +293,7 @@ impl Sampler {
             self.dns.settle(until),
             self.settings.settle(until),
         );
-        self.assemble()
+        self.routes_watch.settled(&self.routes);
     }
 
     /// Reports every job still in flight as timed out (for `--once` at its deadline).
@@ -286,6 +304,23 @@ impl Sampler {
         self.processes.expire(deadline);
         self.dns.expire(deadline);
         self.settings.expire(deadline);
+    }
+
+    /// The snapshot, moving the latest results out instead of copying them (the sampler's
+    /// last use: at scale the routes and sockets are tens of megabytes).
+    fn into_snapshot(self) -> Snapshot {
+        let mut snapshot = Snapshot {
+            taken_at: Timestamp::now(),
+            host: self.host,
+            routes: self.routes.last,
+            interfaces: self.interfaces.last,
+            sockets: self.sockets.last,
+            processes: self.processes.last,
+            dns: self.dns.last,
+            settings: self.settings.last,
+        };
+        snapshot.fill_route_interface_names();
+        snapshot
     }
 
     /// The snapshot from the latest results, without waiting.
@@ -302,6 +337,93 @@ impl Sampler {
         };
         snapshot.fill_route_interface_names();
         snapshot
+    }
+}
+
+/// When the routes source reads again: on Linux only after the kernel announced a change
+/// (the tables are the biggest source on a VPN-heavy device and rarely change); elsewhere, and
+/// when the subscription fails, every interval.
+#[derive(Default)]
+enum RoutesWatch {
+    /// Not subscribed yet: subscribes (before the first read) on the first sample.
+    #[default]
+    NotStarted,
+    /// Read every interval (`--once`, other OSes, or the subscription failed).
+    Off,
+    #[cfg(target_os = "linux")]
+    On {
+        watch: routes::RouteWatch,
+        /// The generation and time of the last good read, and of the read in flight.
+        read: Option<(u64, Instant)>,
+        in_flight: Option<(u64, Instant)>,
+    },
+}
+
+impl RoutesWatch {
+    fn must_read<T: Clone + Send + 'static>(
+        &mut self,
+        runner: &mut Runner<T>,
+        now: Instant,
+    ) -> bool {
+        if matches!(self, RoutesWatch::NotStarted) {
+            *self = RoutesWatch::Off;
+            #[cfg(target_os = "linux")]
+            if let Ok(watch) = routes::RouteWatch::start() {
+                *self = RoutesWatch::On {
+                    watch,
+                    read: None,
+                    in_flight: None,
+                };
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (runner, now);
+        match self {
+            RoutesWatch::NotStarted | RoutesWatch::Off => true,
+            #[cfg(target_os = "linux")]
+            RoutesWatch::On { watch, read, .. } => {
+                let must = watch.must_read(*read, now);
+                if must {
+                    // Due now, whatever the interval says: a change waited for quiet.
+                    runner.next_due = runner.next_due.map(|due| due.min(now));
+                }
+                must
+            }
+        }
+    }
+
+    /// Notes the generation a job just started reads.
+    fn started<T>(&mut self, runner: &Runner<T>) {
+        #[cfg(target_os = "linux")]
+        if let RoutesWatch::On {
+            watch, in_flight, ..
+        } = self
+        {
+            if in_flight.is_none() && runner.pending.is_some() {
+                *in_flight = watch.generation().map(|g| (g, Instant::now()));
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = runner;
+    }
+
+    /// After a job ended: a good read counts as reading its generation.
+    fn settled<T>(&mut self, runner: &Runner<T>) {
+        #[cfg(target_os = "linux")]
+        if let RoutesWatch::On {
+            read, in_flight, ..
+        } = self
+        {
+            if runner.pending.is_none() {
+                if let Some(done) = in_flight.take() {
+                    if matches!(runner.last.status, SourceStatus::Ok | SourceStatus::Partial) {
+                        *read = Some(done);
+                    }
+                }
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = runner;
     }
 }
 
@@ -329,7 +451,9 @@ fn is_elevated() -> bool {
 pub async fn collect_once(mut config: CollectConfig, deadline: Duration) -> Snapshot {
     config.source_deadline = deadline;
     let mut sampler = Sampler::new(config);
-    sampler.sample(deadline).await;
+    // One read: nothing to watch for.
+    sampler.routes_watch = RoutesWatch::Off;
+    sampler.collect(deadline).await;
     sampler.expire_pending(deadline);
-    sampler.assemble()
+    sampler.into_snapshot()
 }

@@ -3,12 +3,20 @@
 //! Linux reads the kernel over rtnetlink: net-route folds tables above 255 into 252 and drops
 //! the route type, both of which the bypass checks need. Windows and macOS have one table,
 //! read through net-route (GetIpForwardTable2 / the routing socket).
+//!
+//! On Linux the dashboard reads the tables again only after the kernel announced a change
+//! (`watch.rs`); Windows and macOS read them every interval.
 
 pub mod convert;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(any(windows, target_os = "macos"))]
 mod single_table;
+#[cfg(target_os = "linux")]
+mod watch;
+
+#[cfg(target_os = "linux")]
+pub(crate) use watch::RouteWatch;
 
 use super::JobResult;
 use crate::snapshot::RouteData;

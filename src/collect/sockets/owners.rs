@@ -1,0 +1,193 @@
+//! Linux: which processes hold a socket, by its inode, kept between reads.
+//!
+//! The kernel does not say who holds a socket; the only way is each process's descriptor table
+//! (`/proc/PID/fd/*` → `socket:[INODE]`), one `readlink` per descriptor. Doing that for every
+//! descriptor of every process on every tick was most of ssetop's cost on a busy machine, so
+//! the index is kept between reads and a process's table is read again only when needed:
+//! - nothing at all is read while every socket's owner is known;
+//! - otherwise, only processes not read before, or whose descriptor count changed (Linux ≥ 6.2
+//!   reports it as the size of `/proc/PID/fd`; on older kernels the size is 0 and such a
+//!   process is read again each time owners are missing).
+//!
+//! What this gives up: a process that gains a socket another process already holds (a fork
+//! sharing its parent's listener) is not added as a second owner until that socket is unknown
+//! for another reason; the first owner, the one the analysis reads first, stays right.
+
+use std::collections::HashMap;
+use std::fs;
+use std::os::unix::fs::DirEntryExt;
+
+/// A process whose descriptor table was read.
+#[derive(Debug)]
+struct ReadProcess {
+    /// The inode of `/proc/PID`: a new process under a reused pid has another.
+    proc_inode: u64,
+    /// The size of `/proc/PID/fd` when it was read (its number of descriptors on Linux ≥ 6.2).
+    descriptors: u64,
+    sockets: Vec<u32>,
+}
+
+/// Socket inode → the pids holding it, kept up to date across reads.
+#[derive(Debug, Default)]
+pub(crate) struct OwnerIndex {
+    processes: HashMap<u32, ReadProcess>,
+    owners: HashMap<u32, Vec<u32>>,
+    /// Descriptor tables read by the last `resolve` (for tests and the harness's reasoning).
+    pub(crate) tables_read: usize,
+}
+
+impl OwnerIndex {
+    /// The owners of `inode`, lowest pid first; empty when unknown.
+    pub(crate) fn owners(&self, inode: u32) -> &[u32] {
+        self.owners.get(&inode).map_or(&[], Vec::as_slice)
+    }
+
+    /// Brings the index up to date for these sockets (0 = held by no process, never looked for).
+    pub(crate) fn resolve(&mut self, inodes: impl Iterator<Item = u32> + Clone) {
+        self.tables_read = 0;
+        let running = running_processes();
+        // Processes that ended take their sockets with them.
+        let ended: Vec<u32> = self
+            .processes
+            .iter()
+            .filter(|(pid, read)| running.get(pid) != Some(&read.proc_inode))
+            .map(|(pid, _)| *pid)
+            .collect();
+        for pid in ended {
+            self.forget(pid);
+        }
+        if !inodes
+            .clone()
+            .any(|inode| inode != 0 && !self.owners.contains_key(&inode))
+        {
+            return;
+        }
+        let mut pids: Vec<(u32, u64)> = running.into_iter().collect();
+        pids.sort_unstable();
+        for (pid, proc_inode) in pids {
+            let fd_dir = format!("/proc/{pid}/fd");
+            // A process that ended meanwhile, or one this user may not read.
+            let Ok(descriptors) = fs::metadata(&fd_dir).map(|m| m.len()) else {
+                continue;
+            };
+            let unchanged = self.processes.get(&pid).is_some_and(|read| {
+                read.proc_inode == proc_inode && descriptors != 0 && read.descriptors == descriptors
+            });
+            if unchanged {
+                continue;
+            }
+            let Some(sockets) = socket_inodes(&fd_dir) else {
+                continue;
+            };
+            self.tables_read += 1;
+            self.forget(pid);
+            for &inode in &sockets {
+                let owners = self.owners.entry(inode).or_default();
+                if let Err(at) = owners.binary_search(&pid) {
+                    owners.insert(at, pid);
+                }
+            }
+            self.processes.insert(
+                pid,
+                ReadProcess {
+                    proc_inode,
+                    descriptors,
+                    sockets,
+                },
+            );
+        }
+    }
+
+    fn forget(&mut self, pid: u32) {
+        let Some(read) = self.processes.remove(&pid) else {
+            return;
+        };
+        for inode in read.sockets {
+            if let Some(owners) = self.owners.get_mut(&inode) {
+                owners.retain(|p| *p != pid);
+                if owners.is_empty() {
+                    self.owners.remove(&inode);
+                }
+            }
+        }
+    }
+}
+
+/// Running processes: pid → inode of `/proc/PID` (from the directory listing, no extra call).
+fn running_processes() -> HashMap<u32, u64> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return HashMap::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((pid, entry.ino()))
+        })
+        .collect()
+}
+
+/// The socket inodes among a process's descriptors; `None` when the table cannot be read.
+fn socket_inodes(fd_dir: &str) -> Option<Vec<u32>> {
+    let entries = fs::read_dir(fd_dir).ok()?;
+    let mut sockets: Vec<u32> = entries
+        .flatten()
+        .filter_map(|entry| fs::read_link(entry.path()).ok())
+        .filter_map(|target| parse_socket_link(target.as_os_str().as_encoded_bytes()))
+        .collect();
+    sockets.sort_unstable();
+    sockets.dedup();
+    Some(sockets)
+}
+
+/// `socket:[12345]` → 12345; anything else (files, pipes, `anon_inode:…`) → `None`.
+fn parse_socket_link(target: &[u8]) -> Option<u32> {
+    let digits = target.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::os::unix::fs::MetadataExt;
+
+    use super::*;
+
+    #[test]
+    fn socket_links_are_told_from_other_descriptors() {
+        assert_eq!(parse_socket_link(b"socket:[4294967296]"), None); // above u32: not an inode
+        assert_eq!(parse_socket_link(b"socket:[123456]"), Some(123_456));
+        assert_eq!(parse_socket_link(b"pipe:[123456]"), None);
+        assert_eq!(parse_socket_link(b"anon_inode:[eventpoll]"), None);
+        assert_eq!(parse_socket_link(b"/tmp/socket:[1]"), None);
+        assert_eq!(parse_socket_link(b"socket:[-1]"), None);
+    }
+
+    fn inode_of(descriptor: &impl std::os::fd::AsRawFd) -> u32 {
+        let link = fs::read_link(format!("/proc/self/fd/{}", descriptor.as_raw_fd())).unwrap();
+        parse_socket_link(link.as_os_str().as_encoded_bytes()).unwrap()
+    }
+
+    /// This test process holding a socket is found as its owner; a second read with every
+    /// owner known reads no descriptor table; a new socket makes its process read again.
+    #[test]
+    fn owners_are_found_once_and_known_owners_cost_nothing() {
+        let first = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut index = OwnerIndex::default();
+        index.resolve([inode_of(&first), 0].into_iter());
+        assert_eq!(index.owners(inode_of(&first)), [std::process::id()]);
+        assert!(index.tables_read > 0);
+        assert!(index.owners(0).is_empty());
+
+        index.resolve([inode_of(&first), 0].into_iter());
+        assert_eq!(index.tables_read, 0, "nothing unknown, nothing read");
+
+        let second = TcpListener::bind("127.0.0.1:0").unwrap();
+        index.resolve([inode_of(&first), inode_of(&second)].into_iter());
+        assert!(index.tables_read > 0);
+        assert_eq!(index.owners(inode_of(&second)), [std::process::id()]);
+        // The directory's size is the descriptor count on Linux >= 6.2, 0 before.
+        let size = fs::metadata("/proc/self/fd").unwrap().size();
+        assert!(size == 0 || size >= 3, "{size}");
+    }
+}
