@@ -29,6 +29,7 @@ scenarios! {
     zscaler_intercepts_edge_name => "zscaler-intercepts-edge-name",
     dns_down => "dns-down",
     dns_unroutable => "dns-unroutable",
+    dns_short_deadline => "dns-short-deadline",
     globalprotect_reconnect_outage => "globalprotect-reconnect-outage",
     gsa_profile_real_shape => "gsa-profile-real-shape",
 }

@@ -42,6 +42,7 @@ impl SocketReader {
         };
         #[cfg(not(target_os = "linux"))]
         let mut sockets = netstat::collect()?;
+        drop_own_dns_sockets(&mut sockets, std::process::id());
         put_in_order(&mut sockets);
         let ownerless = sockets.iter().filter(|s| s.pids.is_empty()).count();
         // Why owners are missing (privilege) is the analysis's to say: it knows the host.
@@ -53,6 +54,19 @@ impl SocketReader {
         });
         Ok((sockets, note))
     }
+}
+
+/// ssetop's own DNS queries (the edge names it resolves) are not the device's traffic: without
+/// this they would come and go as connections at each DNS refresh. Its other sockets stay (a
+/// `flow-test --connect` finds and attributes its own connection).
+fn drop_own_dns_sockets(sockets: &mut Vec<Socket>, own_pid: u32) {
+    use crate::snapshot::Protocol;
+    sockets.retain(|s| {
+        let own = s.pids == [own_pid];
+        let dns = s.remote.is_some_and(|r| r.port() == 53)
+            || (s.protocol == Protocol::Udp && s.remote.is_none());
+        !(own && dns)
+    });
 }
 
 /// Owners by pid (lowest first, once each); sockets by protocol, local and remote endpoint,
@@ -82,6 +96,40 @@ mod tests {
             pids: pids.to_vec(),
             uid: None,
         }
+    }
+
+    #[test]
+    fn ssetops_own_dns_sockets_are_not_listed_but_its_other_sockets_and_others_dns_are() {
+        let me = 4242;
+        let mut read = vec![
+            socket(Protocol::Udp, "0.0.0.0:40000", None, &[me]),
+            socket(
+                Protocol::Udp,
+                "10.0.0.2:40001",
+                Some("10.53.0.53:53"),
+                &[me],
+            ),
+            socket(
+                Protocol::Tcp,
+                "10.0.0.2:40002",
+                Some("10.53.0.53:53"),
+                &[me],
+            ),
+            socket(
+                Protocol::Tcp,
+                "10.0.0.2:40003",
+                Some("52.96.1.10:443"),
+                &[me],
+            ),
+            socket(Protocol::Udp, "0.0.0.0:5353", None, &[7]),
+            socket(Protocol::Udp, "10.0.0.2:40004", Some("10.53.0.53:53"), &[7]),
+        ];
+        drop_own_dns_sockets(&mut read, me);
+        let left: Vec<(u16, &[u32])> = read.iter().map(|s| (s.local.port(), &s.pids[..])).collect();
+        assert_eq!(
+            left,
+            [(40003, &[me][..]), (5353, &[7][..]), (40004, &[7][..])]
+        );
     }
 
     #[test]
