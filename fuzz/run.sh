@@ -7,11 +7,11 @@
 #   fuzz/run.sh 300 capture duration     # only these
 #
 # Each corpus starts from the repository's own test files (seeded below, at every run) and the
-# small hand-made inputs in fuzz/seeds/; what libFuzzer learns stays in fuzz/corpus/ (not
-# committed). A crash leaves its input in fuzz/artifacts/TARGET/; replay it with
-# `cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-…` and turn it into a unit test beside
-# the parser. Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); on a stable toolchain
-# the sanitizer flags are let through with RUSTC_BOOTSTRAP=1.
+# small hand-made inputs in fuzz/seeds/ (with the tokens in fuzz/dicts/); what libFuzzer
+# learns stays in fuzz/corpus/ (not committed). A crash leaves its input in
+# fuzz/artifacts/TARGET/; replay it with `cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-…`
+# and turn it into a unit test beside the parser. Needs cargo-fuzz (`cargo install cargo-fuzz
+# --locked`); on a stable toolchain the sanitizer flags are let through with RUSTC_BOOTSTRAP=1.
 set -euo pipefail
 cd "$(dirname "$0")"
 repo=..
@@ -63,9 +63,11 @@ for target in "${targets[@]}"; do
   seed "$target"
   dirs=("corpus/$target")
   [ -d "seeds/$target" ] && dirs+=("seeds/$target")
+  extra=()
+  [ -f "dicts/$target.dict" ] && extra+=("-dict=dicts/$target.dict")
   echo "=== fuzz $target for ${seconds}s (corpus: ${dirs[*]})"
   if ! cargo fuzz run --release "$target" "${dirs[@]}" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "${extra[@]}" \
     > "corpus/$target.log" 2>&1; then
     failed+=("$target")
     tail -n 60 "corpus/$target.log"

@@ -41,7 +41,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
                 ));
             }
         };
-        total += Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))?;
+        let part = Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))?;
+        total = total
+            .checked_add(part)
+            .ok_or_else(|| format!("{text:?} is longer than ssetop can count"))?;
     }
     Ok(total)
 }
@@ -123,6 +126,17 @@ mod tests {
                 Ok(duration)
             );
         }
+    }
+
+    /// Each part fits in a `Duration`, their sum does not: an error naming the text, not the
+    /// panic of `Duration`'s `+=`.
+    #[test]
+    fn a_sum_past_the_largest_duration_is_an_error_not_a_panic() {
+        let text = "18446744073709549568s1h";
+        assert_eq!(
+            parse_duration(text),
+            Err(format!("{text:?} is longer than ssetop can count"))
+        );
     }
 
     #[test]
