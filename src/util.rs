@@ -155,6 +155,19 @@ mod tests {
         }
     }
 
+    /// Each part fits in a `Duration`, their sum does not: an error naming the text, not the
+    /// panic of `Duration`'s `+=`.
+    #[test]
+    fn a_sum_past_the_largest_duration_is_an_error_not_a_panic() {
+        let text = "18446744073709549568s1h";
+        assert_eq!(
+            parse_duration(text),
+            Err(format!(
+                "{text:?} is longer than the longest duration ssetop takes (366 days)"
+            ))
+        );
+    }
+
     #[test]
     fn endpoints_bracket_ipv6() {
         assert_eq!(endpoint(&"[::1]:443".parse().unwrap()), "[::1]:443");

@@ -44,6 +44,21 @@ impl ReplayStart {
     }
 }
 
+/// `--at` as a report and the dashboard read it, errors as text: the entry of the fuzz target
+/// `replay_at` (fuzz/), which cannot name crate-private types.
+#[doc(hidden)]
+pub fn starts_at_for_fuzzing(
+    at: &str,
+    capture: &Capture,
+) -> (Result<usize, String>, Result<usize, String>) {
+    let index =
+        |start: Result<ReplayStart, AppError>| start.map(|s| s.index).map_err(|e| e.to_string());
+    (
+        index(ReplayStart::for_report(Some(at), capture)),
+        index(ReplayStart::for_dashboard(Some(at), capture)),
+    )
+}
+
 /// The index of the last snapshot taken at or before `--at`. A moment outside the capture is
 /// refused at both ends, in both modes: before the first snapshot there is nothing to show,
 /// and after the last one the capture cannot say what the device did (the last snapshot

@@ -9,6 +9,8 @@ mod once;
 mod settings;
 
 pub(crate) use at::ReplayStart;
+#[doc(hidden)]
+pub use at::starts_at_for_fuzzing;
 pub(crate) use engine::ReplayEngine;
 pub use engine::{ReplayStatus, replay_until};
 pub(crate) use once::once;
