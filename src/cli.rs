@@ -12,7 +12,7 @@ use crate::knowledge::SetupId;
 use crate::util::parse_duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -24,7 +24,7 @@ pub enum Format {
 /// 0 (all pass), 1 (a warning), 2 (a failure) or 3 (the probe could not run).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ssetop", version, about, long_about, max_term_width = 100)]
-pub struct Options {
+pub(crate) struct Options {
     /// Print one report and exit (for scripts and fleet tools).
     #[arg(long, help_heading = "Modes")]
     pub once: bool,
@@ -141,7 +141,7 @@ pub struct Options {
 
 impl Options {
     /// Parses like `Options::try_parse_from`, and remembers which options were given.
-    pub fn parse_args<I, T>(args: I) -> Result<Options, clap::Error>
+    pub(crate) fn parse_args<I, T>(args: I) -> Result<Options, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
@@ -159,7 +159,7 @@ impl Options {
     }
 
     /// Whether the command line gave this option (by field name), rather than its default.
-    pub fn given(&self, id: &str) -> bool {
+    pub(crate) fn given(&self, id: &str) -> bool {
         self.given.iter().any(|g| g == id)
     }
 }

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 /// A character that a terminal may act on rather than show.
-pub fn needs_escape(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}'          // C0 controls: ESC, BEL, BS, CR, LF, TAB, …
         | '\u{7f}'                  // DEL
@@ -49,13 +49,13 @@ fn escape_where(text: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
 
 /// One value for a line of text: every character a terminal acts on, line breaks included,
 /// written as a visible escape.
-pub fn field(text: &str) -> Cow<'_, str> {
+pub(crate) fn field(text: &str) -> Cow<'_, str> {
     escape_where(text, needs_escape)
 }
 
 /// [`field`], cut to `max_chars` characters (with `…`) where a long value could push the rest
 /// of its line out of sight: names and paths, which their owners choose.
-pub fn bounded(text: &str, max_chars: usize) -> Cow<'_, str> {
+pub(crate) fn bounded(text: &str, max_chars: usize) -> Cow<'_, str> {
     let escaped = field(text);
     match escaped.char_indices().nth(max_chars.saturating_sub(1)) {
         Some((cut, _)) if escaped.chars().count() > max_chars => {
@@ -67,14 +67,14 @@ pub fn bounded(text: &str, max_chars: usize) -> Cow<'_, str> {
 
 /// A whole text about to be written to a terminal (a report, an error): as [`field`], but the
 /// line breaks stay.
-pub fn output(text: &str) -> Cow<'_, str> {
+pub(crate) fn output(text: &str) -> Cow<'_, str> {
     escape_where(text, |c| c != '\n' && needs_escape(c))
 }
 
 /// A JSON document about to be written to a terminal. serde_json escapes the C0 controls but
 /// writes DEL, the C1 controls and the bidirectional characters raw; outside strings JSON is
 /// ASCII, so each of those is inside a string and `\uXXXX` there means the same character.
-pub fn json(text: &str) -> Cow<'_, str> {
+pub(crate) fn json(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape_in_json) {
         return Cow::Borrowed(text);
     }
@@ -96,7 +96,7 @@ fn needs_escape_in_json(c: char) -> bool {
 }
 
 /// The longest a name or path is printed in a line of the text report.
-pub const NAME_CHARS: usize = 64;
+pub(crate) const NAME_CHARS: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -13,8 +13,8 @@ use crate::knowledge::Vendor;
 use crate::util::format_duration;
 use jiff::{SignedDuration, Timestamp};
 
-pub const OUTAGE_ID: &str = "globalprotect-reconnect-outage";
-pub const GSA_LOST_ID: &str = "gsa-tunnel-lost";
+pub(crate) const OUTAGE_ID: &str = "globalprotect-reconnect-outage";
+pub(crate) const GSA_LOST_ID: &str = "gsa-tunnel-lost";
 
 /// A GlobalProtect start seen this long after GSA's drop still counts (sampling skew).
 const LATE_GLOBALPROTECT_SLACK: Duration = Duration::from_secs(10);
@@ -47,7 +47,7 @@ struct Open {
     estimated: bool,
 }
 
-pub struct OutageTracker {
+pub(crate) struct OutageTracker {
     options: OutageOptions,
     /// The last time GlobalProtect came up (adapter up, routes appeared, process started).
     globalprotect_up_at: Option<Timestamp>,
@@ -74,7 +74,7 @@ fn is_globalprotect_up(event: &Event) -> bool {
 }
 
 impl OutageTracker {
-    pub fn new(options: OutageOptions) -> OutageTracker {
+    pub(crate) fn new(options: OutageOptions) -> OutageTracker {
         OutageTracker {
             options,
             globalprotect_up_at: None,
@@ -85,7 +85,7 @@ impl OutageTracker {
 
     /// Takes the next snapshot's digest and the timeline's new events; returns the alerts that
     /// hold now and the alert events (raised, escalated, closed) for the timeline.
-    pub fn update(&mut self, digest: &Digest, events: &[Event]) -> (Vec<Alert>, Vec<Event>) {
+    pub(crate) fn update(&mut self, digest: &Digest, events: &[Event]) -> (Vec<Alert>, Vec<Event>) {
         let now = digest.at;
         let mut out = Vec::new();
         if let Some(up) = events

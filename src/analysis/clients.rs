@@ -11,7 +11,7 @@ use crate::snapshot::{Process, Snapshot, strip_exe};
 const LINUX_COMM_LEN: usize = 15;
 
 /// Knowledge process entries of one OS by lower-case name.
-pub struct ProcessMatcher<'k> {
+pub(crate) struct ProcessMatcher<'k> {
     by_name: HashMap<String, Vec<&'k ProcessEntry>>,
     /// The same names in the knowledge base's order, for the truncated-name search (the map's
     /// order differs from one matcher to the next).
@@ -20,7 +20,7 @@ pub struct ProcessMatcher<'k> {
 }
 
 impl<'k> ProcessMatcher<'k> {
-    pub fn new(knowledge: &'k Knowledge, os: Os) -> Self {
+    pub(crate) fn new(knowledge: &'k Knowledge, os: Os) -> Self {
         let mut by_name: HashMap<String, Vec<&ProcessEntry>> = HashMap::new();
         let mut names = Vec::new();
         for entry in knowledge.processes_for(os) {
@@ -51,7 +51,7 @@ impl<'k> ProcessMatcher<'k> {
     }
 
     /// The vendor entry a process belongs to, and how it was recognised.
-    pub fn recognise(&self, process: &Process) -> Option<(&'k ProcessEntry, &'static str)> {
+    pub(crate) fn recognise(&self, process: &Process) -> Option<(&'k ProcessEntry, &'static str)> {
         let name = strip_exe(&process.name);
         if let Some(entry) = self.entry_for(name, process) {
             return Some((entry, "name"));
@@ -93,7 +93,11 @@ impl<'k> ProcessMatcher<'k> {
     }
 }
 
-pub fn vendor_processes(snapshot: &Snapshot, knowledge: &Knowledge, os: Os) -> Vec<VendorProcess> {
+pub(crate) fn vendor_processes(
+    snapshot: &Snapshot,
+    knowledge: &Knowledge,
+    os: Os,
+) -> Vec<VendorProcess> {
     let matcher = ProcessMatcher::new(knowledge, os);
     let mut found: Vec<VendorProcess> = snapshot
         .processes
@@ -130,7 +134,7 @@ fn interface_argument(args: &[String]) -> Option<String> {
     None
 }
 
-pub fn vendor_adapters(
+pub(crate) fn vendor_adapters(
     snapshot: &Snapshot,
     knowledge: &Knowledge,
     os: Os,

@@ -2,17 +2,17 @@
 //! It takes time from the snapshot only, never from the clock, so a replay gives the same
 //! answer every time.
 
-pub mod alerts;
+pub(crate) mod alerts;
 pub mod attribution;
-pub mod checks;
-pub mod clients;
+pub(crate) mod checks;
+pub(crate) mod clients;
 pub mod facts;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod profile;
 pub mod routing;
-pub mod setup;
-pub mod timeline;
+pub(crate) mod setup;
+pub(crate) mod timeline;
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@ use super::facts::Facts;
 use crate::assessment::{SetupDecision, SetupSource};
 use crate::knowledge::{Channel, SetupId, Vendor};
 
-pub fn decide(facts: &Facts, option: Option<SetupId>) -> SetupDecision {
+pub(crate) fn decide(facts: &Facts, option: Option<SetupId>) -> SetupDecision {
     if let Some(id) = option {
         return SetupDecision {
             id,

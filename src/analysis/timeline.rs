@@ -17,7 +17,7 @@ const TIMELINE_LIMIT: usize = 2000;
 
 /// An interface as the timeline compares it.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct InterfaceState {
+pub(crate) struct InterfaceState {
     pub up: bool,
     pub addresses: BTreeSet<String>,
     pub vendor: Option<Vendor>,
@@ -25,7 +25,7 @@ pub struct InterfaceState {
 
 /// A route's interface and the vendor whose adapter that is.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RouteInfo {
+pub(crate) struct RouteInfo {
     pub interface: Option<String>,
     pub vendor: Option<Vendor>,
 }
@@ -33,7 +33,7 @@ pub struct RouteInfo {
 /// What the timeline compares between snapshots; `None` where the source had no data, so that
 /// a failed collector never reads as "everything disappeared".
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Digest {
+pub(crate) struct Digest {
     pub at: Timestamp,
     /// name → state
     pub interfaces: Option<BTreeMap<String, InterfaceState>>,
@@ -56,7 +56,7 @@ pub struct Digest {
 }
 
 impl Digest {
-    pub fn of(a: &Assessment) -> Digest {
+    pub(crate) fn of(a: &Assessment) -> Digest {
         let has = |name: &str| a.sources.iter().any(|s| s.name == name && s.has_data);
         let sockets_ok = has("sockets");
         let interfaces = has("interfaces").then(|| {
@@ -141,7 +141,7 @@ impl Digest {
     }
 
     /// Number of tunnel connections of a vendor, when sockets were read.
-    pub fn tunnel_count(&self, vendor: Vendor) -> Option<usize> {
+    pub(crate) fn tunnel_count(&self, vendor: Vendor) -> Option<usize> {
         self.tunnels
             .as_ref()
             .map(|t| t.get(&vendor).map_or(0, BTreeSet::len))
@@ -149,17 +149,17 @@ impl Digest {
 }
 
 #[derive(Default)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     previous: Option<Digest>,
     events: Vec<Event>,
 }
 
 impl Timeline {
-    pub fn events(&self) -> &[Event] {
+    pub(crate) fn events(&self) -> &[Event] {
         &self.events
     }
 
-    pub fn push(&mut self, events: impl IntoIterator<Item = Event>) {
+    pub(crate) fn push(&mut self, events: impl IntoIterator<Item = Event>) {
         self.events.extend(events);
         if self.events.len() > TIMELINE_LIMIT {
             let excess = self.events.len() - TIMELINE_LIMIT;
@@ -168,7 +168,7 @@ impl Timeline {
     }
 
     /// Takes the next digest; returns the events since the previous one.
-    pub fn advance(&mut self, digest: Digest) -> Vec<Event> {
+    pub(crate) fn advance(&mut self, digest: Digest) -> Vec<Event> {
         let events = match &self.previous {
             Some(previous) => diff(previous, &digest),
             None => Vec::new(),
@@ -193,7 +193,7 @@ fn vendor_suffix(vendor: Option<Vendor>) -> String {
 }
 
 /// The events between two digests.
-pub fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
+pub(crate) fn diff(old: &Digest, new: &Digest) -> Vec<Event> {
     let at = new.at;
     let mut events = Vec::new();
     if let (Some(old_if), Some(new_if)) = (&old.interfaces, &new.interfaces) {

@@ -16,7 +16,10 @@ use crate::knowledge::EdgeName;
 use crate::snapshot::{DnsAnswer, DnsStatus};
 
 /// The names to query: templates filled with the tenant id, or skipped without one.
-pub fn expand_names(names: &[EdgeName], tenant: Option<&str>) -> Vec<(String, Option<String>)> {
+pub(crate) fn expand_names(
+    names: &[EdgeName],
+    tenant: Option<&str>,
+) -> Vec<(String, Option<String>)> {
     names
         .iter()
         .map(|n| match (n.needs_tenant(), tenant) {
@@ -37,7 +40,7 @@ fn cut_by_budget(overall: Duration, per_query: Duration) -> bool {
     overall < per_query
 }
 
-pub async fn collect(
+pub(crate) async fn collect(
     names: Vec<EdgeName>,
     tenant: Option<String>,
     per_query: Duration,

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 use super::JobResult;
 use crate::snapshot::Interface;
 
-pub fn collect() -> JobResult<Vec<Interface>> {
+pub(crate) fn collect() -> JobResult<Vec<Interface>> {
     let mut interfaces: Vec<Interface> = netdev::get_interfaces()
         .into_iter()
         .map(|i| {
@@ -42,7 +42,7 @@ pub fn collect() -> JobResult<Vec<Interface>> {
 
 /// By interface index, then name (an index is unique on every OS; the name settles it anyway),
 /// and each interface's addresses sorted (IPv4 before IPv6).
-pub fn put_in_order(interfaces: &mut [Interface]) {
+pub(crate) fn put_in_order(interfaces: &mut [Interface]) {
     for interface in interfaces.iter_mut() {
         interface.addresses.sort_unstable();
     }

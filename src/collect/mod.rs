@@ -3,14 +3,14 @@
 //! and assembles whatever has arrived into a [`Snapshot`]. A slow or failing source marks its
 //! section and never holds up the others.
 
-pub mod dns;
-pub mod interfaces;
-pub mod processes;
-pub mod routes;
+pub(crate) mod dns;
+pub(crate) mod interfaces;
+pub(crate) mod processes;
+pub(crate) mod routes;
 pub mod settings;
-pub mod sockets;
+pub(crate) mod sockets;
 #[cfg(windows)]
-pub mod win32;
+pub(crate) mod win32;
 
 use std::future::Future;
 use std::path::PathBuf;

@@ -22,7 +22,7 @@ fn full_name(name: String, exe: Option<&str>, command: Option<&str>) -> String {
         .map_or(name, str::to_string)
 }
 
-pub struct ProcessReader {
+pub(crate) struct ProcessReader {
     system: Option<System>,
     users: Option<Users>,
     /// Lower-case names whose command lines are kept.
@@ -30,7 +30,7 @@ pub struct ProcessReader {
 }
 
 impl ProcessReader {
-    pub fn new(cmdline_names: Vec<String>) -> ProcessReader {
+    pub(crate) fn new(cmdline_names: Vec<String>) -> ProcessReader {
         ProcessReader {
             system: None,
             users: None,
@@ -38,7 +38,7 @@ impl ProcessReader {
         }
     }
 
-    pub fn collect(&mut self) -> JobResult<Vec<Process>> {
+    pub(crate) fn collect(&mut self) -> JobResult<Vec<Process>> {
         if self.system.is_none() {
             self.system =
                 Some(System::new().map_err(|e| format!("cannot read the process table: {e}"))?);

@@ -1,6 +1,9 @@
 //! The Windows API layer: the only place with `unsafe`. Each function wraps one family of
 //! Win32 calls behind a safe signature that returns owned Rust data or a readable error.
 
+// The one exception to the crate-wide `unsafe_code = "deny"` (Cargo.toml [lints]).
+#![allow(unsafe_code)]
+
 use std::ffi::c_void;
 use std::ptr;
 

@@ -19,7 +19,7 @@ fn status_word(status: &str) -> &'static str {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
     let (fails, warns, passes) = (count("fail"), count("warn"), count("pass"));

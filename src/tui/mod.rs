@@ -2,7 +2,7 @@
 //! or a replay's engine (`crate::replay`). The UI task alone owns the screen state, answers
 //! keys at once, and draws only when something changed.
 
-pub mod glyphs;
+pub(crate) mod glyphs;
 pub mod input;
 pub mod state;
 pub mod theme;

@@ -7,18 +7,18 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-pub fn binary() -> &'static str {
+pub(crate) fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_ssetop")
 }
 
-pub fn capture(name: &str) -> PathBuf {
+pub(crate) fn capture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/captures")
         .join(format!("{name}.ndjson"))
 }
 
 /// Runs ssetop with `args` and no stdin; never touches the network beyond what args ask.
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     Command::new(binary())
         .args(args)
         .env_remove("SSETOP_THEME")
@@ -27,22 +27,22 @@ pub fn run(args: &[&str]) -> Output {
         .expect("ssetop runs")
 }
 
-pub fn code(output: &Output) -> i32 {
+pub(crate) fn code(output: &Output) -> i32 {
     output
         .status
         .code()
         .expect("ssetop exits with a code, not a signal")
 }
 
-pub fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-pub fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-pub fn json(output: &Output) -> Value {
+pub(crate) fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
@@ -53,7 +53,7 @@ pub fn json(output: &Output) -> Value {
 }
 
 /// `ssetop --once --replay <capture> --format json [extra]`: (exit code, report).
-pub fn replay(name: &str, extra: &[&str]) -> (i32, Value) {
+pub(crate) fn replay(name: &str, extra: &[&str]) -> (i32, Value) {
     let path = capture(name);
     let path = path.to_str().expect("utf-8 path");
     let mut args = vec!["--once", "--replay", path, "--format", "json"];
@@ -63,7 +63,7 @@ pub fn replay(name: &str, extra: &[&str]) -> (i32, Value) {
     (code(&output), report)
 }
 
-pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"]
         .as_array()
         .expect("checks is an array")
@@ -72,14 +72,14 @@ pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {id} in {:#}", report["checks"]))
 }
 
-pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+pub(crate) fn status<'a>(report: &'a Value, id: &str) -> &'a str {
     check(report, id)["status"]
         .as_str()
         .expect("status is text")
 }
 
 /// The connection whose remote endpoint is `remote`.
-pub fn connection<'a>(report: &'a Value, remote: &str) -> &'a Value {
+pub(crate) fn connection<'a>(report: &'a Value, remote: &str) -> &'a Value {
     report["connections"]
         .as_array()
         .expect("connections is an array")
@@ -88,7 +88,7 @@ pub fn connection<'a>(report: &'a Value, remote: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no connection to {remote}"))
 }
 
-pub fn alert<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
+pub(crate) fn alert<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
     report["alerts"]
         .as_array()
         .expect("alerts is an array")
@@ -96,7 +96,7 @@ pub fn alert<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
         .find(|a| a["id"] == id)
 }
 
-pub fn events_of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
+pub(crate) fn events_of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
     report["events"]
         .as_array()
         .expect("events is an array")
@@ -106,7 +106,7 @@ pub fn events_of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
 }
 
 /// `ssetop --once --no-dns --format json --record FILE [extra]`: the live report.
-pub fn record_once(path: &std::path::Path, extra: &[&str]) -> Value {
+pub(crate) fn record_once(path: &std::path::Path, extra: &[&str]) -> Value {
     let mut args = vec![
         "--once",
         "--no-dns",

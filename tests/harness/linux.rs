@@ -27,12 +27,12 @@ const PREFIX: &str = "ssetop-scn-";
 const NETNS_DIR: &str = "/run/netns";
 const ETC_NETNS: &str = "/etc/netns";
 /// How long a process may take to say it is ready.
-pub const READY_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const READY_LIMIT: Duration = Duration::from_secs(10);
 
 const TOOLS: &[&str] = &["ip", "dnsmasq", "unshare", "nsenter", "ss", "sysctl"];
 
 /// Finds a program on PATH or in the sbin directories (absent from a user's PATH).
-pub fn tool(name: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
@@ -41,7 +41,7 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Why the scenarios cannot run here, if they cannot.
-pub fn preconditions() -> Result<(), String> {
+pub(crate) fn preconditions() -> Result<(), String> {
     if !nix::unistd::geteuid().is_root() {
         return Err("needs root (run as root to build network namespaces)".into());
     }
@@ -62,25 +62,25 @@ pub fn preconditions() -> Result<(), String> {
     Ok(())
 }
 
-pub fn program(name: &str) -> PathBuf {
+pub(crate) fn program(name: &str) -> PathBuf {
     tool(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
-pub fn describe(command: &Command) -> String {
+pub(crate) fn describe(command: &Command) -> String {
     let mut words = vec![command.get_program().to_string_lossy().into_owned()];
     words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
     words.join(" ")
 }
 
 /// Starts a command, or says which one could not start.
-pub fn spawn(command: &mut Command) -> Result<Child, String> {
+pub(crate) fn spawn(command: &mut Command) -> Result<Child, String> {
     command
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", describe(command)))
 }
 
 /// Runs a command to its end; its stdout, or why it failed.
-pub fn run(command: &mut Command) -> Result<String, String> {
+pub(crate) fn run(command: &mut Command) -> Result<String, String> {
     let output = command
         .stdin(Stdio::null())
         .output()
@@ -101,7 +101,7 @@ fn ip(args: &[&str]) -> Result<String, String> {
 }
 
 /// The host PIDs of a process's children (Linux keeps them in /proc).
-pub fn children(pid: u32) -> Vec<u32> {
+pub(crate) fn children(pid: u32) -> Vec<u32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
         .unwrap_or_default()
         .split_whitespace()
@@ -109,7 +109,7 @@ pub fn children(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-pub fn signal(pid: u32, name: &str) {
+pub(crate) fn signal(pid: u32, name: &str) {
     let _ = Command::new(program("kill"))
         .args([&format!("-{name}"), &pid.to_string()])
         .stderr(Stdio::null())
@@ -118,7 +118,7 @@ pub fn signal(pid: u32, name: &str) {
 
 /// Runs a command that runs ssetop (`--once --format json`) to its end, at most `limit` (then
 /// ends it and its children): its exit code, JSON report, time taken and error output.
-pub fn run_to_end(mut command: Command, limit: Duration) -> Result<Outcome, String> {
+pub(crate) fn run_to_end(mut command: Command, limit: Duration) -> Result<Outcome, String> {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -153,7 +153,7 @@ pub fn run_to_end(mut command: Command, limit: Duration) -> Result<Outcome, Stri
 }
 
 /// What one ssetop run (`--once --format json`) produced.
-pub fn outcome(
+pub(crate) fn outcome(
     status: std::process::ExitStatus,
     stdout: &[u8],
     stderr: String,
@@ -177,7 +177,7 @@ pub fn outcome(
 }
 
 /// The stand-in helper, built from examples/standin.rs next to this test binary.
-pub fn standin_program() -> Result<PathBuf, String> {
+pub(crate) fn standin_program() -> Result<PathBuf, String> {
     static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {
@@ -311,7 +311,7 @@ fn clean_up_when_interrupted() {
 }
 
 /// The first process of a namespace's PID namespace; the others live as long as it does.
-pub struct Holder {
+pub(crate) struct Holder {
     /// `unshare`, the holder's parent: killing it kills the holder (`--kill-child`).
     unshare: Child,
     stdin: Option<ChildStdin>,
@@ -353,7 +353,7 @@ impl Holder {
     }
 
     /// A command that runs inside this holder's namespaces (network, PID, mounts).
-    pub fn enter(&self) -> Command {
+    pub(crate) fn enter(&self) -> Command {
         let mut command = Command::new(program("nsenter"));
         command.args(self.enter_args());
         command
@@ -361,7 +361,7 @@ impl Holder {
 
     /// The arguments of `nsenter` that enter this holder's namespaces, for a command that
     /// wraps nsenter (`timeout … nsenter …`).
-    pub fn enter_args(&self) -> Vec<String> {
+    pub(crate) fn enter_args(&self) -> Vec<String> {
         [
             "--target",
             &self.pid.to_string(),
@@ -387,7 +387,7 @@ impl Drop for Holder {
 }
 
 /// A scenario's namespaces, links, routes, DNS server and servers; all deleted on drop.
-pub struct Network {
+pub(crate) struct Network {
     /// role → namespace name
     names: BTreeMap<String, String>,
     holders: BTreeMap<String, Holder>,
@@ -399,7 +399,7 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn build(scenario: &Scenario) -> Result<Network, String> {
+    pub(crate) fn build(scenario: &Scenario) -> Result<Network, String> {
         clean_leftovers();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -597,7 +597,7 @@ impl Network {
         Ok(())
     }
 
-    pub fn device(&self) -> Result<&Holder, String> {
+    pub(crate) fn device(&self) -> Result<&Holder, String> {
         self.holder(DEVICE)
     }
 }
@@ -639,13 +639,13 @@ impl Drop for Network {
 
 /// Runs stand-ins (copies of the helper named like the vendors' processes) and the Linux
 /// build of ssetop inside the device namespace.
-pub struct LinuxRunner<'n> {
+pub(crate) struct LinuxRunner<'n> {
     network: &'n Network,
     bin: PathBuf,
 }
 
 impl<'n> LinuxRunner<'n> {
-    pub fn new(network: &'n Network) -> Result<LinuxRunner<'n>, String> {
+    pub(crate) fn new(network: &'n Network) -> Result<LinuxRunner<'n>, String> {
         let bin = network.work.path().join("bin");
         std::fs::create_dir_all(&bin)
             .map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
@@ -733,7 +733,7 @@ impl Drop for LinuxBackground {
 
 /// Ends a process started through `nsenter` (or `timeout nsenter`): the processes below it
 /// first, since nsenter does not pass signals on, then it.
-pub fn end_tree(child: &mut Child) {
+pub(crate) fn end_tree(child: &mut Child) {
     fn below(pid: u32) {
         for child in children(pid) {
             below(child);

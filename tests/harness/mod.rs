@@ -7,12 +7,12 @@
 #![allow(dead_code)]
 
 #[cfg(target_os = "linux")]
-pub mod linux;
-pub mod runner;
-pub mod spec;
-pub mod verify;
+pub(crate) mod linux;
+pub(crate) mod runner;
+pub(crate) mod spec;
+pub(crate) mod verify;
 #[cfg(target_os = "linux")]
-pub mod wine;
+pub(crate) mod wine;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -25,9 +25,9 @@ use verify::Outcome;
 
 /// Extra arguments for every ssetop run of the scenarios, split at spaces; for experiments
 /// such as `SSETOP_SCENARIO_ARGS="--knowledge /tmp/broken.toml"`.
-pub const EXTRA_ARGS_ENV: &str = "SSETOP_SCENARIO_ARGS";
+pub(crate) const EXTRA_ARGS_ENV: &str = "SSETOP_SCENARIO_ARGS";
 /// When set (CI), a scenario that cannot run here fails instead of being skipped.
-pub const REQUIRE_ENV: &str = "SSETOP_REQUIRE_SCENARIOS";
+pub(crate) const REQUIRE_ENV: &str = "SSETOP_REQUIRE_SCENARIOS";
 
 /// The longest one ssetop run may take before the harness calls it hung.
 const SSETOP_LIMIT: Duration = Duration::from_secs(30);
@@ -38,7 +38,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// Writes to the test process's stderr directly: libtest does not capture that, so a skip is
 /// seen even when the test passes.
-pub fn loud(line: &str) {
+pub(crate) fn loud(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
@@ -53,7 +53,7 @@ fn skip(label: &str, reason: &str) {
 
 /// What one play of a scenario produced: each ssetop report and every difference found.
 #[derive(Default)]
-pub struct Played {
+pub(crate) struct Played {
     pub reports: Vec<(String, Outcome)>,
     pub wrong: Vec<String>,
     pub out_dir: PathBuf,
@@ -74,7 +74,7 @@ impl Played {
     }
 
     /// The failure message: every difference, then what each report concluded.
-    pub fn explain(&self, name: &str) -> String {
+    pub(crate) fn explain(&self, name: &str) -> String {
         let mut text = format!(
             "scenario {name}: ssetop's verdict differs from the expected one:\n  - {}\n",
             self.wrong.join("\n  - ")
@@ -96,7 +96,7 @@ impl Played {
 }
 
 /// Plays the scenario `name` and fails the test on any difference.
-pub fn run(name: &str) {
+pub(crate) fn run(name: &str) {
     match play_named(name, name, &[]) {
         None => {}
         Some(Ok(played)) if played.wrong.is_empty() => {}
@@ -107,7 +107,11 @@ pub fn run(name: &str) {
 
 /// Plays a scenario with this OS's runner; `None` when it cannot run here (said loudly).
 /// `label` names the output directory (target/tmp/scenarios/LABEL).
-pub fn play_named(name: &str, label: &str, extra: &[String]) -> Option<Result<Played, String>> {
+pub(crate) fn play_named(
+    name: &str,
+    label: &str,
+    extra: &[String],
+) -> Option<Result<Played, String>> {
     let scenario = Scenario::load(name).unwrap_or_else(|e| panic!("{e}"));
     #[cfg(target_os = "linux")]
     {
@@ -137,7 +141,7 @@ pub fn play_named(name: &str, label: &str, extra: &[String]) -> Option<Result<Pl
 /// and fails the test on any difference. `after` runs with the runner once the scenario is
 /// played (its stand-ins stopped) and returns more differences.
 #[cfg(target_os = "linux")]
-pub fn run_wine(name: &str, after: impl FnOnce(&wine::WineRunner) -> Vec<String>) {
+pub(crate) fn run_wine(name: &str, after: impl FnOnce(&wine::WineRunner) -> Vec<String>) {
     let label = format!("{name} (Windows build under Wine)");
     let scenario = Scenario::load(name).unwrap_or_else(|e| panic!("{e}"));
     let scenario = scenario
@@ -232,7 +236,7 @@ fn snapshot_time(capture: &Path, n: usize) -> Result<String, String> {
 
 /// Plays a scenario: starts its stand-ins, runs ssetop (once, or a recording driven by the
 /// steps and then replayed) and compares each report with the expectations.
-pub fn play(
+pub(crate) fn play(
     scenario: &Scenario,
     label: &str,
     lab: &dyn Lab,

@@ -11,14 +11,14 @@ use super::spec::Behaviour;
 use super::verify::Outcome;
 
 /// A stand-in process that is running.
-pub trait Standin {
+pub(crate) trait Standin {
     /// Waits until the process prints a line starting with `prefix` (lines already returned by
     /// an earlier wait are not looked at again); fails when it ends first or `limit` passes.
     fn wait_line(&mut self, prefix: &str, limit: Duration) -> Result<String, String>;
 }
 
 /// ssetop running in the background (a recording).
-pub trait Background {
+pub(crate) trait Background {
     /// Its exit code and error output if it has ended already.
     fn ended(&mut self) -> Option<(i32, String)>;
     /// Asks it to stop (as Ctrl-C would) and waits; its exit code.
@@ -26,7 +26,7 @@ pub trait Background {
 }
 
 /// Runs the device's processes: the stand-ins and ssetop.
-pub trait Runner {
+pub(crate) trait Runner {
     fn name(&self) -> &'static str;
     /// Starts a stand-in under the process name `name`; returns once it printed `ready`.
     fn start_standin(
@@ -43,7 +43,7 @@ pub trait Runner {
 }
 
 /// The network around the device, as steps change it.
-pub trait Lab {
+pub(crate) trait Lab {
     /// Runs `ip ARGS` in the namespace of role `ns`.
     fn ip(&self, ns: &str, args: &str) -> Result<(), String>;
     /// Destroys the sockets `ss` selects with `filter` in the namespace of role `ns`.
@@ -51,14 +51,14 @@ pub trait Lab {
 }
 
 /// Lines a process prints, read on a thread and handed over as they come.
-pub struct Lines {
+pub(crate) struct Lines {
     rx: Receiver<String>,
     pub seen: Vec<String>,
     what: String,
 }
 
 impl Lines {
-    pub fn read(what: &str, source: impl std::io::Read + Send + 'static) -> Lines {
+    pub(crate) fn read(what: &str, source: impl std::io::Read + Send + 'static) -> Lines {
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             use std::io::BufRead;
@@ -77,7 +77,7 @@ impl Lines {
     }
 
     /// The next line starting with `prefix`, within `limit`.
-    pub fn wait_for(&mut self, prefix: &str, limit: Duration) -> Result<String, String> {
+    pub(crate) fn wait_for(&mut self, prefix: &str, limit: Duration) -> Result<String, String> {
         self.wait_until(
             |line| line.starts_with(prefix),
             &format!("a line starting with {prefix:?}"),
@@ -86,7 +86,7 @@ impl Lines {
     }
 
     /// The next line for which `wanted` holds, within `limit`.
-    pub fn wait_until(
+    pub(crate) fn wait_until(
         &mut self,
         wanted: impl Fn(&str) -> bool,
         what_line: &str,
@@ -119,16 +119,16 @@ impl Lines {
     }
 
     /// Keeps reading (and dropping) the rest, so that the process never blocks on a full pipe.
-    pub fn drain(self) {
+    pub(crate) fn drain(self) {
         std::thread::spawn(move || for _ in self.rx.iter() {});
     }
 }
 
 /// Everything a process writes to a stream, kept for error messages.
-pub struct Collected(std::sync::Arc<std::sync::Mutex<String>>);
+pub(crate) struct Collected(std::sync::Arc<std::sync::Mutex<String>>);
 
 impl Collected {
-    pub fn read(source: impl std::io::Read + Send + 'static) -> Collected {
+    pub(crate) fn read(source: impl std::io::Read + Send + 'static) -> Collected {
         let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = text.clone();
         std::thread::spawn(move || {
@@ -144,7 +144,7 @@ impl Collected {
         Collected(text)
     }
 
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.0.lock().map(|t| t.clone()).unwrap_or_default()
     }
 }

@@ -10,11 +10,11 @@ use std::time::Duration;
 use serde::Deserialize;
 
 /// The namespace where the device's processes and ssetop run.
-pub const DEVICE: &str = "device";
+pub(crate) const DEVICE: &str = "device";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     /// The file's name without `.toml`.
     pub name: String,
     /// What the scenario shows, in a sentence or two.
@@ -60,7 +60,7 @@ pub struct Scenario {
 /// reports differently. The Wine runner sets it up in the prefix before the stand-ins start.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Wine {
+pub(crate) struct Wine {
     /// Played only under Wine: the file shows Windows-only settings (the Linux runner skips it).
     #[serde(default)]
     pub only: bool,
@@ -93,7 +93,7 @@ pub struct Wine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ServiceState {
+pub(crate) enum ServiceState {
     Running,
     Stopped,
 }
@@ -101,7 +101,7 @@ pub enum ServiceState {
 /// One registry value: `key` (`HKLM\…`) and `name`, and exactly one kind of data.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RegistryValue {
+pub(crate) struct RegistryValue {
     pub key: String,
     pub name: String,
     #[serde(default)]
@@ -115,14 +115,14 @@ pub struct RegistryValue {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WinHttpProxy {
+pub(crate) struct WinHttpProxy {
     pub proxy: String,
     pub bypass: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Namespace {
+pub(crate) struct Namespace {
     /// Forward packets between interfaces (a router: the internet, a VPN gateway).
     #[serde(default)]
     pub forwarding: bool,
@@ -136,7 +136,7 @@ pub struct Namespace {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LinkKind {
+pub(crate) enum LinkKind {
     /// A pair of ends, one in each of two namespaces.
     Veth,
     /// One end; no program reads it, so what is routed into it is lost (`linkdown`).
@@ -145,14 +145,14 @@ pub enum LinkKind {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Link {
+pub(crate) struct Link {
     pub kind: LinkKind,
     pub ends: Vec<End>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct End {
+pub(crate) struct End {
     pub ns: String,
     pub name: String,
     #[serde(default)]
@@ -168,7 +168,7 @@ fn yes() -> bool {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Dns {
+pub(crate) struct Dns {
     /// The device's resolver: the `nameserver` of its resolv.conf.
     pub resolver: String,
     /// A DNS server (dnsmasq) listening in a namespace; none: nobody answers.
@@ -182,14 +182,14 @@ pub struct Dns {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DnsServer {
+pub(crate) struct DnsServer {
     pub ns: String,
     pub address: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Server {
+pub(crate) struct Server {
     pub ns: String,
     pub listen: Vec<SocketAddr>,
 }
@@ -197,7 +197,7 @@ pub struct Server {
 /// A process in the device: a copy of the stand-in helper under `name`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Standin {
+pub(crate) struct Standin {
     /// The process name (and executable file name) ssetop sees.
     pub name: String,
     /// TCP listeners it holds (Zscaler's local proxy).
@@ -215,7 +215,7 @@ pub struct Standin {
 }
 
 impl Standin {
-    pub fn behaviour(&self) -> Behaviour {
+    pub(crate) fn behaviour(&self) -> Behaviour {
         Behaviour {
             listen: self.listen.clone(),
             connect: self.connect.clone(),
@@ -226,7 +226,7 @@ impl Standin {
 
 /// What a stand-in does; the same for every runner.
 #[derive(Debug, Clone, Default)]
-pub struct Behaviour {
+pub(crate) struct Behaviour {
     pub listen: Vec<SocketAddr>,
     pub connect: Vec<SocketAddr>,
     pub reconnect: bool,
@@ -234,7 +234,7 @@ pub struct Behaviour {
 
 impl Behaviour {
     /// `--listen ADDR` and `--connect ADDR` for each endpoint: both stand-ins take these.
-    pub fn endpoint_args(&self) -> Vec<String> {
+    pub(crate) fn endpoint_args(&self) -> Vec<String> {
         let listen = self.listen.iter().map(|a| ("--listen", a));
         let connect = self.connect.iter().map(|a| ("--connect", a));
         listen
@@ -244,7 +244,7 @@ impl Behaviour {
     }
 
     /// The stand-in helper's command line (after its program name).
-    pub fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         let mut args = vec!["client".to_string()];
         args.extend(self.endpoint_args());
         if self.reconnect {
@@ -256,7 +256,7 @@ impl Behaviour {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Once {
+pub(crate) struct Once {
     /// Arguments after `--once --format json`; `{tenant}` is replaced by `tenant_id`.
     #[serde(default)]
     pub args: Vec<String>,
@@ -267,7 +267,7 @@ pub struct Once {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Record {
+pub(crate) struct Record {
     /// Arguments after `--record FILE`; `--duration` is an upper bound, the harness stops the
     /// recording (SIGINT) once the steps are done.
     pub args: Vec<String>,
@@ -280,7 +280,7 @@ pub struct Record {
 /// wait_for, wait_snapshots, mark.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+pub(crate) struct Step {
     /// What happens, printed as the step runs.
     pub say: String,
     /// The namespace of `ip` and `kill_connections`.
@@ -312,7 +312,7 @@ fn device() -> String {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WaitFor {
+pub(crate) struct WaitFor {
     pub client: String,
     pub line: String,
 }
@@ -320,28 +320,28 @@ pub struct WaitFor {
 /// An expected check: a status, or a status and text its summary contains.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum CheckExpect {
+pub(crate) enum CheckExpect {
     Status(String),
     Full(CheckDetail),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CheckDetail {
+pub(crate) struct CheckDetail {
     pub status: String,
     #[serde(default)]
     pub summary_contains: Option<String>,
 }
 
 impl CheckExpect {
-    pub fn status(&self) -> &str {
+    pub(crate) fn status(&self) -> &str {
         match self {
             CheckExpect::Status(s) => s,
             CheckExpect::Full(d) => &d.status,
         }
     }
 
-    pub fn summary_contains(&self) -> Option<&str> {
+    pub(crate) fn summary_contains(&self) -> Option<&str> {
         match self {
             CheckExpect::Status(_) => None,
             CheckExpect::Full(d) => d.summary_contains.as_deref(),
@@ -351,7 +351,7 @@ impl CheckExpect {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// The process exit code.
     #[serde(default)]
     pub exit: Option<i32>,
@@ -388,7 +388,7 @@ pub struct Expect {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConnectionExpect {
+pub(crate) struct ConnectionExpect {
     pub remote: String,
     /// Why this connection matters, for the failure message.
     #[serde(default)]
@@ -407,7 +407,7 @@ pub struct ConnectionExpect {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EventExpect {
+pub(crate) struct EventExpect {
     pub kind: String,
     #[serde(default)]
     pub text_contains: Option<String>,
@@ -420,7 +420,7 @@ pub struct EventExpect {
 impl Expect {
     /// `over`'s values laid over these: each one given there replaces the one here; checks,
     /// clients and DNS names by key, connections by remote endpoint; events are added.
-    pub fn overlaid(&self, over: &Expect) -> Expect {
+    pub(crate) fn overlaid(&self, over: &Expect) -> Expect {
         let mut merged = self.clone();
         fn pick<T: Clone>(base: &Option<T>, over: &Option<T>) -> Option<T> {
             over.clone().or_else(|| base.clone())
@@ -444,16 +444,16 @@ impl Expect {
 }
 
 /// Parses `500ms`, `3s`, `1m 20s` the way ssetop does.
-pub fn duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     ssetop::util::parse_duration(&text.replace(' ', ""))
 }
 
-pub fn scenarios_dir() -> PathBuf {
+pub(crate) fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
 }
 
 impl Scenario {
-    pub fn load(name: &str) -> Result<Scenario, String> {
+    pub(crate) fn load(name: &str) -> Result<Scenario, String> {
         let path = scenarios_dir().join(format!("{name}.toml"));
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -466,7 +466,7 @@ impl Scenario {
     }
 
     /// Every scenario file's name, sorted.
-    pub fn all_names() -> Vec<String> {
+    pub(crate) fn all_names() -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(scenarios_dir())
             .expect("tests/scenarios is readable")
             .filter_map(|e| e.ok())
@@ -481,7 +481,7 @@ impl Scenario {
 
     /// The scenario as the Wine runner plays it: `[wine].args` added to ssetop's arguments and
     /// `[wine.expect]` laid over `[expect]`. `None` without a `[wine]` table.
-    pub fn for_wine(&self) -> Option<Scenario> {
+    pub(crate) fn for_wine(&self) -> Option<Scenario> {
         let wine = self.wine.as_ref()?;
         let mut scenario = self.clone();
         if let Some(once) = &mut scenario.ssetop {
@@ -497,12 +497,12 @@ impl Scenario {
     }
 
     /// Whether the Linux runner plays this file (all but the Windows-only ones).
-    pub fn on_linux(&self) -> bool {
+    pub(crate) fn on_linux(&self) -> bool {
         !self.wine.as_ref().is_some_and(|w| w.only)
     }
 
     /// `{tenant}` replaced by the tenant id.
-    pub fn fill(&self, text: &str) -> String {
+    pub(crate) fn fill(&self, text: &str) -> String {
         match &self.tenant_id {
             Some(t) => text.replace("{tenant}", t),
             None => text.to_string(),

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::spec::{Expect, duration};
 
 /// `*` matches any text (also none); everything else matches itself.
-pub fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == text;
@@ -51,7 +51,7 @@ fn array<'v>(report: &'v Value, key: &str) -> &'v [Value] {
 
 /// What ssetop produced in one run, as a runner measured it.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub exit: i32,
     pub report: Value,
     pub elapsed: Duration,
@@ -59,7 +59,7 @@ pub struct Outcome {
 }
 
 /// Every way the report differs from `expect`.
-pub fn verify(expect: &Expect, outcome: &Outcome) -> Vec<String> {
+pub(crate) fn verify(expect: &Expect, outcome: &Outcome) -> Vec<String> {
     let report = &outcome.report;
     let mut wrong = Vec::new();
     if let Some(exit) = expect.exit
@@ -286,7 +286,7 @@ fn verify_connections(expect: &Expect, report: &Value, wrong: &mut Vec<String>) 
 }
 
 /// A few lines that say what the report concluded, for failure messages.
-pub fn digest(report: &Value) -> String {
+pub(crate) fn digest(report: &Value) -> String {
     let mut out = format!(
         "verdict {}, setup {}\n",
         text(report, "verdict"),

@@ -26,7 +26,7 @@ use super::spec::{Behaviour, RegistryValue, Scenario, ServiceState, Wine};
 use super::verify::Outcome;
 
 /// The MSI the scenarios install.
-pub const MSI_ENV: &str = "SSETOP_WINE_MSI";
+pub(crate) const MSI_ENV: &str = "SSETOP_WINE_MSI";
 /// The Wine loader (Debian's wine64 package); `SSETOP_WINE` overrides it.
 const WINE: &str = "/usr/lib/wine/wine64";
 const MINGW: &str = "x86_64-w64-mingw32-gcc";
@@ -53,7 +53,7 @@ fn wine_loader() -> PathBuf {
 }
 
 /// The MSI to install, or why the Wine scenarios cannot run here.
-pub fn preconditions() -> Result<PathBuf, String> {
+pub(crate) fn preconditions() -> Result<PathBuf, String> {
     super::linux::preconditions()?;
     if !wine_loader().is_file() {
         return Err(format!(
@@ -122,12 +122,12 @@ fn tools() -> Result<&'static Tools, String> {
 }
 
 /// The `Z:\…` path Wine gives a host file.
-pub fn windows_path(path: &Path) -> String {
+pub(crate) fn windows_path(path: &Path) -> String {
     format!("Z:{}", path.display().to_string().replace('/', "\\"))
 }
 
 /// A Wine prefix booted in the device namespace, with the MSI installed.
-pub struct WineRunner<'n> {
+pub(crate) struct WineRunner<'n> {
     network: &'n Network,
     prefix: PathBuf,
     msi: PathBuf,
@@ -137,7 +137,11 @@ pub struct WineRunner<'n> {
 
 impl<'n> WineRunner<'n> {
     /// Boots the prefix, installs the MSI and sets up the scenario's `[wine]` table.
-    pub fn new(network: &'n Network, scenario: &Scenario, msi: &Path) -> Result<Self, String> {
+    pub(crate) fn new(
+        network: &'n Network,
+        scenario: &Scenario,
+        msi: &Path,
+    ) -> Result<Self, String> {
         let runner = WineRunner {
             network,
             prefix: network.work.path().join("prefix"),
@@ -387,12 +391,12 @@ impl<'n> WineRunner<'n> {
     }
 
     /// What `cmd /c ssetop --version` prints in a new process: the MSI's PATH entry at work.
-    pub fn version_through_path(&self) -> Result<String, String> {
+    pub(crate) fn version_through_path(&self) -> Result<String, String> {
         self.wine(&["cmd", "/c", "ssetop --version"])
     }
 
     /// Uninstalls the MSI; afterwards, whether ssetop.exe and the PATH entry are still there.
-    pub fn uninstall(&self) -> Result<(bool, bool), String> {
+    pub(crate) fn uninstall(&self) -> Result<(bool, bool), String> {
         self.wine(&["msiexec", "/x", &windows_path(&self.msi), "/qn"])?;
         let exe_left = self.drive_c(r"Program Files\ssetop\ssetop.exe").exists();
         let path = self.wine(&["reg", "query", PATH_KEY, "/v", "PATH"])?;
@@ -418,7 +422,7 @@ fn sz(key: &str, name: &str, data: &str) -> RegistryValue {
 }
 
 /// A .reg file (REGEDIT4, CRLF) that sets `values`.
-pub fn reg_file(values: &[RegistryValue]) -> String {
+pub(crate) fn reg_file(values: &[RegistryValue]) -> String {
     let mut text = String::from("REGEDIT4\r\n");
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     for value in values {
@@ -444,7 +448,7 @@ pub fn reg_file(values: &[RegistryValue]) -> String {
 
 /// The `WinHttpSettings` blob `netsh winhttp set proxy PROXY BYPASS` writes: a version (24),
 /// a counter, flags (3: direct and proxy), then each string with its length.
-pub fn winhttp_blob(proxy: &str, bypass: &str) -> Vec<u8> {
+pub(crate) fn winhttp_blob(proxy: &str, bypass: &str) -> Vec<u8> {
     let mut blob = Vec::new();
     for word in [24u32, 1, 3] {
         blob.extend(word.to_le_bytes());

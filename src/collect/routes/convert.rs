@@ -11,7 +11,7 @@ use crate::snapshot::{Route, RouteKind};
 
 /// One route as net-route reports it, before any interpretation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableRow {
+pub(crate) struct TableRow {
     pub destination: IpAddr,
     pub prefix: u8,
     /// Windows gives every row a next hop: `0.0.0.0` or `::` for on-link routes.
@@ -24,7 +24,7 @@ pub struct TableRow {
 
 /// The snapshot route of one row; `None` for a row whose prefix length does not fit its address
 /// family, which the OS never reports and nothing can match.
-pub fn route_from_row(row: TableRow) -> Option<Route> {
+pub(crate) fn route_from_row(row: TableRow) -> Option<Route> {
     let destination = IpNet::new(row.destination, row.prefix).ok()?.trunc();
     Some(Route {
         destination,

@@ -16,7 +16,7 @@ use rtnetlink::IpVersion;
 use crate::collect::JobResult;
 use crate::snapshot::{PolicyRule, Route, RouteData, RouteKind, RuleAction};
 
-pub async fn collect() -> JobResult<RouteData> {
+pub(super) async fn collect() -> JobResult<RouteData> {
     let (connection, handle, _) =
         rtnetlink::new_connection().map_err(|e| format!("cannot open a netlink socket: {e}"))?;
     let connection = tokio::spawn(connection);

@@ -7,7 +7,9 @@
 //! On Linux the dashboard reads the tables again only after the kernel announced a change
 //! (`watch.rs`); Windows and macOS read them every interval.
 
-pub mod convert;
+// Windows and macOS use it; Linux builds it only so that its unit tests run here.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+pub(crate) mod convert;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(any(windows, target_os = "macos"))]
@@ -21,7 +23,7 @@ pub(crate) use watch::RouteWatch;
 use super::JobResult;
 use crate::snapshot::RouteData;
 
-pub async fn collect() -> JobResult<RouteData> {
+pub(crate) async fn collect() -> JobResult<RouteData> {
     #[cfg(target_os = "linux")]
     {
         linux::collect().await

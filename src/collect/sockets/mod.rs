@@ -17,13 +17,13 @@ use crate::snapshot::Socket;
 
 /// Reads sockets; keeps what a next read can reuse (on Linux, the socket owners).
 #[derive(Debug, Default)]
-pub struct SocketReader {
+pub(crate) struct SocketReader {
     #[cfg(target_os = "linux")]
     owners: owners::OwnerIndex,
 }
 
 impl SocketReader {
-    pub fn collect(&mut self) -> JobResult<Vec<Socket>> {
+    pub(crate) fn collect(&mut self) -> JobResult<Vec<Socket>> {
         #[cfg(target_os = "linux")]
         let mut sockets = {
             let listed = diag::dump_all()?;
@@ -71,7 +71,7 @@ fn drop_own_dns_sockets(sockets: &mut Vec<Socket>, own_pid: u32) {
 
 /// Owners by pid (lowest first, once each); sockets by protocol, local and remote endpoint,
 /// state, owners.
-pub fn put_in_order(sockets: &mut [Socket]) {
+pub(crate) fn put_in_order(sockets: &mut [Socket]) {
     for socket in sockets.iter_mut() {
         socket.pids.sort_unstable();
         socket.pids.dedup();

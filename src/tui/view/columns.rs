@@ -14,7 +14,7 @@ pub struct Column {
     pub grow: u16,
 }
 
-pub const fn col(title: &'static str, priority: u8, min: u16, grow: u16) -> Column {
+pub(super) const fn col(title: &'static str, priority: u8, min: u16, grow: u16) -> Column {
     Column {
         title,
         priority,
@@ -24,7 +24,7 @@ pub const fn col(title: &'static str, priority: u8, min: u16, grow: u16) -> Colu
 }
 
 /// The columns that fit in `width` (in their display order) and each one's width.
-pub fn fit(columns: &[Column], width: u16) -> (Vec<usize>, Vec<Constraint>) {
+pub(super) fn fit(columns: &[Column], width: u16) -> (Vec<usize>, Vec<Constraint>) {
     let mut by_priority: Vec<usize> = (0..columns.len()).collect();
     by_priority.sort_by_key(|&i| (columns[i].priority, i));
     let mut kept = Vec::new();

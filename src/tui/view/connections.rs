@@ -64,7 +64,7 @@ fn endpoints_line(c: &Connection) -> String {
     parts.join(", ")
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Some(a) = &ctx.state.assessment else {
         return;
     };

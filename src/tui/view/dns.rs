@@ -38,7 +38,7 @@ fn detail_title(answer: &DnsAnswer) -> String {
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let slots = &ctx.theme.slots;
     let rows = ctx.state.dns();
     let detail_height = if ctx.state.show_detail { 6 } else { 0 };

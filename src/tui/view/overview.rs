@@ -10,7 +10,7 @@ use super::Ctx;
 use super::columns::{Grid, col};
 use crate::assessment::{Carrier, ClientState, Status};
 
-pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Some(a) = &ctx.state.assessment else {
         return;
     };

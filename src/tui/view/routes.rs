@@ -10,7 +10,7 @@ use super::columns::{Grid, col};
 use crate::assessment::{Carrier, Status, table_name};
 use crate::knowledge::Vendor;
 
-pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Some(a) = &ctx.state.assessment else {
         return;
     };

@@ -29,7 +29,7 @@ fn kind_label(kind: EventKind) -> &'static str {
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let slots = &ctx.theme.slots;
     let events = ctx.state.events();
     let columns = [
