@@ -7,6 +7,11 @@
 //! recordings; [`replay`] decides what a replay judges with). [`knowledge`] is the embedded
 //! data about the vendors that the analysis reads.
 
+// No panic reaches a user: what the device or a file says is never unwrapped or indexed
+// unchecked. Tests may (clippy.toml); the few internal indexes that cannot fail say why where
+// they are allowed.
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 pub mod analysis;
 pub mod app;
 pub mod assessment;

@@ -118,6 +118,10 @@ fn rule_matches(rule: &PolicyRule, destination: IpAddr, flow: FlowContext) -> Op
 }
 
 impl RouteIndex {
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from the tables and routes this index was built from"
+    )]
     pub fn new(data: RouteData) -> RouteIndex {
         let routes = data.routes.as_slice();
         let mut positions: HashMap<Option<u32>, usize> = HashMap::new();
@@ -198,6 +202,10 @@ impl RouteIndex {
         &self.data.routes
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from the tables and routes this index was built from"
+    )]
     pub fn route(&self, i: usize) -> &Route {
         &self.data.routes[i]
     }

@@ -63,6 +63,10 @@ pub fn starts_at_for_fuzzing(
 /// refused at both ends, in both modes: before the first snapshot there is nothing to show,
 /// and after the last one the capture cannot say what the device did (the last snapshot
 /// would pass for a state it may not have been in).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a loaded capture holds at least one snapshot: Capture::read refuses one without"
+)]
 fn index_at(text: &str, capture: &Capture) -> Result<usize, AppError> {
     let at = resolve_at(text, capture)?;
     let first = capture.snapshots[0].taken_at;
@@ -79,6 +83,10 @@ fn index_at(text: &str, capture: &Capture) -> Result<usize, AppError> {
 }
 
 /// An RFC 3339 time, or `+OFFSET` from the capture's first snapshot.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a loaded capture holds at least one snapshot: Capture::read refuses one without"
+)]
 fn resolve_at(text: &str, capture: &Capture) -> Result<Timestamp, AppError> {
     let start = capture.snapshots[0].taken_at;
     if let Some(offset) = text.strip_prefix('+') {

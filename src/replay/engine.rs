@@ -56,6 +56,10 @@ impl ReplayStatus {
 
 impl ReplayEngine {
     /// Analyses the capture up to `start`'s snapshot.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
+    )]
     pub(crate) fn open(capture: Capture, settings: ReplaySettings, start: ReplayStart) -> Self {
         let mut analyzer = new_analyzer(&settings);
         // A loaded capture holds at least one snapshot.
@@ -84,6 +88,10 @@ impl ReplayEngine {
         self.playing
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
+    )]
     pub(crate) fn status(&self) -> ReplayStatus {
         ReplayStatus {
             capture: self.capture.path.clone(),
@@ -109,6 +117,10 @@ impl ReplayEngine {
 
     /// Pauses and moves by this much capture time: forward to the first snapshot at or after
     /// it (else the last), back to the last one at or before it (else the first).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
+    )]
     pub(crate) fn jump(&mut self, seconds: i64) -> bool {
         self.playing = false;
         let now = self.capture.snapshots[self.position].taken_at;
@@ -152,6 +164,10 @@ impl ReplayEngine {
 
     /// Analyses up to snapshot `target`: from the start again when going back. True when it
     /// moved.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
+    )]
     fn seek(&mut self, target: usize) -> bool {
         if target == self.position {
             return false;
@@ -187,6 +203,10 @@ fn analyse(analyzer: &mut Analyzer, snapshots: &[Snapshot]) -> Assessment {
 
 /// The assessment of a capture's snapshot `last`, analysed from the first as a replay does
 /// (for tests that draw the dashboard from a capture).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
+)]
 pub fn replay_until(
     knowledge: Arc<Knowledge>,
     analysis: AnalysisOptions,

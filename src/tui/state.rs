@@ -201,20 +201,36 @@ impl UiState {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     pub fn selected(&self) -> usize {
         self.selected[self.pane.index()]
     }
 
     /// The current pane's filter.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     pub fn filter(&self) -> &str {
         &self.filters[self.pane.index()]
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     fn filter_of(&self, pane: Pane) -> &str {
         &self.filters[pane.index()]
     }
 
     /// Takes a new assessment; keeps the selections in range.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     pub fn set_assessment(&mut self, assessment: Arc<Assessment>) {
         self.assessment = Some(assessment);
         for pane in Pane::ALL {
@@ -244,6 +260,10 @@ impl UiState {
     }
 
     /// Connection indexes after filter and sort.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     pub fn connections(&self) -> Vec<usize> {
         let Some(a) = &self.assessment else {
             return Vec::new();
@@ -288,6 +308,10 @@ impl UiState {
     }
 
     /// The table's lines: with grouping, a heading before each carrier's connections.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     pub fn connection_lines(&self) -> Vec<ConnectionLine> {
         let rows = self.connections();
         let Some(a) = &self.assessment else {
@@ -374,6 +398,10 @@ impl UiState {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     fn move_selection(&mut self, delta: isize) {
         let count = self.row_count(self.pane);
         let slot = &mut self.selected[self.pane.index()];
@@ -382,6 +410,10 @@ impl UiState {
     }
 
     /// Applies one action; returns what the loop must do besides redrawing.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "per-pane arrays are indexed by Pane::index() (0..5 by construction); rows are positions in the assessment's connections, made from that list"
+    )]
     pub fn apply(&mut self, action: Action) -> Effect {
         if !matches!(action, Action::Export) {
             self.message = None;

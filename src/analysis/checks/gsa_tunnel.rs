@@ -7,6 +7,10 @@ use crate::analysis::facts::Facts;
 use crate::assessment::{Check, Status};
 use crate::knowledge::{Channel, Vendor};
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "tunnel_sockets holds positions in this snapshot's socket list, made from that list"
+)]
 pub(super) fn gsa_tunnel_check(facts: &Facts, attributor: &Attributor) -> Check {
     let client = facts.client_of(Vendor::Gsa);
     if !client.is_running() {

@@ -354,6 +354,10 @@ impl ForwardingProfile {
 
     /// The first enabled rule by order that matches; `name` is the name the address was
     /// resolved from, when known.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "the index answers positions in the rules it was built from"
+    )]
     pub fn find(
         &self,
         address: IpAddr,

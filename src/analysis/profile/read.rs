@@ -621,6 +621,10 @@ pub(crate) struct ReadProfile {
 }
 
 /// Reads the whole profile, stopping with `TimedOut` at the deadline.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "entries numbers the rules it reads from 1, within the list it walks"
+)]
 pub(crate) fn read(json: &str, deadline: Option<Instant>) -> Result<ReadProfile, ProfileError> {
     let started = Instant::now();
     let policy = policy(json)?;

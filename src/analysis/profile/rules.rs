@@ -267,6 +267,10 @@ impl RuleIndex {
     }
 
     /// The position of the first rule by order that matches.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from the index built over these same rules"
+    )]
     pub(crate) fn find(
         &self,
         rules: &[ProfileRule],

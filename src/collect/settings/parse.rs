@@ -48,6 +48,10 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "each slice is taken after its length was checked (a 4-byte chunk, a pair of chunks_exact(2), a NUL found within)"
+    )]
     fn u32(&mut self, field: &str) -> Result<u32, String> {
         let end = self.at + 4;
         let Some(chunk) = self.bytes.get(self.at..end) else {
@@ -352,6 +356,10 @@ pub fn registry_optional<T>(result: Result<T, RegError>) -> Result<Option<T>, St
 }
 
 /// UTF-16 text up to its first NUL (all of it without one); unpaired surrogates become U+FFFD.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "each slice is taken after its length was checked (a 4-byte chunk, a pair of chunks_exact(2), a NUL found within)"
+)]
 pub fn utf16_until_nul(units: &[u16]) -> String {
     let end = units.iter().position(|c| *c == 0).unwrap_or(units.len());
     String::from_utf16_lossy(&units[..end])
@@ -359,6 +367,10 @@ pub fn utf16_until_nul(units: &[u16]) -> String {
 
 /// A REG_SZ or REG_EXPAND_SZ value's data (UTF-16LE bytes) as text: up to the first NUL, which
 /// values written without a terminator lack; an odd trailing byte is ignored.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "each slice is taken after its length was checked (a 4-byte chunk, a pair of chunks_exact(2), a NUL found within)"
+)]
 pub fn reg_sz_text(bytes: &[u8]) -> String {
     let units: Vec<u16> = bytes
         .chunks_exact(2)

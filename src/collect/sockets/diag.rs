@@ -52,6 +52,10 @@ pub(crate) fn dump_all() -> Result<Vec<DiagSocket>, String> {
     Ok(sockets)
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "offset < size, and size is what recv wrote into the buffer"
+)]
 fn dump(
     socket: &NetlinkSocket,
     buffer: &mut [u8],

@@ -24,6 +24,10 @@ pub(super) const fn col(title: &'static str, priority: u8, min: u16, grow: u16) 
 }
 
 /// The columns that fit in `width` (in their display order) and each one's width.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "kept and by_priority hold positions in columns, made from 0..columns.len()"
+)]
 pub(super) fn fit(columns: &[Column], width: u16) -> (Vec<usize>, Vec<Constraint>) {
     let mut by_priority: Vec<usize> = (0..columns.len()).collect();
     by_priority.sort_by_key(|&i| (columns[i].priority, i));
@@ -95,6 +99,10 @@ impl<'c> Grid<'c> {
         )
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "kept and by_priority hold positions in columns, made from 0..columns.len()"
+    )]
     pub fn titles(&self) -> Row<'static> {
         Row::new(self.kept.iter().map(|&i| self.columns[i].title))
     }
