@@ -3,9 +3,14 @@
 //!
 //! Data flows one way: [`collect`] (per-OS collectors) → [`snapshot`] (plain data) →
 //! [`analysis`] (pure: attribution, checks, timeline, alerts) → [`assessment`] (the views'
-//! only contract) → views ([`report`] for `--once`, [`tui`] for the dashboard, [`capture`] for
-//! recordings; [`replay`] decides what a replay judges with). [`knowledge`] is the embedded
-//! data about the vendors that the analysis reads.
+//! only contract) → views ([`report`] for `--once` and exports, [`tui`] for the dashboard).
+//! [`live`] wires this device (the runtime, `--once`, the one sample → record → analyse loop)
+//! and [`replay`] a capture (settings, `--at`, the one replay engine); [`app`] turns options
+//! into one of them and is imported by nothing. [`knowledge`] (the vendors' vocabulary and
+//! facts), `safe_text`, [`util`] and [`capture`] serve every layer.
+//!
+//! The dependency rule, held by `tests/architecture.rs`: no import circle between these
+//! top-level modules; nothing imports `app`; no view names anything under `analysis`.
 
 // No panic reaches a user: what the device or a file says is never unwrapped or indexed
 // unchecked. Tests may (clippy.toml); the few internal indexes that cannot fail say why where
