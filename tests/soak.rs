@@ -9,6 +9,9 @@
 //! --test soak -- --ignored` (`.ci/run` does). Without root it prints `SKIPPED soak: …` and
 //! passes, unless SSETOP_REQUIRE_SCENARIOS is set.
 
+// Network namespaces and /proc: Linux only (the Windows build type-checks its tests too).
+#![cfg(target_os = "linux")]
+
 mod harness;
 
 use std::process::{Command, Stdio};

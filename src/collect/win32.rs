@@ -37,7 +37,7 @@ use crate::collect::settings::parse::{
 
 /// A registry hive ssetop reads.
 #[derive(Debug, Clone, Copy)]
-pub enum Hive {
+pub(crate) enum Hive {
     LocalMachine,
     CurrentUser,
 }
@@ -50,7 +50,7 @@ impl Hive {
         }
     }
 
-    pub fn prefix(self) -> &'static str {
+    pub(crate) fn prefix(self) -> &'static str {
         match self {
             Hive::LocalMachine => "HKLM",
             Hive::CurrentUser => "HKCU",
@@ -129,17 +129,17 @@ fn read_bytes(hive: Hive, key: &str, value: &str, flags: u32) -> Result<Vec<u8>,
 /// also returns REG_EXPAND_SZ values, expanded, while `RRF_RT_REG_EXPAND_SZ` without
 /// `RRF_NOEXPAND` is documented to fail with ERROR_INVALID_PARAMETER (the Wine scenarios
 /// caught every string read failing with error 87 that way).
-pub fn read_string(hive: Hive, key: &str, value: &str) -> Result<String, RegError> {
+pub(crate) fn read_string(hive: Hive, key: &str, value: &str) -> Result<String, RegError> {
     read_bytes(hive, key, value, RRF_RT_REG_SZ).map(|bytes| reg_sz_text(&bytes))
 }
 
 /// Reads a REG_BINARY value.
-pub fn read_binary(hive: Hive, key: &str, value: &str) -> Result<Vec<u8>, RegError> {
+pub(crate) fn read_binary(hive: Hive, key: &str, value: &str) -> Result<Vec<u8>, RegError> {
     read_bytes(hive, key, value, RRF_RT_REG_BINARY)
 }
 
 /// Reads a REG_DWORD value.
-pub fn read_dword(hive: Hive, key: &str, value: &str) -> Result<u32, RegError> {
+pub(crate) fn read_dword(hive: Hive, key: &str, value: &str) -> Result<u32, RegError> {
     let key_w = wide(key);
     let value_w = wide(value);
     let mut data: u32 = 0;
@@ -166,7 +166,7 @@ pub fn read_dword(hive: Hive, key: &str, value: &str) -> Result<u32, RegError> {
 const KEY_WOW64_64KEY_FLAG: u32 = 0x0001_0000;
 
 /// Names of the subkeys of a key.
-pub fn subkeys(hive: Hive, key: &str) -> Result<Vec<String>, RegError> {
+pub(crate) fn subkeys(hive: Hive, key: &str) -> Result<Vec<String>, RegError> {
     let key_w = wide(key);
     let mut handle: HKEY = ptr::null_mut();
     // SAFETY: `handle` receives an open key that is closed below on every path.
@@ -208,7 +208,10 @@ pub fn subkeys(hive: Hive, key: &str) -> Result<Vec<String>, RegError> {
             result = Err(reg_error(code, hive, key, ""));
             break;
         }
-        names.push(utf16_until_nul(&name[..(len as usize).min(name.len())]));
+        // The API writes at most the buffer; a longer `len` would be its bug, not a panic here.
+        names.push(utf16_until_nul(
+            name.get(..len as usize).unwrap_or(name.as_slice()),
+        ));
     }
     // SAFETY: `handle` was opened above and is closed once.
     unsafe { RegCloseKey(handle) };
@@ -216,7 +219,7 @@ pub fn subkeys(hive: Hive, key: &str) -> Result<Vec<String>, RegError> {
 }
 
 /// Whether this process runs elevated (administrator with a full token).
-pub fn is_elevated() -> bool {
+pub(crate) fn is_elevated() -> bool {
     let mut token: HANDLE = ptr::null_mut();
     // SAFETY: the pseudo-handle of the current process needs no closing; `token` receives a
     // handle closed below.
@@ -248,7 +251,7 @@ fn last_error() -> WIN32_ERROR {
 
 /// Queries each named service (or driver) directly; nothing is enumerated. `Err` when the
 /// Service Control Manager itself cannot be opened.
-pub fn query_services(names: &[String]) -> Result<Vec<(String, ServiceLookup)>, String> {
+pub(crate) fn query_services(names: &[String]) -> Result<Vec<(String, ServiceLookup)>, String> {
     // SAFETY: null machine and database names select the local active database; the handle is
     // closed below.
     let manager = unsafe { OpenSCManagerW(ptr::null(), ptr::null(), SC_MANAGER_CONNECT) };
@@ -365,7 +368,7 @@ fn start_type(service: SC_HANDLE) -> Option<u32> {
 
 /// Why the join state could not be read through the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JoinApiError {
+pub(crate) enum JoinApiError {
     /// netapi32.dll lacks NetGetAadJoinInformation (before Windows 10 1607, or Wine).
     NotAvailable(String),
     Failed(String),
@@ -378,7 +381,7 @@ type NetFreeAadJoinInformationFn = unsafe extern "system" fn(*const DSREG_JOIN_I
 /// The device's Entra join through `NetGetAadJoinInformation`; `Ok(None)`: not joined.
 /// The function is looked up at run time, so that the program still starts where netapi32.dll
 /// does not export it (a static import would stop the whole program from loading there).
-pub fn aad_join_info() -> Result<Option<AadJoin>, JoinApiError> {
+pub(crate) fn aad_join_info() -> Result<Option<AadJoin>, JoinApiError> {
     let library = wide("netapi32.dll");
     // SAFETY: loads a system DLL from System32 only; released with FreeLibrary below.
     let module = unsafe {

@@ -5,7 +5,7 @@ use super::convert::{TableRow, route_from_row};
 use crate::collect::JobResult;
 use crate::snapshot::{Route, RouteData};
 
-pub async fn collect() -> JobResult<RouteData> {
+pub(super) async fn collect() -> JobResult<RouteData> {
     let handle =
         net_route::Handle::new().map_err(|e| format!("cannot open the routing API: {e}"))?;
     let listed = handle

@@ -5,14 +5,14 @@ use super::parse::{self, ProxyValues, registry_optional, registry_reading};
 use crate::collect::win32::{self, Hive, JoinApiError};
 use crate::snapshot::{JoinState, PolicyValue, ProfileText, ProxySettings, Reading, Settings};
 
-pub const GSA_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client";
-pub const JOIN_INFO_KEY: &str = r"SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo";
-pub const TCPIP6_KEY: &str = r"SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters";
-pub const CONNECTIONS_KEY: &str =
+pub(super) const GSA_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client";
+pub(super) const JOIN_INFO_KEY: &str = r"SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo";
+pub(super) const TCPIP6_KEY: &str = r"SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters";
+pub(super) const CONNECTIONS_KEY: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
-pub const INTERNET_SETTINGS_KEY: &str =
+pub(super) const INTERNET_SETTINGS_KEY: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
-pub const DNSCACHE_KEY: &str = r"SYSTEM\CurrentControlSet\Services\Dnscache\Parameters";
+pub(super) const DNSCACHE_KEY: &str = r"SYSTEM\CurrentControlSet\Services\Dnscache\Parameters";
 
 /// A registry value that holds a policy GSA's health check looks at.
 struct PolicyPlace {
@@ -148,7 +148,7 @@ const POLICY_PLACES: &[PolicyPlace] = &[
     ),
 ];
 
-pub fn read(service_names: &[String]) -> Settings {
+pub(super) fn read(service_names: &[String]) -> Settings {
     let profile =
         win32::read_string(Hive::LocalMachine, GSA_KEY, "ForwardingProfile").map(|json| {
             ProfileText {
