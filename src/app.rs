@@ -226,8 +226,20 @@ fn run(options: Options) -> Result<u8, AppError> {
             replay_dashboard(&options, config, settings, capture)
         }
         Mode::Explain(args) => {
-            let _ = args;
-            Err(AppError::Usage("ssetop explain: not yet built".into()))
+            let knowledge = live_knowledge(&options, &deadline)?;
+            let explanation = live::explain::explain(&options, &args, knowledge, &deadline)?;
+            let report = crate::report::explain::ExplainReport::new(&explanation);
+            let text = match options.format {
+                Format::Json => {
+                    let mut json = safe_text::json(&report.to_json()).into_owned();
+                    json.push('\n');
+                    json
+                }
+                Format::Text => {
+                    safe_text::output(&crate::report::explain::render(&report)).into_owned()
+                }
+            };
+            print(&text).map(|()| 0)
         }
         Mode::FlowTest(args) => flow_test(&options, &args, &deadline),
     }
