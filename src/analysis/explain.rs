@@ -123,10 +123,30 @@ fn path(
             bypass.vendor.label()
         ));
     }
+    let class = class(facts, address);
+    let route = route(facts, address, source);
+    // GSA's own tunnel goes to this edge the way this connection would: through another
+    // client's adapter, it would be nested.
+    if class == "gsa-edge"
+        && let Some(outer) = route.as_ref().and_then(|r| r.vendor.as_deref())
+        && outer != Vendor::Gsa.id()
+    {
+        evidence.push(format!(
+            "GSA's own tunnel to this edge takes the same route: it would run inside {}'s tunnel ({}); exclude GSA's ranges from that tunnel",
+            Vendor::ALL
+                .iter()
+                .find(|v| v.id() == outer)
+                .map_or(outer, |v| v.label()),
+            route
+                .as_ref()
+                .and_then(|r| r.interface.as_deref())
+                .unwrap_or("?")
+        ));
+    }
     ExplainPath {
         address,
         source,
-        class: class(facts, address),
+        class,
         unseen: unseen(facts, setup, attribution.carrier, attribution.confidence),
         carrier: attribution.carrier,
         channel: attribution.channel,
@@ -134,7 +154,7 @@ fn path(
         interface: attribution.interface.clone(),
         rule,
         beaten_rules,
-        route: route(facts, address, source),
+        route,
         steps,
         evidence,
     }
@@ -404,6 +424,13 @@ mod tests {
             Some("globalprotect")
         );
         assert_eq!(path.source, Some("10.200.0.7".parse().unwrap()));
+        assert!(
+            path.evidence
+                .iter()
+                .any(|e| e.contains("would run inside GlobalProtect's tunnel (Ethernet 3)")),
+            "{:?}",
+            path.evidence
+        );
     }
 
     #[test]
