@@ -6,6 +6,7 @@ pub(crate) mod alerts;
 pub mod attribution;
 pub(crate) mod checks;
 pub(crate) mod clients;
+pub(crate) mod explain;
 pub mod facts;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
@@ -64,6 +65,25 @@ impl Analyzer {
         self.profiles.set_deadline(Some(deadline));
     }
 
+    /// `ssetop explain` on this analyser's caches (and the profile's deadline): see
+    /// [`explain_snapshot`].
+    pub fn explain(
+        &mut self,
+        snapshot: &Snapshot,
+        query: &crate::assessment::ExplainQuery,
+        resolution: crate::assessment::Resolution,
+    ) -> crate::assessment::Explanation {
+        let facts = Facts::with_cache(
+            snapshot,
+            &self.knowledge,
+            &mut self.profiles,
+            &mut self.routes,
+        );
+        let setup = setup::decide(&facts, self.options.setup);
+        let attributor = Attributor::new(&facts, setup.id);
+        explain::explain(&facts, &attributor, &setup, query, resolution)
+    }
+
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
         let mut assessment = assess_with(
@@ -90,6 +110,22 @@ impl Analyzer {
         }
         assessment
     }
+}
+
+/// `ssetop explain`: the walk for a new connection to each address of `resolution`, judged
+/// with the same facts and attribution as [`assess_snapshot`]. `resolution` comes from the
+/// caller (the live side resolves names; the analysis sends nothing).
+pub fn explain_snapshot(
+    snapshot: &Snapshot,
+    knowledge: &Knowledge,
+    options: &AnalysisOptions,
+    query: &crate::assessment::ExplainQuery,
+    resolution: crate::assessment::Resolution,
+) -> crate::assessment::Explanation {
+    let facts = Facts::new(snapshot, knowledge);
+    let setup = setup::decide(&facts, options.setup);
+    let attributor = Attributor::new(&facts, setup.id);
+    explain::explain(&facts, &attributor, &setup, query, resolution)
 }
 
 /// The part of the analysis that needs no history.
@@ -253,6 +289,19 @@ fn notices(snapshot: &Snapshot) -> Vec<String> {
             }
         ));
     }
+    // Windows' UDP tables (and netstat2) give no peer: said once here, not as a finding per
+    // socket.
+    let peerless_udp = snapshot.sockets.get().is_some_and(|sockets| {
+        sockets
+            .iter()
+            .any(|s| s.protocol == crate::snapshot::Protocol::Udp && s.remote.is_none())
+    });
+    if snapshot.host.os != "linux" && peerless_udp {
+        notices.push(format!(
+            "{}'s UDP tables give no peer address: connected UDP flows (QUIC, Z-Tunnel 2.0 DTLS, GlobalProtect IPsec) show without a destination and are not attributed",
+            if snapshot.host.os == "windows" { "Windows" } else { "this OS" }
+        ));
+    }
     notices
 }
 
@@ -307,5 +356,93 @@ mod tests {
             }
             previous = Some(index);
         }
+    }
+
+    /// Connected UDP sockets (sock_diag gives their peer on Linux) are attributed like TCP,
+    /// and a tunnel process's UDP transport shows in its client's row.
+    #[test]
+    fn connected_udp_is_attributed_like_tcp_and_names_the_tunnels_transport() {
+        use crate::snapshot::Protocol;
+        let snapshot = Device::windows()
+            .pangp()
+            .process(4200, "PanGPS.exe")
+            .process(5000, "chrome.exe")
+            .route("0.0.0.0/1", "Ethernet 3", Some("10.200.0.1"), 1)
+            .socket(
+                Protocol::Udp,
+                "192.168.1.50:4501",
+                Some("198.51.100.10:4501"),
+                None,
+                Some(4200),
+            )
+            .socket(
+                Protocol::Udp,
+                "10.200.0.7:50000",
+                Some("93.184.216.34:443"),
+                None,
+                Some(5000),
+            )
+            .build();
+        let a = assess_snapshot(
+            &snapshot,
+            &Knowledge::embedded(),
+            &AnalysisOptions::default(),
+        );
+        let gp = a
+            .clients
+            .iter()
+            .find(|c| c.vendor == crate::knowledge::Vendor::GlobalProtect)
+            .unwrap();
+        assert_eq!(gp.tunnel_sockets.len(), 1);
+        assert!(
+            gp.evidence.iter().any(|e| e
+                == "tunnel transport: UDP 198.51.100.10:4501 (GlobalProtect IPsec, ESP over UDP)"),
+            "{:?}",
+            gp.evidence
+        );
+        let quic = a
+            .connections
+            .iter()
+            .find(|c| c.socket.remote.is_some_and(|r| r.port() == 443))
+            .unwrap();
+        assert_eq!(
+            quic.attribution.carrier,
+            crate::assessment::Carrier::GlobalProtect
+        );
+        assert_eq!(quic.attribution.interface.as_deref(), Some("Ethernet 3"));
+        let ipsec = a
+            .connections
+            .iter()
+            .find(|c| c.socket.remote.is_some_and(|r| r.port() == 4501))
+            .unwrap();
+        assert_eq!(
+            ipsec.attribution.tunnel_of,
+            Some(crate::assessment::Carrier::GlobalProtect)
+        );
+    }
+
+    #[test]
+    fn udp_without_a_peer_on_windows_is_said_once_in_the_notices() {
+        use crate::snapshot::Protocol;
+        let snapshot = Device::windows()
+            .socket(Protocol::Udp, "192.168.1.50:5353", None, None, None)
+            .socket(Protocol::Udp, "192.168.1.50:5354", None, None, None)
+            .build();
+        let a = assess_snapshot(
+            &snapshot,
+            &Knowledge::embedded(),
+            &AnalysisOptions::default(),
+        );
+        let said: Vec<&String> = a
+            .notices
+            .iter()
+            .filter(|n| n.contains("UDP tables give no peer address"))
+            .collect();
+        assert_eq!(said.len(), 1, "{:?}", a.notices);
+        let linux = Device::new("linux")
+            .socket(Protocol::Udp, "192.168.1.50:5353", None, None, None)
+            .build();
+        let a = assess_snapshot(&linux, &Knowledge::embedded(), &AnalysisOptions::default());
+        assert!(!a.notices.iter().any(|n| n.contains("UDP tables")));
     }
 }

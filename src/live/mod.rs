@@ -4,6 +4,7 @@
 //! recording; `--once` takes one snapshot through the same record and analyse steps.
 
 mod config;
+pub(crate) mod explain;
 mod once;
 mod recording;
 mod sampling;
