@@ -9,6 +9,7 @@ pub mod clients;
 pub mod facts;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
+pub mod flow_test;
 pub mod profile;
 pub mod routing;
 pub mod setup;

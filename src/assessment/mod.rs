@@ -6,6 +6,7 @@ mod alert;
 mod check;
 mod client;
 mod connection;
+mod flow_test;
 mod rows;
 mod setup;
 
@@ -20,6 +21,7 @@ pub use client::{Client, ClientState, VendorAdapter, VendorProcess};
 pub use connection::{
     Attribution, AttributionStep, Carrier, Confidence, Connection, StepFinding, StepOutcome,
 };
+pub use flow_test::{FlowPath, FlowStatus, FlowTest, FlowTestResult};
 pub use rows::{AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, table_name};
 pub(crate) use rows::{TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN};
 pub use setup::{SetupDecision, SetupSource};
