@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::CommandFactory;
 
 use crate::capture::Capture;
-use crate::cli::{Format, Options};
+use crate::cli::{ExplainArgs, FlowTestArgs, Format, Options, SubCommand};
 use crate::error::{AppError, EXIT_ERROR};
 use crate::input_file::{self, Deadline};
 use crate::knowledge::Knowledge;
@@ -103,6 +103,10 @@ enum Mode {
     /// One report of a capture.
     ReplayOnce(PathBuf),
     ReplayDashboard(PathBuf),
+    /// `ssetop explain DEST`.
+    Explain(ExplainArgs),
+    /// `ssetop flow-test`.
+    FlowTest(FlowTestArgs),
 }
 
 impl Mode {
@@ -137,6 +141,28 @@ impl Mode {
             return Err(AppError::Usage(
                 "--duration records headless; it cannot be combined with --once".into(),
             ));
+        }
+        if let Some(command) = &options.command {
+            // A subcommand reads this device once; the other modes' options mean nothing to it.
+            let name = match command {
+                SubCommand::Explain(_) => "explain",
+                SubCommand::FlowTest(_) => "flow-test",
+            };
+            for (given, option) in [
+                (options.once, "--once"),
+                (options.replay.is_some(), "--replay"),
+                (options.record.is_some(), "--record"),
+            ] {
+                if given {
+                    return Err(AppError::Usage(format!(
+                        "{option} cannot be combined with {name}"
+                    )));
+                }
+            }
+            return Ok(match command {
+                SubCommand::Explain(args) => Mode::Explain(args.clone()),
+                SubCommand::FlowTest(args) => Mode::FlowTest(args.clone()),
+            });
         }
         if let Some(path) = &options.replay {
             return Ok(if options.once {
@@ -199,7 +225,18 @@ fn run(options: Options) -> Result<u8, AppError> {
             let (settings, capture) = open_replay(&options, &path, &deadline)?;
             replay_dashboard(&options, config, settings, capture)
         }
+        Mode::Explain(args) => {
+            let _ = args;
+            Err(AppError::Usage("ssetop explain: not yet built".into()))
+        }
+        Mode::FlowTest(args) => flow_test(&options, &args, &deadline),
     }
+}
+
+/// `ssetop flow-test`: built on the flow-test branch; until then it says so (exit 3).
+fn flow_test(options: &Options, args: &FlowTestArgs, deadline: &Deadline) -> Result<u8, AppError> {
+    let _ = (options, args, deadline);
+    Err(AppError::Usage("ssetop flow-test: not yet built".into()))
 }
 
 /// The inputs every probe mode reads first: `--knowledge FILE` (in a replay too, where it wins

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
 use crate::knowledge::SetupId;
@@ -21,16 +21,28 @@ pub enum Format {
 /// Access beside Zscaler or GlobalProtect, live.
 ///
 /// Without options, opens the dashboard. `--once` prints one health report and exits with
-/// 0 (all pass), 1 (a warning), 2 (a failure) or 3 (the probe could not run).
+/// 0 (all pass), 1 (a warning), 2 (a failure) or 3 (the probe could not run). `explain DEST`
+/// says where a new connection to DEST would go and why; `flow-test` checks the setup's
+/// destinations against the coexistence guide.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ssetop", version, about, long_about, max_term_width = 100)]
 pub struct Options {
+    /// A one-shot question instead of the dashboard or `--once`.
+    #[command(subcommand)]
+    pub command: Option<SubCommand>,
+
     /// Print one report and exit (for scripts and fleet tools).
     #[arg(long, help_heading = "Modes")]
     pub once: bool,
 
-    /// Report format with --once.
-    #[arg(long, value_enum, default_value = "text", help_heading = "Modes")]
+    /// Report format with --once, explain and flow-test.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        global = true,
+        help_heading = "Modes"
+    )]
     pub format: Format,
 
     /// Record snapshots to FILE (newline-delimited JSON): with the dashboard, headless with
@@ -66,36 +78,36 @@ pub struct Options {
 
     /// With --once: report whatever has arrived by then; unfinished sources are timed out.
     /// Reading the input files (knowledge, theme, capture) counts against it in every mode.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, help_heading = "Collection")]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, global = true, help_heading = "Collection")]
     pub deadline: Duration,
 
     /// Timeout of one DNS query.
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, help_heading = "Collection")]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, global = true, help_heading = "Collection")]
     pub dns_timeout: Duration,
 
     /// Send no DNS queries (the edge-name checks are skipped).
-    #[arg(long, help_heading = "Collection")]
+    #[arg(long, global = true, help_heading = "Collection")]
     pub no_dns: bool,
 
     /// Microsoft Entra tenant id (a GUID), to resolve the tenant's edge names. Read from the
     /// device on Windows.
-    #[arg(long, value_name = "GUID", value_parser = parse_tenant, help_heading = "Collection")]
+    #[arg(long, value_name = "GUID", value_parser = parse_tenant, global = true, help_heading = "Collection")]
     pub tenant_id: Option<String>,
 
     /// Use this GSA forwarding profile (JSON) instead of the one in the Windows registry.
-    #[arg(long, value_name = "FILE", help_heading = "Collection")]
+    #[arg(long, value_name = "FILE", global = true, help_heading = "Collection")]
     pub forwarding_profile: Option<PathBuf>,
 
     /// The coexistence setup, instead of detecting it.
-    #[arg(long, value_enum, help_heading = "Analysis")]
+    #[arg(long, value_enum, global = true, help_heading = "Analysis")]
     pub setup: Option<SetupId>,
 
     /// Use this knowledge file instead of the embedded one (see --dump-knowledge).
-    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
+    #[arg(long, value_name = "FILE", global = true, help_heading = "Analysis")]
     pub knowledge: Option<PathBuf>,
 
     /// Zscaler's ZPA synthetic range, if moved from 100.64.0.0/16 (repeatable).
-    #[arg(long, value_name = "CIDR", help_heading = "Analysis")]
+    #[arg(long, value_name = "CIDR", global = true, help_heading = "Analysis")]
     pub zpa_range: Vec<IpNet>,
 
     /// How long GSA may stay disconnected after GlobalProtect comes up before the alert
@@ -137,6 +149,73 @@ pub struct Options {
     /// replay applies a recorded option unless the command line gave it.
     #[arg(skip)]
     pub given: Vec<String>,
+}
+
+/// The subcommands: one-shot questions answered from one snapshot of this device, with the
+/// same collection and analysis options as `--once` (given before or after the name).
+#[derive(Debug, Clone, Subcommand)]
+pub enum SubCommand {
+    /// Where a new connection to DEST would go now, and why.
+    ///
+    /// For each address DEST resolves
+    /// to, the attribution's steps (address class, forwarding-profile rule, route, proxy) and
+    /// the verdict. Sends only the DNS queries for DEST; opens no connection. Exit 0 answered
+    /// (an unresolvable DEST included), 3 bad arguments or input.
+    Explain(ExplainArgs),
+    /// Does each destination of the setup go where the coexistence guide says?
+    ///
+    /// The guide's "Test traffic flow", automated: each destination of the setup,
+    /// where it must go (expected), where `explain` says it goes (predicted) and, with
+    /// --connect, where a real connection went (observed). Exit codes as --once.
+    FlowTest(FlowTestArgs),
+}
+
+/// `ssetop explain DEST [--port N] [--protocol tcp|udp]`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// A host name or an address, optionally with a port: outlook.office.com, 10.1.2.3,
+    /// app.contoso.local:22, [2001:db8::1]:443.
+    #[arg(value_name = "DEST")]
+    pub destination: String,
+
+    /// Destination port (default 443, or the port given in DEST).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Transport protocol of the connection.
+    #[arg(long, value_enum, default_value = "tcp")]
+    pub protocol: Protocol,
+}
+
+/// The transport of a hypothetical connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+/// `ssetop flow-test [--connect] [--tenant-domain D] [--private-app HOST[:PORT]]
+/// [--destination HOST[:PORT]=CARRIER]...`.
+#[derive(Debug, Clone, Args)]
+pub struct FlowTestArgs {
+    /// Also open one TCP connection to each destination (TLS handshake only on port 443,
+    /// nothing sent after it) and attribute the real socket. This is the only way ssetop
+    /// opens connections; without it ssetop sends only DNS queries.
+    #[arg(long)]
+    pub connect: bool,
+
+    /// The tenant's domain prefix, to fill <tenant>.sharepoint.com (e.g. contoso).
+    #[arg(long, value_name = "D")]
+    pub tenant_domain: Option<String>,
+
+    /// The private application's row: a host with an optional port (default 443).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub private_app: Option<String>,
+
+    /// Add or override a row: where HOST must go (gsa, zscaler, globalprotect, direct)
+    /// (repeatable).
+    #[arg(long, value_name = "HOST[:PORT]=CARRIER")]
+    pub destination: Vec<String>,
 }
 
 impl Options {
@@ -191,5 +270,68 @@ mod tests {
         assert!(given.given("outage_threshold"));
         assert!(given.given("outage_window"));
         assert!(!given.given("setup"));
+    }
+
+    #[test]
+    fn analysis_options_are_accepted_before_or_after_the_subcommand() {
+        for args in [
+            vec![
+                "ssetop",
+                "--deadline",
+                "3s",
+                "--format",
+                "json",
+                "explain",
+                "10.1.2.3",
+            ],
+            vec![
+                "ssetop",
+                "explain",
+                "10.1.2.3",
+                "--deadline",
+                "3s",
+                "--format",
+                "json",
+            ],
+        ] {
+            let options = Options::parse_args(args.clone()).unwrap();
+            assert_eq!(options.deadline, Duration::from_secs(3), "{args:?}");
+            assert_eq!(options.format, Format::Json, "{args:?}");
+            assert!(options.given("deadline"), "{args:?}");
+            let Some(SubCommand::Explain(explain)) = options.command else {
+                panic!("no explain in {args:?}");
+            };
+            assert_eq!(explain.destination, "10.1.2.3");
+            assert_eq!(explain.port, None);
+            assert_eq!(explain.protocol, Protocol::Tcp);
+        }
+        let options = Options::parse_args([
+            "ssetop",
+            "flow-test",
+            "--setup",
+            "globalprotect",
+            "--connect",
+            "--destination",
+            "a.example:8443=gsa",
+            "--destination",
+            "b.example=direct",
+            "--zpa-range",
+            "100.65.0.0/16",
+        ])
+        .unwrap();
+        assert_eq!(options.setup, Some(SetupId::GlobalProtect));
+        assert_eq!(options.zpa_range.len(), 1);
+        let Some(SubCommand::FlowTest(flow)) = options.command else {
+            panic!("no flow-test");
+        };
+        assert!(flow.connect);
+        assert_eq!(flow.destination, ["a.example:8443=gsa", "b.example=direct"]);
+    }
+
+    #[test]
+    fn no_subcommand_keeps_the_dashboard_and_once_invocations() {
+        assert!(Options::parse_args(["ssetop"]).unwrap().command.is_none());
+        let once = Options::parse_args(["ssetop", "--once", "--format", "json"]).unwrap();
+        assert!(once.command.is_none() && once.once && once.format == Format::Json);
     }
 }
