@@ -2,6 +2,7 @@
 //! contract (`ssetop.report.v1`) built from its own serde types, not the internal ones, so the
 //! analysis can change without breaking scripts. Fields may be added, never renamed or removed.
 
+pub mod flow_test;
 pub mod text;
 
 use jiff::Timestamp;
