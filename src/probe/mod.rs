@@ -225,4 +225,49 @@ mod tests {
         assert_eq!(open.remote, remote);
         assert_eq!(open.tls, None);
     }
+
+    #[test]
+    fn open_completes_a_tls_handshake_on_443_and_records_the_issuer() {
+        // Port 443 on loopback needs root (or the capability); without it, say so and pass.
+        let Ok(listener) = TcpListener::bind("127.0.0.1:443") else {
+            eprintln!(
+                "SKIPPED open_completes_a_tls_handshake_on_443: cannot listen on 127.0.0.1:443"
+            );
+            return;
+        };
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["outlook.office.com".into()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Zscaler Root CA");
+        let cert = params.self_signed(&key).unwrap();
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![cert.der().clone()],
+                    rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+                )
+                .unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let connection = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            let mut tls = rustls::StreamOwned::new(connection, stream);
+            let mut buffer = [0u8; 64];
+            // The handshake, then nothing: the client sends no request.
+            let _ = std::io::Read::read(&mut tls, &mut buffer);
+        });
+        let open = open(
+            "127.0.0.1:443".parse().unwrap(),
+            "outlook.office.com",
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        let issuer = open.tls.clone().unwrap().unwrap();
+        assert!(issuer.contains("Zscaler Root CA"), "{issuer}");
+        drop(open);
+        server.join().unwrap();
+    }
 }
