@@ -93,6 +93,10 @@ struct Flow<'s> {
     vendor_owner: Option<(u32, (Vendor, ProcessRole))>,
     /// Looked up by the first step that needs it (loopback never does).
     egress: OnceCell<Egress>,
+    /// The name the destination was resolved from (explain's query), else `names_by_ip`'s.
+    name: Option<&'s str>,
+    /// A connection `explain` imagines: no process owns it yet, so no owner is "hidden".
+    hypothetical: bool,
 }
 
 /// Where the kernel would send a flow.
@@ -139,6 +143,7 @@ impl Walk<'_> {
             channel,
             confidence,
             interface,
+            tunnel_of: None,
             evidence: std::mem::take(&mut self.evidence),
         }
     }
@@ -297,7 +302,29 @@ impl<'f, 'a> Attributor<'f, 'a> {
         (attribution, trace)
     }
 
+    /// The walk for a connection that does not exist yet (`ssetop explain`): `socket` has no
+    /// owner, and `name` is the name its destination was resolved from.
+    pub fn attribute_hypothetical(
+        &self,
+        socket: &Socket,
+        name: Option<&str>,
+    ) -> (Attribution, Vec<StepFinding>) {
+        let mut trace = Vec::new();
+        let attribution = self.walk_flow(socket, Some(&mut trace), name, true);
+        (attribution, trace)
+    }
+
     fn walk(&self, socket: &Socket, trace: Option<&mut Vec<StepFinding>>) -> Attribution {
+        self.walk_flow(socket, trace, None, false)
+    }
+
+    fn walk_flow(
+        &self,
+        socket: &Socket,
+        trace: Option<&mut Vec<StepFinding>>,
+        name: Option<&str>,
+        hypothetical: bool,
+    ) -> Attribution {
         let mut walk = Walk {
             evidence: Vec::new(),
             trace,
@@ -319,6 +346,8 @@ impl<'f, 'a> Attributor<'f, 'a> {
             ip: remote.ip(),
             vendor_owner,
             egress: OnceCell::new(),
+            name: name.or_else(|| self.facts.names_by_ip.get(&remote.ip()).map(String::as_str)),
+            hypothetical,
         };
         // The seven steps in order: the first that decides wins, and the last always does.
         let steps: [(AttributionStep, StepFn<'f, 'a>); 6] = [
@@ -418,22 +447,37 @@ impl<'f, 'a> Attributor<'f, 'a> {
                 walk.note(format!("{ip} is {name}"));
             }
             let egress = self.egress(flow);
-            if let (Some(inner), Some(dev)) = (egress.vendor, egress.interface.as_deref())
-                && inner != vendor
-            {
-                walk.note(format!(
-                    "but it leaves through {dev}, {}'s adapter: this tunnel runs inside the other",
-                    inner.label()
-                ));
-            }
-            return Some(walk.done(
-                vendor.into(),
+            let outer = self.outer_tunnel(flow, vendor, walk);
+            let mut attribution = walk.done(
+                outer.unwrap_or(vendor).into(),
                 channel,
                 Confidence::Certain,
                 egress.interface.clone(),
-            ));
+            );
+            attribution.tunnel_of = Some(vendor.into());
+            return Some(attribution);
         }
         self.hidden_gsa_tunnel(flow, walk)
+    }
+
+    /// The other client's tunnel a tunnel process's connection enters (its route leaves by
+    /// that client's adapter), noted with the route.
+    fn outer_tunnel(&self, flow: &Flow, own: Vendor, walk: &mut Walk) -> Option<Vendor> {
+        let egress = self.egress(flow);
+        let (Some(outer), Some(dev)) = (egress.vendor, egress.interface.as_deref()) else {
+            return None;
+        };
+        if outer == own {
+            return None;
+        }
+        let (route, _) = self.route_and_dev(flow);
+        walk.note(format!(
+            "but route {route} leaves through {dev}, {}'s adapter: this {} tunnel runs inside {}'s",
+            outer.label(),
+            own.label(),
+            outer.label()
+        ));
+        Some(outer)
     }
 
     /// 2b. No owner visible (no privilege), but GSA's tunnel by where it goes: TCP to GSA's
@@ -444,9 +488,11 @@ impl<'f, 'a> Attributor<'f, 'a> {
             (socket.pids.is_empty() && socket.protocol == Protocol::Tcp && self.gsa_running)
                 .then(|| self.facts.gsa_edge_by_destination(flow.remote))
                 .flatten();
-        let Some(range) = range else {
+        let Some(range) = range.filter(|_| !flow.hypothetical) else {
             walk.passed(|| {
-                if socket.pids.is_empty() {
+                if flow.hypothetical {
+                    "a new connection from an application: no tunnel process owns it".to_string()
+                } else if socket.pids.is_empty() {
                     "owner hidden, and not TCP to GSA's edge while GSA runs".to_string()
                 } else {
                     "no vendor's tunnel process owns it".to_string()
@@ -459,18 +505,15 @@ impl<'f, 'a> Attributor<'f, 'a> {
             flow.remote.port()
         ));
         let egress = self.egress(flow);
-        if let (Some(inner), Some(dev)) = (egress.vendor, egress.interface.as_deref()) {
-            walk.note(format!(
-                "but it leaves through {dev}, {}'s adapter: this tunnel runs inside the other",
-                inner.label()
-            ));
-        }
-        Some(walk.done(
-            Carrier::Gsa,
+        let outer = self.outer_tunnel(flow, Vendor::Gsa, walk);
+        let mut attribution = walk.done(
+            outer.map_or(Carrier::Gsa, Carrier::from),
             self.facts.gsa_channel_of(flow.ip),
             Confidence::Likely,
             egress.interface.clone(),
-        ))
+        );
+        attribution.tunnel_of = Some(Carrier::Gsa);
+        Some(attribution)
     }
 
     /// 3. A synthetic range: the vendor's driver takes the flow before routing.
@@ -506,7 +549,7 @@ impl<'f, 'a> Attributor<'f, 'a> {
     ///    or without a profile the Microsoft 365 ranges while GSA runs.
     fn forwarding_profile(&self, flow: &Flow, walk: &mut Walk) -> Option<Attribution> {
         let (ip, socket, port) = (flow.ip, flow.socket, flow.remote.port());
-        let name = self.facts.names_by_ip.get(&ip).map(String::as_str);
+        let name = flow.name;
         match (&self.rules, self.gsa_running) {
             (Some(rules), true) => {
                 let Some(rule) = rules.find(ip, socket.protocol, port, name) else {
@@ -724,6 +767,12 @@ impl<'f, 'a> Attributor<'f, 'a> {
             channel: None,
             confidence,
             interface: None,
+            tunnel_of: match vendor_owner {
+                Some((_, (vendor, ProcessRole::Tunnel))) if !socket.is_listening() => {
+                    Some(vendor.into())
+                }
+                _ => None,
+            },
             evidence: vec![evidence],
         }
     }
@@ -834,15 +883,32 @@ mod tests {
     }
 
     #[test]
-    fn step2_a_tunnel_routed_into_another_vendors_adapter_says_so() {
+    fn step2_a_tunnel_routed_into_another_vendors_adapter_is_carried_by_the_outer_tunnel() {
         let s = with_gsa(Device::windows().pangp())
             .route("0.0.0.0/0", "Ethernet 3", Some("10.200.0.1"), 1)
             .tcp("150.171.19.10:443", Some(4100))
             .build();
         let a = attribute(&s, SetupId::GlobalProtect, "150.171.19.10:443");
-        assert_eq!(a.carrier, Carrier::Gsa);
+        assert_eq!(a.carrier, Carrier::GlobalProtect);
+        assert_eq!(a.tunnel_of, Some(Carrier::Gsa));
+        assert_eq!(a.nested(), Some((Carrier::Gsa, Carrier::GlobalProtect)));
         assert_eq!(a.interface.as_deref(), Some("Ethernet 3"));
-        assert!(says(&a, "inside the other"), "{:?}", a.evidence);
+        assert!(
+            says(&a, "dev Ethernet 3") && says(&a, "runs inside GlobalProtect's"),
+            "{:?}",
+            a.evidence
+        );
+    }
+
+    #[test]
+    fn step2_a_tunnel_that_leaves_directly_keeps_its_vendor_and_names_it_tunnel_of() {
+        let s = with_gsa(Device::windows().pangp())
+            .tcp("150.171.19.10:443", Some(4100))
+            .build();
+        let a = attribute(&s, SetupId::GlobalProtect, "150.171.19.10:443");
+        assert_eq!(a.carrier, Carrier::Gsa);
+        assert_eq!(a.tunnel_of, Some(Carrier::Gsa));
+        assert_eq!(a.nested(), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod attribution;
 pub mod checks;
 pub mod clients;
+pub mod explain;
 pub mod facts;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
@@ -65,6 +66,25 @@ impl Analyzer {
         self.profiles.set_deadline(Some(deadline));
     }
 
+    /// `ssetop explain` on this analyser's caches (and the profile's deadline): see
+    /// [`explain_snapshot`].
+    pub fn explain(
+        &mut self,
+        snapshot: &Snapshot,
+        query: &crate::assessment::ExplainQuery,
+        resolution: crate::assessment::Resolution,
+    ) -> crate::assessment::Explanation {
+        let facts = Facts::with_cache(
+            snapshot,
+            &self.knowledge,
+            &mut self.profiles,
+            &mut self.routes,
+        );
+        let setup = setup::decide(&facts, self.options.setup);
+        let attributor = Attributor::new(&facts, setup.id);
+        explain::explain(&facts, &attributor, &setup, query, resolution)
+    }
+
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
         let mut assessment = assess_with(
@@ -91,6 +111,22 @@ impl Analyzer {
         }
         assessment
     }
+}
+
+/// `ssetop explain`: the walk for a new connection to each address of `resolution`, judged
+/// with the same facts and attribution as [`assess_snapshot`]. `resolution` comes from the
+/// caller (the live side resolves names; the analysis sends nothing).
+pub fn explain_snapshot(
+    snapshot: &Snapshot,
+    knowledge: &Knowledge,
+    options: &AnalysisOptions,
+    query: &crate::assessment::ExplainQuery,
+    resolution: crate::assessment::Resolution,
+) -> crate::assessment::Explanation {
+    let facts = Facts::new(snapshot, knowledge);
+    let setup = setup::decide(&facts, options.setup);
+    let attributor = Attributor::new(&facts, setup.id);
+    explain::explain(&facts, &attributor, &setup, query, resolution)
 }
 
 /// The part of the analysis that needs no history.

@@ -102,7 +102,19 @@ pub struct Attribution {
     pub confidence: Confidence,
     /// The interface the connection leaves by, from the route lookup.
     pub interface: Option<String>,
+    /// On a tunnel process's own connection: whose tunnel it is. Where it enters another
+    /// client's tunnel, `carrier` is that outer tunnel and this the inner one (nested).
+    pub tunnel_of: Option<Carrier>,
     pub evidence: Vec<String>,
+}
+
+impl Attribution {
+    /// A tunnel carried inside another client's tunnel: `(inner, outer)`.
+    pub fn nested(&self) -> Option<(Carrier, Carrier)> {
+        self.tunnel_of
+            .filter(|inner| *inner != self.carrier)
+            .map(|inner| (inner, self.carrier))
+    }
 }
 
 /// The attribution's steps, in the order they are tried (the first that decides wins).

@@ -6,6 +6,7 @@ mod alert;
 mod check;
 mod client;
 mod connection;
+mod explain;
 mod flow_test;
 mod rows;
 mod setup;
@@ -20,6 +21,9 @@ pub use check::{Check, Status};
 pub use client::{Client, ClientState, VendorAdapter, VendorProcess};
 pub use connection::{
     Attribution, AttributionStep, Carrier, Confidence, Connection, StepFinding, StepOutcome,
+};
+pub use explain::{
+    ExplainPath, ExplainQuery, Explanation, Resolution, ResolutionStatus, RouteRef, RuleRef,
 };
 pub use flow_test::{FlowPath, FlowStatus, FlowTest, FlowTestResult};
 pub use rows::{AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, table_name};

@@ -4,6 +4,8 @@
 //! recording; `--once` takes one snapshot through the same record and analyse steps.
 
 mod config;
+pub(crate) mod explain;
+pub(crate) mod flow_test;
 mod once;
 mod recording;
 mod sampling;

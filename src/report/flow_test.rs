@@ -127,8 +127,8 @@ pub fn render_text(report: &FlowTestReport) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<4} {:<25} {:>5} {:<14} {:<14} {}",
-        "", "DESTINATION", "PORT", "EXPECTED", "PREDICTED", "OBSERVED"
+        "{:<4} {:<25} {:>5} {:<14} {:<14} OBSERVED",
+        "", "DESTINATION", "PORT", "EXPECTED", "PREDICTED"
     );
     for r in &report.results {
         let _ = writeln!(

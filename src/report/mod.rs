@@ -2,6 +2,7 @@
 //! contract (`ssetop.report.v1`) built from its own serde types, not the internal ones, so the
 //! analysis can change without breaking scripts. Fields may be added, never renamed or removed.
 
+pub mod explain;
 pub mod flow_test;
 pub mod text;
 
@@ -102,6 +103,9 @@ pub struct Connection {
     pub evidence: Vec<String>,
     pub remote_name: Option<String>,
     pub owner_note: Option<String>,
+    /// On a tunnel process's own connection, whose tunnel it is (`gsa`); where it differs
+    /// from `carrier`, this tunnel runs inside the `carrier`'s (nested).
+    pub tunnel_of: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -339,6 +343,7 @@ impl Report {
                     evidence: c.attribution.evidence.clone(),
                     remote_name: c.remote_name.clone(),
                     owner_note: c.owner_note.clone(),
+                    tunnel_of: c.attribution.tunnel_of.map(|t| t.id()),
                 })
                 .collect(),
             routes: a

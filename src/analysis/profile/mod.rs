@@ -365,6 +365,21 @@ impl ForwardingProfile {
             .find(&self.rules, address, protocol, port, name)
             .map(|i| &self.rules[i])
     }
+
+    /// Every enabled rule that matches, the deciding one (lowest order) first.
+    pub fn find_all(
+        &self,
+        address: IpAddr,
+        protocol: Protocol,
+        port: u16,
+        name: Option<&str>,
+    ) -> Vec<&ProfileRule> {
+        self.index
+            .find_all(&self.rules, address, protocol, port, name)
+            .into_iter()
+            .map(|i| &self.rules[i])
+            .collect()
+    }
 }
 
 /// A profile text known by its length and hash: the cache need not keep a copy of 20 MB.

@@ -276,11 +276,35 @@ impl RuleIndex {
         name: Option<&str>,
     ) -> Option<usize> {
         let mut best: Option<u32> = None;
-        let mut consider = |i: u32| {
+        self.candidates(address, name, |i| {
             if best.is_none_or(|b| i < b) && rules[i as usize].matches_transport(protocol, port) {
                 best = Some(i);
             }
-        };
+        });
+        best.map(|b| b as usize)
+    }
+
+    /// The positions of every rule that matches, first by order first (`explain` shows the
+    /// rules the deciding one beat).
+    pub(crate) fn find_all(
+        &self,
+        rules: &[ProfileRule],
+        address: IpAddr,
+        protocol: Protocol,
+        port: u16,
+        name: Option<&str>,
+    ) -> Vec<usize> {
+        let mut all = std::collections::BTreeSet::new();
+        self.candidates(address, name, |i| {
+            if rules[i as usize].matches_transport(protocol, port) {
+                all.insert(i as usize);
+            }
+        });
+        all.into_iter().collect()
+    }
+
+    /// Calls `consider` with every rule whose address or name criteria match.
+    fn candidates(&self, address: IpAddr, name: Option<&str>, mut consider: impl FnMut(u32)) {
         if let IpAddr::V4(v4) = address {
             for (_, candidates) in self.by_prefix.cover(&Ipv4Net::from(v4)) {
                 candidates.iter().for_each(|&i| consider(i));
@@ -308,7 +332,6 @@ impl RuleIndex {
             }
         }
         self.any_address.iter().for_each(|&i| consider(i));
-        best.map(|b| b as usize)
     }
 }
 

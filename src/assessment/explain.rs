@@ -1,0 +1,128 @@
+//! `ssetop explain DEST`: where a new connection to a destination would go, and why, walked
+//! through the same attribution steps as every real connection.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::{Carrier, Confidence, StepFinding};
+use crate::knowledge::Channel;
+use crate::snapshot::Protocol;
+
+/// What to explain: a host name or an address, a port and a transport.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplainQuery {
+    /// As given (without the port): a name or a literal address.
+    pub destination: String,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// How the destination became addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolutionStatus {
+    /// An address was given: nothing was resolved.
+    Literal,
+    Resolved,
+    Nxdomain,
+    Refused,
+    Timeout,
+    Error,
+    /// `--no-dns`: no query was sent.
+    Skipped,
+}
+
+impl ResolutionStatus {
+    pub fn id(self) -> &'static str {
+        match self {
+            ResolutionStatus::Literal => "literal",
+            ResolutionStatus::Resolved => "resolved",
+            ResolutionStatus::Nxdomain => "nxdomain",
+            ResolutionStatus::Refused => "refused",
+            ResolutionStatus::Timeout => "timeout",
+            ResolutionStatus::Error => "error",
+            ResolutionStatus::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resolution {
+    pub status: ResolutionStatus,
+    pub addresses: Vec<IpAddr>,
+    pub elapsed_ms: u64,
+    /// The resolver's error, or why nothing was resolved.
+    pub detail: Option<String>,
+}
+
+impl Resolution {
+    /// A destination given as an address.
+    pub fn literal(address: IpAddr) -> Resolution {
+        Resolution {
+            status: ResolutionStatus::Literal,
+            addresses: vec![address],
+            elapsed_ms: 0,
+            detail: None,
+        }
+    }
+}
+
+/// The forwarding-profile rule that decided (or bypassed) a flow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleRef {
+    pub id: String,
+    /// As written in the profile (`69`, `2.5`), `null` when missing.
+    pub order: Option<f64>,
+    /// `tunnel`, `bypass` or `block`.
+    pub action: &'static str,
+    /// The channel (`m365`, `internet`, `private`), or the profile's channel id.
+    pub channel: String,
+}
+
+/// The route the kernel would use.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteRef {
+    /// The route's prefix.
+    pub destination: String,
+    pub gateway: Option<IpAddr>,
+    pub interface: Option<String>,
+    pub table: Option<u32>,
+    pub metric: Option<u32>,
+    /// The vendor whose adapter `interface` is.
+    pub vendor: Option<String>,
+}
+
+/// One address of the destination: the walk and the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplainPath {
+    pub address: IpAddr,
+    /// The source address the kernel's route would choose, where known.
+    pub source: Option<IpAddr>,
+    /// The address's class: `gsa-synthetic`, `zpa-synthetic`, `gsa-edge`, `loopback`,
+    /// `link-local`, `private`, `ordinary`.
+    pub class: &'static str,
+    pub carrier: Carrier,
+    pub channel: Option<Channel>,
+    pub confidence: Confidence,
+    pub interface: Option<String>,
+    pub rule: Option<RuleRef>,
+    /// The rules that also matched, beaten by `rule` (lower order wins).
+    pub beaten_rules: Vec<RuleRef>,
+    pub route: Option<RouteRef>,
+    pub steps: Vec<StepFinding>,
+    pub evidence: Vec<String>,
+    /// What the verdict depends on that ssetop cannot see from the device.
+    pub unseen: Vec<String>,
+}
+
+/// The answer to one query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub query: ExplainQuery,
+    pub resolution: Resolution,
+    /// One per address, in the resolver's (sorted) order.
+    pub paths: Vec<ExplainPath>,
+    /// Said once for the whole answer: the setup, a profile not readable, and similar.
+    pub notes: Vec<String>,
+}

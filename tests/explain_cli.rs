@@ -1,0 +1,108 @@
+//! `ssetop explain` and `ssetop flow-test` through the real binary: the JSON contract, exit
+//! codes and bad input. Only literal addresses (or `--no-dns`) are asked: no test sends a query
+//! to the host's resolver.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn explain_a_literal_address_answers_in_the_json_contract_with_exit_0() {
+    let out = run(&[
+        "explain",
+        "10.1.2.3",
+        "--port",
+        "3389",
+        "--format",
+        "json",
+        "--deadline",
+        "3s",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let e = json(&out);
+    assert_eq!(e["schema"], "ssetop.explain.v1");
+    assert_eq!(e["query"]["destination"], "10.1.2.3");
+    assert_eq!(e["query"]["port"], 3389);
+    assert_eq!(e["query"]["protocol"], "tcp");
+    assert_eq!(e["resolution"]["status"], "literal");
+    assert_eq!(e["resolution"]["addresses"][0], "10.1.2.3");
+    assert!(e["resolution"]["elapsed_ms"].is_u64());
+    let path = &e["paths"][0];
+    assert_eq!(path["address"], "10.1.2.3");
+    for field in ["carrier", "confidence", "class"] {
+        assert!(path[field].is_string(), "{field}: {path}");
+    }
+    assert!(path["rule"].is_null() || path["rule"]["id"].is_string());
+    let steps = path["steps"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    assert_eq!(steps[0]["step"], "local");
+    for step in steps {
+        assert!(["decided", "noted", "passed"].contains(&step["outcome"].as_str().unwrap()));
+    }
+    assert_eq!(steps.last().unwrap()["outcome"], "decided");
+    assert!(path["evidence"].is_array());
+}
+
+#[test]
+fn explain_options_go_before_or_after_the_subcommand_and_text_numbers_the_steps() {
+    let out = run(&[
+        "--format",
+        "text",
+        "explain",
+        "[::1]:22",
+        "--protocol",
+        "udp",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("explain ::1 udp/22: literal"), "{text}");
+    assert!(text.contains("  1. local"), "{text}");
+    assert!(text.contains("-> local"), "{text}");
+}
+
+#[test]
+fn explain_a_name_with_no_dns_is_answered_as_skipped_with_exit_0() {
+    let out = run(&[
+        "explain",
+        "app.contoso.local:22",
+        "--no-dns",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let e = json(&out);
+    assert_eq!(e["query"]["port"], 22);
+    assert_eq!(e["resolution"]["status"], "skipped");
+    assert_eq!(e["paths"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn explain_bad_input_exits_3_with_a_clear_message() {
+    for args in [
+        vec!["explain", "bad host"],
+        vec!["explain", "host:70000"],
+        vec!["explain", "host:22", "--port", "23"],
+        vec!["explain", "10.0.0.1", "--protocol", "icmp"],
+        vec!["explain"],
+        vec!["--once", "explain", "10.0.0.1"],
+    ] {
+        let out = run(&args);
+        assert_eq!(code(&out), 3, "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty(), "{args:?}");
+    }
+    let hostile = run(&["explain", "evil\u{1b}]0;title\u{7}.com"]);
+    assert_eq!(code(&hostile), 3);
+    assert!(!stderr(&hostile).contains('\u{1b}'), "{}", stderr(&hostile));
+}
+
+#[test]
+fn flow_test_help_says_connect_is_the_only_way_ssetop_opens_connections() {
+    let out = run(&["flow-test", "--help"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out).replace('\n', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("This is the only way ssetop opens connections"),
+        "{text}"
+    );
+}
