@@ -31,6 +31,8 @@ scenarios! {
     dns_unroutable => "dns-unroutable",
     globalprotect_reconnect_outage => "globalprotect-reconnect-outage",
     gsa_profile_real_shape => "gsa-profile-real-shape",
+    flow_test_globalprotect => "flow-test-globalprotect",
+    flow_test_globalprotect_wrong => "flow-test-globalprotect-wrong",
 }
 
 #[test]
