@@ -144,6 +144,9 @@ def profile(internet):
         rules.append({"id": "internet-private-bypass", "channelId": "ch-internet", "order": 50, "action": "bypass",
                       "matchingCriteria": {"address": {"ips": [{"start": ip_int("100.64.0.0"), "end": ip_int("100.127.255.255")}]},
                                            "protocol": "any"}})
+        # Microsoft's 2026 coexistence guide: ZPA's brokers must bypass GSA's Internet Access.
+        rules.append({"id": "zpa-brokers-bypass", "channelId": "ch-internet", "order": 40, "action": "bypass",
+                      "matchingCriteria": {"address": {"fqdns": ["*\\.prod\\.zpath\\.net"]}}})
     doc = {"policy": {"channels": [channel("ch-m365", "m365", True),
                                    channel("ch-internet", "internet", internet),
                                    channel("ch-private", "private", False)],

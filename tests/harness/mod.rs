@@ -73,6 +73,23 @@ impl Played {
         Ok(())
     }
 
+    fn check_explain(
+        &mut self,
+        label: &str,
+        spec: &spec::ExplainSpec,
+        outcome: Outcome,
+    ) -> Result<(), String> {
+        let file = self.out_dir.join(format!("{label}.json"));
+        let text = serde_json::to_string_pretty(&outcome.report).unwrap_or_default();
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        self.wrong.extend(
+            verify::verify_explain(spec, &outcome)
+                .into_iter()
+                .map(|w| format!("{label}: {w}")),
+        );
+        Ok(())
+    }
+
     fn check_flow_test(
         &mut self,
         label: &str,
@@ -305,6 +322,16 @@ pub fn play(
         args.extend(extra.iter().cloned());
         let outcome = runner.run_ssetop(&args, SSETOP_LIMIT)?;
         played.check("report", &scenario.expect, outcome)?;
+        // The same options after `explain DEST`: they are global to the subcommand.
+        if runner.name() == "linux" {
+            for (i, spec) in scenario.explain.iter().enumerate() {
+                let mut explain: Vec<String> = vec!["explain".into()];
+                explain.extend(spec.args.iter().map(|a| scenario.fill(a)));
+                explain.extend(args.iter().skip(1).filter(|&a| a != "--once").cloned());
+                let outcome = runner.run_ssetop(&explain, SSETOP_LIMIT)?;
+                played.check_explain(&format!("explain-{i}"), spec, outcome)?;
+            }
+        }
     }
 
     if let Some(flow_test) = &scenario.flow_test {

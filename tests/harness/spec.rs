@@ -56,6 +56,10 @@ pub struct Scenario {
     /// What the replayed capture must say at a step's `mark`.
     #[serde(default)]
     pub expect_at: BTreeMap<String, Expect>,
+    /// `ssetop explain ARGS --format json` runs inside the device (with `[ssetop]`'s arguments
+    /// and profile), each answer checked on its first path (Linux runner).
+    #[serde(default)]
+    pub explain: Vec<ExplainSpec>,
     /// The same device as a Windows device, for the Windows build under Wine
     /// (tests/wine_scenarios.rs): only files with this table are played there.
     #[serde(default)]
@@ -460,6 +464,37 @@ pub struct ConnectionExpect {
     pub interface: Option<String>,
     #[serde(default)]
     pub state: Option<String>,
+    /// Whose tunnel the connection is (`tunnel_of`).
+    #[serde(default)]
+    pub tunnel_of: Option<String>,
+}
+
+/// One `ssetop explain` question and what its first path must say.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainSpec {
+    /// DEST and options, e.g. `["150.171.19.10", "--port", "443"]`.
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub exit: Option<i32>,
+    /// `resolution.status`.
+    #[serde(default)]
+    pub resolution: Option<String>,
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// The deciding rule's id.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// `route.vendor`.
+    #[serde(default)]
+    pub route_vendor: Option<String>,
+    /// A line of the path's evidence (or a step's detail) contains this.
+    #[serde(default)]
+    pub evidence_contains: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::spec::{Expect, FlowTestExpect, duration};
+use super::spec::{Expect, ExplainSpec, FlowTestExpect, duration};
 
 /// `*` matches any text (also none); everything else matches itself.
 pub fn glob(pattern: &str, text: &str) -> bool {
@@ -355,6 +355,7 @@ fn verify_connections(expect: &Expect, report: &Value, wrong: &mut Vec<String>) 
                 ("confidence", &want.confidence),
                 ("interface", &want.interface),
                 ("state", &want.state),
+                ("tunnel_of", &want.tunnel_of),
             ];
             for (key, expected) in fields {
                 if let Some(expected) = expected
@@ -372,6 +373,62 @@ fn verify_connections(expect: &Expect, report: &Value, wrong: &mut Vec<String>) 
             }
         }
     }
+}
+
+/// Every way an `ssetop explain` answer differs from `spec` (its first path).
+pub fn verify_explain(spec: &ExplainSpec, outcome: &Outcome) -> Vec<String> {
+    let e = &outcome.report;
+    let mut wrong = Vec::new();
+    let label = spec.args.join(" ");
+    if outcome.exit != spec.exit.unwrap_or(0) {
+        wrong.push(format!(
+            "explain {label}: exit {} (expected {})",
+            outcome.exit,
+            spec.exit.unwrap_or(0)
+        ));
+    }
+    if e["schema"] != "ssetop.explain.v1" {
+        wrong.push(format!("explain {label}: schema {}", e["schema"]));
+    }
+    if let Some(status) = &spec.resolution
+        && text(&e["resolution"], "status") != status
+    {
+        wrong.push(format!(
+            "explain {label}: resolution {} (expected {status})",
+            e["resolution"]
+        ));
+    }
+    let path = &e["paths"][0];
+    let fields = [
+        ("carrier", &spec.carrier, text(path, "carrier")),
+        ("class", &spec.class, text(path, "class")),
+        ("interface", &spec.interface, text(path, "interface")),
+        ("rule", &spec.rule, text(&path["rule"], "id")),
+        (
+            "route.vendor",
+            &spec.route_vendor,
+            text(&path["route"], "vendor"),
+        ),
+    ];
+    for (key, expected, found) in fields {
+        if let Some(expected) = expected
+            && found != *expected
+        {
+            wrong.push(format!(
+                "explain {label}: {key} {found} (expected {expected}); steps: {}",
+                path["steps"]
+            ));
+        }
+    }
+    if let Some(needle) = &spec.evidence_contains {
+        let all = format!("{}{}", path["evidence"], path["steps"]);
+        if !all.contains(needle.as_str()) {
+            wrong.push(format!(
+                "explain {label}: no evidence contains {needle:?}: {all}"
+            ));
+        }
+    }
+    wrong
 }
 
 /// A few lines that say what the report concluded, for failure messages.

@@ -11,6 +11,8 @@ mod entra_join;
 mod forwarding_profile;
 mod gsa_tunnel;
 mod ipv4_preference;
+mod nested_tunnel;
+mod profile_bypass;
 mod proxy;
 mod quic;
 mod services;
@@ -67,9 +69,11 @@ pub(crate) fn run(
     checks.extend(bypass_routes::bypass_route_checks(facts, setup.id, paths));
     checks.extend(edge_dns::edge_dns_checks(facts, names));
     checks.push(gsa_tunnel::gsa_tunnel_check(facts, attributor));
+    checks.push(nested_tunnel::nested_tunnel_check(facts, attributor));
     checks.push(forwarding_profile::forwarding_profile_check(
         facts, setup.id,
     ));
+    checks.extend(profile_bypass::profile_bypass_checks(facts, setup.id));
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
     checks
