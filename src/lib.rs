@@ -17,7 +17,7 @@ pub(crate) mod error;
 pub(crate) mod input_file;
 pub mod knowledge;
 pub mod live;
-pub mod probe;
+pub(crate) mod probe;
 pub mod replay;
 pub mod report;
 pub mod safe_text;

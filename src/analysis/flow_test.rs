@@ -15,7 +15,7 @@ const PRIVATE_APP: &str = "{private-app}";
 
 /// `--destination HOST[:PORT]=CARRIER`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DestinationOverride {
+pub(crate) struct DestinationOverride {
     pub host: String,
     pub port: u16,
     pub carrier: Carrier,
@@ -23,7 +23,7 @@ pub struct DestinationOverride {
 
 /// What a user asked for besides the setup.
 #[derive(Debug, Clone, Default)]
-pub struct FlowTestRequest {
+pub(crate) struct FlowTestRequest {
     pub tenant_domain: Option<String>,
     /// `--private-app HOST[:PORT]`.
     pub private_app: Option<(String, u16)>,
@@ -32,7 +32,7 @@ pub struct FlowTestRequest {
 
 /// One row to test.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowRow {
+pub(crate) struct FlowRow {
     pub destination: String,
     pub port: u16,
     pub expected: FlowPath,
@@ -51,7 +51,7 @@ impl FlowRow {
 
 /// Splits `--destination HOST[:PORT]=CARRIER` into its target (parsed by the same
 /// destination parser as `explain`) and the carrier: gsa, zscaler, globalprotect or direct.
-pub fn split_destination(text: &str) -> Result<(&str, Carrier), String> {
+pub(crate) fn split_destination(text: &str) -> Result<(&str, Carrier), String> {
     let (target, carrier) = text.rsplit_once('=').ok_or_else(|| {
         format!(
             "--destination {}: expected HOST[:PORT]=CARRIER (e.g. bing.com=gsa)",
@@ -81,7 +81,7 @@ fn parse_carrier(text: &str) -> Option<Carrier> {
 
 /// `--tenant-domain`: the tenant's name as in `contoso.sharepoint.com` (`contoso`; a full
 /// `contoso.sharepoint.com` or `contoso.onmicrosoft.com` is taken to its first label).
-pub fn parse_tenant_domain(text: &str) -> Result<String, String> {
+pub(crate) fn parse_tenant_domain(text: &str) -> Result<String, String> {
     let label = text.trim().split('.').next().unwrap_or("");
     if label.is_empty()
         || label.len() > 63
@@ -99,7 +99,7 @@ pub fn parse_tenant_domain(text: &str) -> Result<String, String> {
 /// The rows for `setup`: exactly the knowledge base's, then `--private-app`'s, then each
 /// `--destination` (replacing the row with the same host and port, or added). An error is bad
 /// input (exit 3).
-pub fn build_rows(
+pub(crate) fn build_rows(
     knowledge: &Knowledge,
     setup: SetupId,
     request: &FlowTestRequest,
@@ -181,7 +181,10 @@ pub fn build_rows(
 }
 
 /// The inspection root a certificate issuer names, if any (case-insensitive).
-pub fn inspection_root<'k>(knowledge: &'k Knowledge, issuer: &str) -> Option<&'k InspectionRoot> {
+pub(crate) fn inspection_root<'k>(
+    knowledge: &'k Knowledge,
+    issuer: &str,
+) -> Option<&'k InspectionRoot> {
     let issuer = issuer.to_lowercase();
     knowledge
         .file
@@ -192,7 +195,7 @@ pub fn inspection_root<'k>(knowledge: &'k Knowledge, issuer: &str) -> Option<&'k
 
 /// How resolving a row's name went.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolution {
+pub(crate) enum Resolution {
     Resolved(Vec<IpAddr>),
     /// NXDOMAIN, a timeout, …: said as the detail.
     Failed(String),
@@ -200,7 +203,7 @@ pub enum Resolution {
 
 /// Where the `explain` engine sends a new connection to one address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prediction {
+pub(crate) struct Prediction {
     pub address: IpAddr,
     pub path: FlowPath,
     pub evidence: Vec<String>,
@@ -208,7 +211,7 @@ pub struct Prediction {
 
 /// What opening a connection to a row's first address gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Probe {
+pub(crate) enum Probe {
     Connected {
         local: SocketAddr,
         remote: SocketAddr,
@@ -222,7 +225,7 @@ pub enum Probe {
 
 /// Everything gathered for one row.
 #[derive(Debug, Clone, Default)]
-pub struct RowFindings {
+pub(crate) struct RowFindings {
     pub resolution: Option<Resolution>,
     pub predictions: Vec<Prediction>,
     pub probe: Option<Probe>,
@@ -230,7 +233,7 @@ pub struct RowFindings {
 
 /// The connection ssetop opened, as the analysis attributed it in a snapshot taken while it
 /// was open.
-pub fn own_connection(
+pub(crate) fn own_connection(
     assessment: &Assessment,
     local: SocketAddr,
     remote: SocketAddr,
@@ -250,7 +253,7 @@ fn carrier_text(path: FlowPath) -> String {
 
 /// Judges one row. `observed` is the analysis's connection for the probe's socket (found by
 /// [`own_connection`] in a snapshot taken while it was open).
-pub fn judge(
+pub(crate) fn judge(
     knowledge: &Knowledge,
     row: &FlowRow,
     findings: &RowFindings,

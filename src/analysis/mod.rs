@@ -10,7 +10,7 @@ pub mod explain;
 pub mod facts;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
-pub mod flow_test;
+pub(crate) mod flow_test;
 pub mod profile;
 pub mod routing;
 pub mod setup;

@@ -15,11 +15,11 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
 
 /// The port on which the handshake is made.
-pub const TLS_PORT: u16 = 443;
+pub(crate) const TLS_PORT: u16 = 443;
 
 /// A connection that is open (held until dropped).
 #[derive(Debug)]
-pub struct OpenConnection {
+pub(crate) struct OpenConnection {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     /// On port 443: the leaf certificate's issuer (its distinguished name), or why none.
@@ -29,14 +29,14 @@ pub struct OpenConnection {
 
 /// Why no connection was opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectError {
+pub(crate) enum ConnectError {
     Refused(String),
     TimedOut(String),
     Failed(String),
 }
 
 /// Opens one TCP connection to `remote` within `timeout` (the handshake included).
-pub fn open(
+pub(crate) fn open(
     remote: SocketAddr,
     server_name: &str,
     timeout: Duration,
@@ -129,7 +129,7 @@ fn io_text(e: &io::Error, started: Instant) -> String {
 }
 
 /// The issuer's distinguished name of a DER certificate (`CN=…, O=…`).
-pub fn issuer_of(der: &[u8]) -> Result<String, String> {
+pub(crate) fn issuer_of(der: &[u8]) -> Result<String, String> {
     let (_, certificate) = x509_parser::parse_x509_certificate(der)
         .map_err(|e| format!("the server's certificate does not parse: {e}"))?;
     Ok(certificate.issuer().to_string())
