@@ -148,3 +148,10 @@ fn flow_test_help_says_connect_is_the_only_way_it_opens_connections() {
     assert!(help.contains("--connect"), "{help}");
     assert!(help.contains("only way ssetop opens connections"), "{help}");
 }
+
+#[test]
+fn flow_test_without_rows_for_the_setup_exits_3_saying_what_gives_rows() {
+    let out = run(&["flow-test", "--no-dns", "--setup", "none"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--destination HOST[:PORT]=CARRIER"));
+}

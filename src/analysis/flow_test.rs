@@ -177,6 +177,13 @@ pub(crate) fn build_rows(
             None => rows.push(row),
         }
     }
+    if rows.is_empty() {
+        // Nothing to test is no pass: say what would give rows.
+        return Err(format!(
+            "setup {}: the knowledge base lists no flow-test destinations for it; give --setup (globalprotect, zscaler-private, zscaler-internet) or --destination HOST[:PORT]=CARRIER",
+            setup.id()
+        ));
+    }
     Ok(rows)
 }
 
@@ -689,6 +696,162 @@ mod tests {
             }),
         );
         assert_eq!(r.status, FlowStatus::Warn);
+    }
+
+    #[test]
+    fn a_setup_without_rows_is_refused_unless_destinations_are_given() {
+        let error =
+            build_rows(&knowledge(), SetupId::None, &FlowTestRequest::default()).unwrap_err();
+        assert!(
+            error.contains("setup none") && error.contains("--setup"),
+            "{error}"
+        );
+        let request = FlowTestRequest {
+            destinations: vec![given("intranet.corp.local", 443, Carrier::Direct)],
+            ..Default::default()
+        };
+        assert_eq!(
+            build_rows(&knowledge(), SetupId::None, &request)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    fn own(local: &str, remote: &str, carrier: Carrier, interface: &str) -> Connection {
+        use crate::assessment::{Attribution, Confidence};
+        use crate::snapshot::{Protocol, Socket};
+        Connection {
+            socket: Socket {
+                protocol: Protocol::Tcp,
+                local: local.parse().unwrap(),
+                remote: Some(remote.parse().unwrap()),
+                state: Some("ESTABLISHED".into()),
+                pids: vec![4242],
+                uid: Some(0),
+            },
+            pid: Some(4242),
+            process: Some("ssetop".into()),
+            owner_note: None,
+            remote_name: None,
+            attribution: Attribution {
+                carrier,
+                channel: None,
+                confidence: Confidence::Likely,
+                interface: Some(interface.into()),
+                tunnel_of: None,
+                evidence: vec![format!("leaves via {interface}")],
+            },
+        }
+    }
+
+    fn connected(issuer: Option<&str>) -> RowFindings {
+        RowFindings {
+            resolution: resolved(&["52.96.1.10"]),
+            predictions: vec![prediction("52.96.1.10", Carrier::Gsa)],
+            probe: Some(Probe::Connected {
+                local: "10.200.0.2:40000".parse().unwrap(),
+                remote: "52.96.1.10:443".parse().unwrap(),
+                tls: issuer.map(|i| Ok(i.to_string())),
+            }),
+        }
+    }
+
+    #[test]
+    fn with_connect_the_observed_socket_decides_over_the_prediction() {
+        let k = knowledge();
+        // The prediction says GSA, the real socket left through gpd0: observed wins.
+        let through_gpd0 = own(
+            "10.200.0.2:40000",
+            "52.96.1.10:443",
+            Carrier::GlobalProtect,
+            "gpd0",
+        );
+        let r = judge(
+            &k,
+            &row(Carrier::Gsa),
+            &connected(None),
+            Some(&through_gpd0),
+        );
+        assert_eq!(r.status, FlowStatus::Fail);
+        assert_eq!(r.predicted.unwrap().carrier, Carrier::Gsa);
+        assert_eq!(r.observed.unwrap().carrier, Carrier::GlobalProtect);
+        assert_eq!(r.remedy.as_deref(), Some("exclude it"));
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.contains("10.200.0.2:40000 → 52.96.1.10:443 via gpd0"))
+        );
+        let direct = own("192.168.50.2:40000", "52.96.1.10:443", Carrier::Gsa, "eth0");
+        let r = judge(&k, &row(Carrier::Gsa), &connected(None), Some(&direct));
+        assert_eq!((r.status, r.remedy), (FlowStatus::Pass, None));
+    }
+
+    #[test]
+    fn an_inspecting_proxys_certificate_fails_a_row_expected_elsewhere_and_backs_one_expected_there()
+     {
+        let k = knowledge();
+        let conn = own("10.200.0.2:40000", "52.96.1.10:443", Carrier::Gsa, "eth0");
+        let zscaler = Some("CN=Zscaler Intermediate Root CA, O=Zscaler Inc.");
+        let r = judge(&k, &row(Carrier::Gsa), &connected(zscaler), Some(&conn));
+        assert_eq!(r.status, FlowStatus::Fail);
+        assert!(
+            r.detail.contains("Zscaler's proxy inspected"),
+            "{}",
+            r.detail
+        );
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.contains("Zscaler's inspection root"))
+        );
+        let conn = own(
+            "10.200.0.2:40000",
+            "52.96.1.10:443",
+            Carrier::Zscaler,
+            "eth0",
+        );
+        let r = judge(&k, &row(Carrier::Zscaler), &connected(zscaler), Some(&conn));
+        assert_eq!(r.status, FlowStatus::Pass);
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.contains("went through Zscaler's proxy"))
+        );
+    }
+
+    #[test]
+    fn own_connection_is_found_by_both_endpoints() {
+        use crate::assessment::{SetupDecision, SetupSource};
+        let mut assessment = crate::analysis::assess_snapshot(
+            &crate::analysis::fixture::Device::new("linux").build(),
+            &knowledge(),
+            &crate::analysis::AnalysisOptions::default(),
+        );
+        assessment.setup = SetupDecision {
+            id: SetupId::GlobalProtect,
+            source: SetupSource::Option,
+            evidence: vec![],
+        };
+        assessment.connections = vec![
+            own(
+                "10.200.0.2:40001",
+                "52.96.1.10:443",
+                Carrier::Direct,
+                "eth0",
+            ),
+            own(
+                "10.200.0.2:40000",
+                "52.96.1.10:443",
+                Carrier::GlobalProtect,
+                "gpd0",
+            ),
+        ];
+        let local = "10.200.0.2:40000".parse().unwrap();
+        let remote = "52.96.1.10:443".parse().unwrap();
+        let found = own_connection(&assessment, local, remote).unwrap();
+        assert_eq!(found.attribution.carrier, Carrier::GlobalProtect);
+        assert!(own_connection(&assessment, local, "52.96.1.11:443".parse().unwrap()).is_none());
     }
 
     #[test]
