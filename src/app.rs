@@ -363,6 +363,8 @@ fn man_page() -> std::io::Result<Vec<u8>> {
     man.render_synopsis_section(&mut page)?;
     man.render_description_section(&mut page)?;
     man.render_options_section(&mut page)?;
+    // explain and flow-test: their one-line descriptions (`ssetop help SUBCOMMAND` has the rest).
+    man.render_subcommands_section(&mut page)?;
     page.extend_from_slice(b".SH \"DASHBOARD KEYS\"\n");
     for (key, what) in tui::input::KEYS {
         page.extend_from_slice(format!(".TP\n\\fB{}\\fR\n{}\n", roff(key), roff(what)).as_bytes());

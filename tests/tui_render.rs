@@ -337,3 +337,17 @@ fn the_dns_pane_writes_the_tenant_as_the_check_ids_do() {
     assert!(!drawn.contains("<tenant>"), "{drawn}");
     assert!(drawn.contains("(1/13)"), "the scroll position: {drawn}");
 }
+
+#[test]
+fn a_tunnel_inside_another_clients_tunnel_is_marked_in_the_connections_pane() {
+    let theme = Theme::built_in("default").unwrap();
+    let state = state_for("globalprotect-no-exclusions", None, Pane::Connections);
+    let screen = text(&render(&state, &theme, 120, 40));
+    let row = screen
+        .lines()
+        .find(|l| l.contains("150.171.19.10:443") && l.contains("GlobalProtect"))
+        .unwrap_or_else(|| panic!("no nested row in {screen}"));
+    assert!(row.contains("nested"), "{row}");
+    // Only that row: the application through GlobalProtect is not nested.
+    assert_eq!(screen.matches(" nested ").count(), 1, "{screen}");
+}

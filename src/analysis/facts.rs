@@ -14,6 +14,20 @@ use crate::assessment::{Client, ClientState, VendorAdapter, VendorProcess};
 use crate::knowledge::{Channel, Knowledge, Os, ProcessRole, SyntheticRange, Vendor};
 use crate::snapshot::{Protocol, RouteKind, Snapshot, Socket};
 
+/// What a tunnel's transport is, by vendor, protocol and port: GlobalProtect's IPsec (ESP in
+/// UDP 4501) or its SSL fallback (TCP 443); Zscaler's Z-Tunnel 2.0 over DTLS (UDP 443) or TLS
+/// (TCP 443); GSA's TLS. The ports are the vendors' documented defaults.
+fn tunnel_transport(vendor: Vendor, protocol: Protocol, port: u16) -> Option<&'static str> {
+    match (vendor, protocol, port) {
+        (Vendor::GlobalProtect, Protocol::Udp, 4501) => Some("GlobalProtect IPsec, ESP over UDP"),
+        (Vendor::GlobalProtect, Protocol::Tcp, 443) => Some("GlobalProtect SSL"),
+        (Vendor::Zscaler, Protocol::Udp, 443) => Some("Z-Tunnel 2.0 over DTLS"),
+        (Vendor::Zscaler, Protocol::Tcp, 443) => Some("Z-Tunnel over TLS"),
+        (Vendor::Gsa, Protocol::Tcp, 443) => Some("GSA TLS"),
+        _ => None,
+    }
+}
+
 /// IPv6 link-local and multicast prefixes every interface carries.
 fn is_link_scoped(net: IpNet) -> bool {
     match net {
@@ -242,12 +256,16 @@ impl<'a> Facts<'a> {
         self.gsa_range(remote.ip())
     }
 
-    /// Established TCP connections that are the vendor's outer tunnel.
+    /// Established TCP connections, and connected UDP sockets (a peer: IPsec on UDP 4501,
+    /// DTLS on UDP 443), that are the vendor's outer tunnel.
     fn tunnel_sockets(&self, vendor: Vendor) -> Vec<usize> {
         self.sockets()
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.protocol == Protocol::Tcp && s.is_established())
+            .filter(|(_, s)| match s.protocol {
+                Protocol::Tcp => s.is_established(),
+                Protocol::Udp => s.remote.is_some(),
+            })
             .filter(|(_, s)| s.remote.is_some_and(|r| !r.ip().is_loopback()))
             .filter(|(_, s)| {
                 let owned = s
@@ -346,6 +364,23 @@ impl<'a> Facts<'a> {
                 tunnel_sockets.len()
             ));
         }
+        let mut transports: Vec<String> = tunnel_sockets
+            .iter()
+            .filter_map(|&i| self.sockets().get(i))
+            .filter_map(|socket| {
+                let remote = socket.remote?;
+                Some(format!(
+                    "tunnel transport: {} {remote}{}",
+                    socket.protocol.id().to_uppercase(),
+                    tunnel_transport(vendor, socket.protocol, remote.port())
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default()
+                ))
+            })
+            .collect();
+        transports.sort();
+        transports.dedup();
+        evidence.extend(transports);
         let running_services = services.iter().filter(|s| s.state == "running").count();
         let state = if !tunnel_sockets.is_empty() || adapter_carries_routes {
             ClientState::Connected

@@ -290,6 +290,19 @@ fn notices(snapshot: &Snapshot) -> Vec<String> {
             }
         ));
     }
+    // Windows' UDP tables (and netstat2) give no peer: said once here, not as a finding per
+    // socket.
+    let peerless_udp = snapshot.sockets.get().is_some_and(|sockets| {
+        sockets
+            .iter()
+            .any(|s| s.protocol == crate::snapshot::Protocol::Udp && s.remote.is_none())
+    });
+    if snapshot.host.os != "linux" && peerless_udp {
+        notices.push(format!(
+            "{}'s UDP tables give no peer address: connected UDP flows (QUIC, Z-Tunnel 2.0 DTLS, GlobalProtect IPsec) show without a destination and are not attributed",
+            if snapshot.host.os == "windows" { "Windows" } else { "this OS" }
+        ));
+    }
     notices
 }
 
@@ -344,5 +357,93 @@ mod tests {
             }
             previous = Some(index);
         }
+    }
+
+    /// Connected UDP sockets (sock_diag gives their peer on Linux) are attributed like TCP,
+    /// and a tunnel process's UDP transport shows in its client's row.
+    #[test]
+    fn connected_udp_is_attributed_like_tcp_and_names_the_tunnels_transport() {
+        use crate::snapshot::Protocol;
+        let snapshot = Device::windows()
+            .pangp()
+            .process(4200, "PanGPS.exe")
+            .process(5000, "chrome.exe")
+            .route("0.0.0.0/1", "Ethernet 3", Some("10.200.0.1"), 1)
+            .socket(
+                Protocol::Udp,
+                "192.168.1.50:4501",
+                Some("198.51.100.10:4501"),
+                None,
+                Some(4200),
+            )
+            .socket(
+                Protocol::Udp,
+                "10.200.0.7:50000",
+                Some("93.184.216.34:443"),
+                None,
+                Some(5000),
+            )
+            .build();
+        let a = assess_snapshot(
+            &snapshot,
+            &Knowledge::embedded(),
+            &AnalysisOptions::default(),
+        );
+        let gp = a
+            .clients
+            .iter()
+            .find(|c| c.vendor == crate::knowledge::Vendor::GlobalProtect)
+            .unwrap();
+        assert_eq!(gp.tunnel_sockets.len(), 1);
+        assert!(
+            gp.evidence.iter().any(|e| e
+                == "tunnel transport: UDP 198.51.100.10:4501 (GlobalProtect IPsec, ESP over UDP)"),
+            "{:?}",
+            gp.evidence
+        );
+        let quic = a
+            .connections
+            .iter()
+            .find(|c| c.socket.remote.is_some_and(|r| r.port() == 443))
+            .unwrap();
+        assert_eq!(
+            quic.attribution.carrier,
+            crate::assessment::Carrier::GlobalProtect
+        );
+        assert_eq!(quic.attribution.interface.as_deref(), Some("Ethernet 3"));
+        let ipsec = a
+            .connections
+            .iter()
+            .find(|c| c.socket.remote.is_some_and(|r| r.port() == 4501))
+            .unwrap();
+        assert_eq!(
+            ipsec.attribution.tunnel_of,
+            Some(crate::assessment::Carrier::GlobalProtect)
+        );
+    }
+
+    #[test]
+    fn udp_without_a_peer_on_windows_is_said_once_in_the_notices() {
+        use crate::snapshot::Protocol;
+        let snapshot = Device::windows()
+            .socket(Protocol::Udp, "192.168.1.50:5353", None, None, None)
+            .socket(Protocol::Udp, "192.168.1.50:5354", None, None, None)
+            .build();
+        let a = assess_snapshot(
+            &snapshot,
+            &Knowledge::embedded(),
+            &AnalysisOptions::default(),
+        );
+        let said: Vec<&String> = a
+            .notices
+            .iter()
+            .filter(|n| n.contains("UDP tables give no peer address"))
+            .collect();
+        assert_eq!(said.len(), 1, "{:?}", a.notices);
+        let linux = Device::new("linux")
+            .socket(Protocol::Udp, "192.168.1.50:5353", None, None, None)
+            .build();
+        let a = assess_snapshot(&linux, &Knowledge::embedded(), &AnalysisOptions::default());
+        assert!(!a.notices.iter().any(|n| n.contains("UDP tables")));
     }
 }

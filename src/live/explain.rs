@@ -138,7 +138,7 @@ fn failed(started: Instant, detail: String) -> Resolution {
 /// The carrier `explain` predicts for a destination, and its evidence: the carrier of every
 /// address when they agree; when they differ, the first address's, with a line saying so;
 /// `None` when no address was found (the resolution says why).
-// flow-test (its own branch) calls it for the "predicted" column.
+// Called by flow-test through predict_destination; tested below.
 #[allow(dead_code)]
 pub(crate) fn predict(explanation: &Explanation) -> Option<(Carrier, Vec<String>)> {
     let first = explanation.paths.first()?;
@@ -170,6 +170,26 @@ pub(crate) fn explain_in(
     resolution: Resolution,
 ) -> Explanation {
     analyzer.explain(snapshot, query, resolution)
+}
+
+/// flow-test's "predicted" column for one (host or address, port, protocol): resolves the
+/// destination (not when it is an address) within `budget`, walks the engine on `snapshot`,
+/// and returns the whole explanation with the predicted carrier and its evidence (`None`
+/// when nothing resolved: the explanation's resolution says why).
+// Called by flow-test (its own branch); tested below.
+#[allow(dead_code)]
+pub(crate) async fn predict_destination(
+    analyzer: &mut Analyzer,
+    snapshot: &Snapshot,
+    query: &ExplainQuery,
+    dns_timeout: Duration,
+    budget: Duration,
+    no_dns: bool,
+) -> (Explanation, Option<(Carrier, Vec<String>)>) {
+    let resolution = resolve(&query.destination, dns_timeout, budget, no_dns).await;
+    let explanation = explain_in(analyzer, snapshot, query, resolution);
+    let predicted = predict(&explanation);
+    (explanation, predicted)
 }
 
 /// `ssetop explain DEST`: one snapshot and the DNS answer, side by side, within `--deadline`.
@@ -218,6 +238,54 @@ pub(crate) fn explain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::AnalysisOptions;
+    use crate::analysis::fixture::Device;
+
+    #[test]
+    fn predict_gives_the_carrier_of_a_literal_address_without_resolving() {
+        let snapshot = Device::windows()
+            .pangp()
+            .route("0.0.0.0/1", "Ethernet 3", Some("10.200.0.1"), 1)
+            .build();
+        let mut analyzer =
+            Analyzer::new(Arc::new(Knowledge::embedded()), AnalysisOptions::default());
+        let query = ExplainQuery {
+            destination: "93.184.216.34".into(),
+            port: 443,
+            protocol: Protocol::Tcp,
+        };
+        let runtime = crate::live::runtime().unwrap();
+        let (explanation, predicted) = runtime.block_on(predict_destination(
+            &mut analyzer,
+            &snapshot,
+            &query,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            true,
+        ));
+        assert_eq!(explanation.resolution.status, ResolutionStatus::Literal);
+        let (carrier, evidence) = predicted.unwrap();
+        assert_eq!(carrier, Carrier::GlobalProtect);
+        assert!(
+            evidence.iter().any(|e| e.contains("Ethernet 3")),
+            "{evidence:?}"
+        );
+        // A name with --no-dns resolves to nothing: no prediction, and the reason.
+        let query = ExplainQuery {
+            destination: "www.example.org".into(),
+            ..query
+        };
+        let (explanation, predicted) = runtime.block_on(predict_destination(
+            &mut analyzer,
+            &snapshot,
+            &query,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            true,
+        ));
+        assert!(predicted.is_none());
+        assert_eq!(explanation.resolution.status, ResolutionStatus::Skipped);
+    }
 
     #[test]
     fn destinations_parse_with_and_without_ports() {

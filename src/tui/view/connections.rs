@@ -108,10 +108,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     Span::styled(ctx.truncate(&process(c), process_width), slots.text.0),
                     Span::styled(c.socket.protocol.id(), slots.text.0),
                     Span::styled(remote(c), slots.text.0),
-                    Span::styled(
-                        c.attribution.channel.map(|ch| ch.id()).unwrap_or("-"),
-                        slots.text.0,
-                    ),
+                    // A tunnel inside another client's tunnel is marked where the channel
+                    // goes, in the warning colour; the evidence panel names both vendors.
+                    match c.attribution.nested() {
+                        Some(_) => Span::styled("nested", slots.verdict_warn.0),
+                        None => Span::styled(
+                            c.attribution.channel.map(|ch| ch.id()).unwrap_or("-"),
+                            slots.text.0,
+                        ),
+                    },
                     Span::styled(c.attribution.confidence.id(), slots.muted.0),
                     Span::styled(
                         c.attribution
@@ -179,6 +184,19 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             slots.muted.0,
         ),
     ];
+    if let Some((inner, outer)) = c.attribution.nested() {
+        text.insert(
+            1,
+            Line::styled(
+                format!(
+                    "nested: {}'s tunnel runs inside {}'s (see the nested-tunnel check)",
+                    inner.label(),
+                    outer.label()
+                ),
+                slots.verdict_warn.0,
+            ),
+        );
+    }
     text.extend(
         c.attribution
             .evidence
