@@ -63,7 +63,9 @@ fn request_of(args: &FlowTestArgs) -> Result<FlowTestRequest, AppError> {
     })
 }
 
-/// The engine's answer as the judgement reads it.
+/// The engine's answer as the judgement reads it. flow-test resolves every row's name at once
+/// (`resolve`) and then asks the engine (`explain_in`) for each: `predict_destination` would
+/// resolve one row after the other, and several slow names would outlast `--deadline`.
 fn findings_of(explanation: Option<&Explanation>) -> RowFindings {
     let Some(explanation) = explanation else {
         return RowFindings::default();
@@ -87,7 +89,8 @@ fn findings_of(explanation: Option<&Explanation>) -> RowFindings {
                     carrier: path.carrier,
                     channel: path.channel,
                 },
-                evidence: path.evidence.clone(),
+                // What the device cannot show is part of the prediction's evidence.
+                evidence: path.evidence.iter().chain(&path.unseen).cloned().collect(),
             })
             .collect(),
         probe: None,
