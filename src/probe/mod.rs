@@ -270,4 +270,30 @@ mod tests {
         drop(open);
         server.join().unwrap();
     }
+
+    #[test]
+    fn a_server_that_never_answers_the_handshake_is_a_timeout_within_the_budget() {
+        // 127.0.0.2 (Linux answers all of 127/8): not the other test's 127.0.0.1:443.
+        let Ok(listener) = TcpListener::bind("127.0.0.2:443") else {
+            eprintln!(
+                "SKIPPED a_server_that_never_answers_the_handshake: cannot listen on 127.0.0.2:443"
+            );
+            return;
+        };
+        let started = Instant::now();
+        let open = open(
+            "127.0.0.2:443".parse().unwrap(),
+            "instagram.com",
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let why = open.tls.clone().unwrap().unwrap_err();
+        assert!(why.contains("timed out"), "{why}");
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(listener);
+    }
 }
