@@ -245,10 +245,23 @@ fn run(options: Options) -> Result<u8, AppError> {
     }
 }
 
-/// `ssetop flow-test`: built on the flow-test branch; until then it says so (exit 3).
+/// `ssetop flow-test`: the rows judged, printed as a table or `ssetop.flowtest.v1` JSON; the
+/// exit code is the worst row's.
 fn flow_test(options: &Options, args: &FlowTestArgs, deadline: &Deadline) -> Result<u8, AppError> {
-    let _ = (options, args, deadline);
-    Err(AppError::Usage("ssetop flow-test: not yet built".into()))
+    let knowledge = live_knowledge(options, deadline)?;
+    let test = live::flow_test::flow_test(options, args, knowledge, deadline)?;
+    let report = crate::report::flow_test::FlowTestReport::new(&test);
+    let text = match options.format {
+        Format::Json => {
+            let mut json = safe_text::json(&report.to_json()).into_owned();
+            json.push('\n');
+            json
+        }
+        Format::Text => {
+            safe_text::output(&crate::report::flow_test::render_text(&report)).into_owned()
+        }
+    };
+    print(&text).map(|()| test.exit_code())
 }
 
 /// The inputs every probe mode reads first: `--knowledge FILE` (in a replay too, where it wins

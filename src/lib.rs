@@ -27,6 +27,7 @@ pub(crate) mod error;
 pub(crate) mod input_file;
 pub mod knowledge;
 pub mod live;
+pub(crate) mod probe;
 pub mod replay;
 pub mod report;
 pub(crate) mod safe_text;

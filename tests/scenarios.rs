@@ -32,6 +32,9 @@ scenarios! {
     dns_short_deadline => "dns-short-deadline",
     globalprotect_reconnect_outage => "globalprotect-reconnect-outage",
     gsa_profile_real_shape => "gsa-profile-real-shape",
+    flow_test_globalprotect => "flow-test-globalprotect",
+    flow_test_globalprotect_wrong => "flow-test-globalprotect-wrong",
+    flow_test_globalprotect_m365_missing => "flow-test-globalprotect-m365-missing",
 }
 
 #[test]

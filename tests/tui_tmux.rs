@@ -85,7 +85,8 @@ impl Tmux {
 
     /// Waits until the screen satisfies `condition` (with a deadline), and returns it.
     fn wait_until(&self, what: &str, condition: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        // Generous: a loaded CI machine can take seconds to start the binary; a pass is fast.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
             if condition(&screen) {

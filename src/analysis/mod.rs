@@ -10,6 +10,7 @@ pub(crate) mod explain;
 pub mod facts;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
+pub(crate) mod flow_test;
 pub mod profile;
 pub mod routing;
 pub(crate) mod setup;

@@ -7,6 +7,7 @@ mod check;
 mod client;
 mod connection;
 mod explain;
+mod flow_test;
 mod rows;
 mod setup;
 
@@ -24,6 +25,7 @@ pub use connection::{
 pub use explain::{
     ExplainPath, ExplainQuery, Explanation, Resolution, ResolutionStatus, RouteRef, RuleRef,
 };
+pub use flow_test::{FlowPath, FlowStatus, FlowTest, FlowTestResult};
 pub use rows::{AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, table_name};
 pub(crate) use rows::{TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN};
 pub use setup::{SetupDecision, SetupSource};

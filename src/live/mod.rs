@@ -5,6 +5,7 @@
 
 mod config;
 pub(crate) mod explain;
+pub(crate) mod flow_test;
 mod once;
 mod recording;
 mod sampling;

@@ -3,6 +3,7 @@
 //! analysis can change without breaking scripts. Fields may be added, never renamed or removed.
 
 pub(crate) mod explain;
+pub(crate) mod flow_test;
 pub(crate) mod text;
 
 use jiff::Timestamp;

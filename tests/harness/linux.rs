@@ -179,52 +179,63 @@ pub(crate) fn outcome(
 /// The stand-in helper, built from examples/standin.rs next to this test binary.
 pub(crate) fn standin_program() -> Result<PathBuf, String> {
     static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PROGRAM.get_or_init(|| example_program("standin")).clone()
+}
+
+/// The TLS server stand-in, built from examples/tls_standin.rs.
+pub(crate) fn tls_standin_program() -> Result<PathBuf, String> {
+    static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     PROGRAM
-        .get_or_init(|| {
-            let exe = std::env::current_exe().map_err(|e| format!("no test executable: {e}"))?;
-            // target/<profile>/deps/scenarios-HASH → target/<profile>/examples/standin
-            let profile_dir = exe
-                .parent()
-                .and_then(Path::parent)
-                .ok_or("the test executable is not in target/<profile>/deps")?;
-            let binary = profile_dir.join("examples/standin");
-            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/standin.rs");
-            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            let fresh = match (modified(&binary), modified(&source)) {
-                (Some(built), Some(written)) => built >= written,
-                (Some(_), None) => true,
-                _ => false,
-            };
-            if fresh {
-                return Ok(binary);
-            }
-            // `cargo test --test scenarios` builds no examples: build the helper now.
-            let how = "cargo build --example standin";
-            let cargo = std::env::var_os("CARGO")
-                .ok_or_else(|| format!("{} is missing or stale: run `{how}`", binary.display()))?;
-            let mut build = Command::new(cargo);
-            build
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .args(["build", "--quiet", "--example", "standin", "--target-dir"])
-                .arg(profile_dir.parent().ok_or("no target directory")?);
-            match profile_dir.file_name().and_then(|n| n.to_str()) {
-                Some("debug") => {}
-                Some("release") => {
-                    build.arg("--release");
-                }
-                Some(other) => {
-                    build.args(["--profile", other]);
-                }
-                None => {}
-            }
-            run(&mut build).map_err(|e| format!("cannot build the stand-in helper: {e}"))?;
-            if binary.is_file() {
-                Ok(binary)
-            } else {
-                Err(format!("`{how}` did not produce {}", binary.display()))
-            }
-        })
+        .get_or_init(|| example_program("tls_standin"))
         .clone()
+}
+
+/// An example program next to this test binary, built if missing or older than its source.
+fn example_program(name: &str) -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("no test executable: {e}"))?;
+    // target/<profile>/deps/scenarios-HASH → target/<profile>/examples/standin
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("the test executable is not in target/<profile>/deps")?;
+    let binary = profile_dir.join("examples").join(name);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(format!("{name}.rs"));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = match (modified(&binary), modified(&source)) {
+        (Some(built), Some(written)) => built >= written,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    if fresh {
+        return Ok(binary);
+    }
+    // `cargo test --test scenarios` builds no examples: build the helper now.
+    let how = format!("cargo build --example {name}");
+    let cargo = std::env::var_os("CARGO")
+        .ok_or_else(|| format!("{} is missing or stale: run `{how}`", binary.display()))?;
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--example", name, "--target-dir"])
+        .arg(profile_dir.parent().ok_or("no target directory")?);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            build.arg("--release");
+        }
+        Some(other) => {
+            build.args(["--profile", other]);
+        }
+        None => {}
+    }
+    run(&mut build).map_err(|e| format!("cannot build the stand-in helper: {e}"))?;
+    if binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(format!("`{how}` did not produce {}", binary.display()))
+    }
 }
 
 /// The work directories of the harness are named `WORK_PREFIX<pid>-…`.
@@ -469,7 +480,7 @@ impl Network {
             network.start_dnsmasq(&server.ns, &server.address, &records)?;
         }
         for server in &scenario.servers {
-            network.start_server(&server.ns, &server.listen)?;
+            network.start_server(&server.ns, &server.listen, server.tls_issuer.as_deref())?;
         }
         Ok(network)
     }
@@ -571,11 +582,18 @@ impl Network {
         Ok(())
     }
 
-    fn start_server(&mut self, role: &str, listen: &[std::net::SocketAddr]) -> Result<(), String> {
+    fn start_server(
+        &mut self,
+        role: &str,
+        listen: &[std::net::SocketAddr],
+        tls_issuer: Option<&str>,
+    ) -> Result<(), String> {
         let mut command = self.holder(role)?.enter();
+        match tls_issuer {
+            Some(issuer) => command.arg(tls_standin_program()?).arg(issuer),
+            None => command.arg(&self.standin).arg("serve"),
+        };
         command
-            .arg(&self.standin)
-            .arg("serve")
             .args(listen.iter().map(ToString::to_string))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -90,6 +90,24 @@ impl Played {
         Ok(())
     }
 
+    fn check_flow_test(
+        &mut self,
+        label: &str,
+        expect: &spec::FlowTestExpect,
+        outcome: Outcome,
+    ) -> Result<(), String> {
+        let file = self.out_dir.join(format!("{label}.json"));
+        let text = serde_json::to_string_pretty(&outcome.report).unwrap_or_default();
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        self.wrong.extend(
+            verify::verify_flow_test(expect, &outcome)
+                .into_iter()
+                .map(|w| format!("{label}: {w}")),
+        );
+        self.reports.push((label.to_string(), outcome));
+        Ok(())
+    }
+
     /// The failure message: every difference, then what each report concluded.
     pub(crate) fn explain(&self, name: &str) -> String {
         let mut text = format!(
@@ -318,6 +336,26 @@ pub(crate) fn play(
                 played.check_explain(&format!("explain-{i}"), spec, outcome)?;
             }
         }
+    }
+
+    if let Some(flow_test) = &scenario.flow_test {
+        let mut args: Vec<String> = ["flow-test", "--format", "json"].map(String::from).to_vec();
+        args.extend(flow_test.args.iter().map(|a| scenario.fill(a)));
+        if let Some(profile) = scenario
+            .ssetop
+            .as_ref()
+            .and_then(|o| o.forwarding_profile.as_ref())
+        {
+            let path = out_dir.join("forwarding-profile.json");
+            std::fs::write(&path, profile)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            args.push("--forwarding-profile".into());
+            args.push(runner.ssetop_path(&path));
+        }
+        args.extend(extra.iter().cloned());
+        let outcome = runner.run_ssetop(&args, SSETOP_LIMIT)?;
+        let expect = scenario.expect_flow_test.clone().unwrap_or_default();
+        played.check_flow_test("flow-test", &expect, outcome)?;
     }
 
     if let Some(record) = &scenario.record {

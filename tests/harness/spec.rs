@@ -40,6 +40,12 @@ pub(crate) struct Scenario {
     /// `ssetop --once --format json`: its extra arguments.
     #[serde(default)]
     pub ssetop: Option<Once>,
+    /// `ssetop flow-test --format json ARGS`, run after `[ssetop]` (with its profile).
+    #[serde(default)]
+    pub flow_test: Option<FlowTestRun>,
+    /// What flow-test's JSON (`ssetop.flowtest.v1`) must say.
+    #[serde(default)]
+    pub expect_flow_test: Option<FlowTestExpect>,
     /// A live recording instead (`ssetop --record`), driven by `steps`, then replayed.
     #[serde(default)]
     pub record: Option<Record>,
@@ -196,6 +202,10 @@ pub(crate) struct DnsServer {
 pub(crate) struct Server {
     pub ns: String,
     pub listen: Vec<SocketAddr>,
+    /// A TLS server (examples/tls_standin.rs) whose certificate this CA common name issued,
+    /// instead of a plain TCP listener.
+    #[serde(default)]
+    pub tls_issuer: Option<String>,
 }
 
 /// A process in the device: a copy of the stand-in helper under `name`.
@@ -267,6 +277,53 @@ pub(crate) struct Once {
     /// A GSA forwarding profile (JSON), given with `--forwarding-profile`.
     #[serde(default)]
     pub forwarding_profile: Option<String>,
+}
+
+/// One `ssetop flow-test` run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FlowTestRun {
+    /// Arguments after `flow-test --format json`; `{tenant}` is replaced by `tenant_id`.
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+/// What `flow-test`'s JSON must say.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FlowTestExpect {
+    #[serde(default)]
+    pub exit: Option<i32>,
+    #[serde(default)]
+    pub setup: Option<String>,
+    /// `results[].destination` glob → that row's expectation; each key must match a row.
+    #[serde(default)]
+    pub results: BTreeMap<String, FlowRowExpect>,
+    /// Exactly this many rows.
+    #[serde(default)]
+    pub rows: Option<usize>,
+    #[serde(default)]
+    pub finishes_within: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FlowRowExpect {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub expected: Option<String>,
+    #[serde(default)]
+    pub predicted: Option<String>,
+    #[serde(default)]
+    pub observed: Option<String>,
+    #[serde(default)]
+    pub detail_contains: Option<String>,
+    #[serde(default)]
+    pub remedy_contains: Option<String>,
+    /// Some evidence line contains this.
+    #[serde(default)]
+    pub evidence_contains: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

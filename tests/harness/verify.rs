@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::spec::{Expect, ExplainSpec, duration};
+use super::spec::{Expect, ExplainSpec, FlowTestExpect, duration};
 
 /// `*` matches any text (also none); everything else matches itself.
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
@@ -56,6 +56,95 @@ pub(crate) struct Outcome {
     pub report: Value,
     pub elapsed: Duration,
     pub stderr: String,
+}
+
+/// Every way `ssetop flow-test`'s JSON (`ssetop.flowtest.v1`) differs from `expect`.
+pub(crate) fn verify_flow_test(expect: &FlowTestExpect, outcome: &Outcome) -> Vec<String> {
+    let report = &outcome.report;
+    let mut wrong = Vec::new();
+    if text(report, "schema") != "ssetop.flowtest.v1" {
+        wrong.push(format!(
+            "schema {:?} (expected ssetop.flowtest.v1)",
+            report["schema"]
+        ));
+    }
+    if let Some(exit) = expect.exit
+        && exit != outcome.exit
+    {
+        wrong.push(format!("exit code {} (expected {exit})", outcome.exit));
+    }
+    if let Some(setup) = &expect.setup
+        && text(&report["setup"], "id") != setup
+    {
+        wrong.push(format!(
+            "setup {} (expected {setup})",
+            text(&report["setup"], "id")
+        ));
+    }
+    let rows = array(report, "results");
+    if let Some(count) = expect.rows
+        && rows.len() != count
+    {
+        wrong.push(format!("{} rows (expected {count})", rows.len()));
+    }
+    for (pattern, row_expect) in &expect.results {
+        let matching: Vec<&Value> = rows
+            .iter()
+            .filter(|r| glob(pattern, text(r, "destination")))
+            .collect();
+        if matching.is_empty() {
+            wrong.push(format!("no row for {pattern}"));
+        }
+        for row in matching {
+            let name = text(row, "destination");
+            let field = |key: &str, want: &Option<String>, wrong: &mut Vec<String>| {
+                if let Some(want) = want
+                    && text(row, key) != want
+                {
+                    wrong.push(format!(
+                        "{name}: {key} {:?} (expected {want}); detail: {}",
+                        row[key],
+                        text(row, "detail")
+                    ));
+                }
+            };
+            field("status", &row_expect.status, &mut wrong);
+            field("expected", &row_expect.expected, &mut wrong);
+            field("predicted", &row_expect.predicted, &mut wrong);
+            field("observed", &row_expect.observed, &mut wrong);
+            for (key, want) in [
+                ("detail", &row_expect.detail_contains),
+                ("remedy", &row_expect.remedy_contains),
+            ] {
+                if let Some(want) = want
+                    && !text(row, key).contains(want.as_str())
+                {
+                    wrong.push(format!("{name}: {key} {:?} lacks {want:?}", row[key]));
+                }
+            }
+            if let Some(want) = &row_expect.evidence_contains
+                && !array(row, "evidence")
+                    .iter()
+                    .any(|e| e.as_str().unwrap_or("").contains(want.as_str()))
+            {
+                wrong.push(format!(
+                    "{name}: no evidence contains {want:?}: {}",
+                    row["evidence"]
+                ));
+            }
+        }
+    }
+    if let Some(limit) = &expect.finishes_within {
+        match duration(limit) {
+            Ok(limit) if outcome.elapsed > limit => wrong.push(format!(
+                "took {:?} (expected at most {limit:?})",
+                outcome.elapsed
+            )),
+            Ok(_) => {}
+            Err(e) => wrong.push(e),
+        }
+    }
+    wrong
 }
 
 /// Every way the report differs from `expect`.
