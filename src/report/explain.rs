@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::assessment::{Explanation, RouteRef, RuleRef};
+use crate::safe_text::{NAME_CHARS, bounded, field};
 
 pub(crate) const SCHEMA: &str = "ssetop.explain.v1";
 
@@ -159,11 +160,17 @@ fn rule_text(r: &Rule) -> String {
     let order = r
         .order
         .map_or_else(|| "none".to_string(), |o| o.to_string());
-    format!("rule {} (order {order}, {}, {})", r.id, r.action, r.channel)
+    format!(
+        "rule {} (order {order}, {}, {})",
+        field(&r.id),
+        r.action,
+        r.channel
+    )
 }
 
-/// The text form; the caller passes it through `safe_text::output` (every string here may
-/// come from the profile, the resolver or the OS).
+/// The text form: every string that may come from the profile, the resolver or the OS goes
+/// through `safe_text::field`, so that none starts a line of its own; the caller passes the
+/// whole through `safe_text::output` as well.
 pub(crate) fn render(report: &ExplainReport) -> String {
     let mut out = String::new();
     let q = &report.query;
@@ -171,7 +178,7 @@ pub(crate) fn render(report: &ExplainReport) -> String {
     let _ = writeln!(
         out,
         "explain {} {}/{}: {}{}{}",
-        q.destination,
+        field(&q.destination),
         q.protocol,
         q.port,
         r.status,
@@ -182,11 +189,11 @@ pub(crate) fn render(report: &ExplainReport) -> String {
         },
         r.detail
             .as_deref()
-            .map(|d| format!(" ({d})"))
+            .map(|d| format!(" ({})", field(d)))
             .unwrap_or_default()
     );
     for note in &report.notes {
-        let _ = writeln!(out, "  note: {note}");
+        let _ = writeln!(out, "  note: {}", field(note));
     }
     for (n, path) in report.paths.iter().enumerate() {
         let _ = writeln!(out);
@@ -202,7 +209,7 @@ pub(crate) fn render(report: &ExplainReport) -> String {
             path.confidence,
             path.interface
                 .as_deref()
-                .map(|i| format!(" via {i}"))
+                .map(|i| format!(" via {}", bounded(i, NAME_CHARS)))
                 .unwrap_or_default()
         );
         if let Some(source) = &path.source {
@@ -216,9 +223,9 @@ pub(crate) fn render(report: &ExplainReport) -> String {
                 step.step,
                 step.outcome,
                 if step.detail.is_empty() {
-                    "-"
+                    "-".into()
                 } else {
-                    &step.detail
+                    field(&step.detail)
                 }
             );
         }
@@ -241,7 +248,7 @@ pub(crate) fn render(report: &ExplainReport) -> String {
                 route
                     .interface
                     .as_deref()
-                    .map(|i| format!(" dev {i}"))
+                    .map(|i| format!(" dev {}", bounded(i, NAME_CHARS)))
                     .unwrap_or_default(),
                 route
                     .table
@@ -259,13 +266,34 @@ pub(crate) fn render(report: &ExplainReport) -> String {
             );
         }
         for line in &path.unseen {
-            let _ = writeln!(out, "  cannot see: {line}");
+            let _ = writeln!(out, "  cannot see: {}", field(line));
         }
         for line in &path.evidence {
             if !path.steps.iter().any(|s| s.detail.contains(line.as_str())) {
-                let _ = writeln!(out, "  also: {line}");
+                let _ = writeln!(out, "  also: {}", field(line));
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_rule_id_is_one_escaped_field_that_cannot_start_a_line() {
+        let rule = Rule {
+            id: "m365\nPASS everything is fine\u{1b}[2J".into(),
+            order: Some(10.0),
+            action: "tunnel",
+            channel: "m365".into(),
+        };
+        let text = rule_text(&rule);
+        assert_eq!(
+            text,
+            "rule m365\\x0aPASS everything is fine\\x1b[2J (order 10, tunnel, m365)"
+        );
+        assert!(!text.contains('\n'));
+    }
 }
