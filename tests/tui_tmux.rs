@@ -49,6 +49,28 @@ impl Tmux {
         c
     }
 
+    /// The process the pane's shell is running in the foreground (its only child).
+    fn foreground_child(&self) -> Option<u32> {
+        let shell = self
+            .command()
+            .args(["display-message", "-p", "-t", "t", "#{pane_pid}"])
+            .output()
+            .expect("tmux display-message");
+        let shell = String::from_utf8_lossy(&shell.stdout).trim().to_string();
+        let children = Command::new("pgrep").args(["-P", &shell]).output().ok()?;
+        let children = String::from_utf8_lossy(&children.stdout);
+        let pids: Vec<u32> = children
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        assert_eq!(
+            pids.len(),
+            1,
+            "the shell {shell} runs one program: {pids:?}"
+        );
+        pids.first().copied()
+    }
+
     fn keys(&self, keys: &[&str]) {
         let status = self
             .command()
@@ -312,15 +334,18 @@ fn sigquit_ends_the_dashboard_and_restores_the_terminal() {
     tmux.wait_for("READY$");
     tmux.run(&replay_command("--at +100s"));
     tmux.wait_for_all(&["Checks:", "REPLAY"]);
-    // Ctrl-\ sends SIGQUIT to the foreground process (the terminal is raw: send the signal).
-    tmux.run("");
-    let status = Command::new("pkill")
-        .args(["-QUIT", "-f", "--", "--at \\+100s"])
-        .status();
-    if status.is_err() {
-        eprintln!("SKIPPED sigquit: pkill is not installed");
+    // Ctrl-\ sends SIGQUIT to the foreground process (the terminal is raw: send the signal),
+    // to this session's dashboard alone: the child of this pane's shell, never a process found
+    // by name (the other tests run the same replay in parallel).
+    let Some(dashboard) = tmux.foreground_child() else {
+        eprintln!("SKIPPED sigquit: pgrep is not installed");
         return;
-    }
+    };
+    let status = Command::new("kill")
+        .args(["-QUIT", &dashboard.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -QUIT {dashboard}");
     tmux.wait_for("READY$ ");
     assert_terminal_restored(&tmux);
 }
