@@ -5,7 +5,7 @@
 //! error, a panic or growing memory: ssetop exits 0 with nothing on stderr, the capture
 //! replays, and its resident memory (VmRSS) after a warm-up grows by less than 5 %.
 //!
-//! Run on request only (it takes minutes): `sudo SSETOP_SOAK_SECS=180 cargo test --release
+//! Run on request only (it takes minutes): `sudo SSETOP_SOAK_SECS=300 cargo test --release
 //! --test soak -- --ignored` (`.ci/run` does). Without root it prints `SKIPPED soak: …` and
 //! passes, unless SSETOP_REQUIRE_SCENARIOS is set.
 
