@@ -229,16 +229,11 @@ fn run(options: Options) -> Result<u8, AppError> {
             let knowledge = live_knowledge(&options, &deadline)?;
             let explanation = live::explain::explain(&options, &args, knowledge, &deadline)?;
             let report = crate::report::explain::ExplainReport::new(&explanation);
-            let text = match options.format {
-                Format::Json => {
-                    let mut json = safe_text::json(&report.to_json()).into_owned();
-                    json.push('\n');
-                    json
-                }
-                Format::Text => {
-                    safe_text::output(&crate::report::explain::render(&report)).into_owned()
-                }
-            };
+            let text = format_output(
+                options.format,
+                || report.to_json(),
+                || crate::report::explain::render(&report),
+            );
             print(&text).map(|()| 0)
         }
         Mode::FlowTest(args) => flow_test(&options, &args, &deadline),
@@ -251,16 +246,11 @@ fn flow_test(options: &Options, args: &FlowTestArgs, deadline: &Deadline) -> Res
     let knowledge = live_knowledge(options, deadline)?;
     let test = live::flow_test::flow_test(options, args, knowledge, deadline)?;
     let report = crate::report::flow_test::FlowTestReport::new(&test);
-    let text = match options.format {
-        Format::Json => {
-            let mut json = safe_text::json(&report.to_json()).into_owned();
-            json.push('\n');
-            json
-        }
-        Format::Text => {
-            safe_text::output(&crate::report::flow_test::render_text(&report)).into_owned()
-        }
-    };
+    let text = format_output(
+        options.format,
+        || report.to_json(),
+        || crate::report::flow_test::render_text(&report),
+    );
     print(&text).map(|()| test.exit_code())
 }
 
@@ -408,13 +398,27 @@ given, and ASCII drawing
 
 /// Renders a report as `--once` prints it.
 fn render(options: &Options, report: &Report) -> String {
-    match options.format {
+    format_output(
+        options.format,
+        || report.to_json(),
+        || crate::report::text::render(report),
+    )
+}
+
+/// A view's JSON or text, as `--format` asks, through the sanitiser either way (every one-shot
+/// command prints through here).
+fn format_output(
+    format: Format,
+    json: impl FnOnce() -> String,
+    text: impl FnOnce() -> String,
+) -> String {
+    match format {
         Format::Json => {
-            let mut json = safe_text::json(&report.to_json()).into_owned();
+            let mut json = safe_text::json(&json()).into_owned();
             json.push('\n');
             json
         }
-        Format::Text => safe_text::output(&crate::report::text::render(report)).into_owned(),
+        Format::Text => safe_text::output(&text()).into_owned(),
     }
 }
 
