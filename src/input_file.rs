@@ -81,6 +81,16 @@ pub(crate) fn read_bytes(
         source,
     })?;
     refuse_special(&metadata, what, &shown)?;
+    let deadline_error = |path: String| InputFileError::Deadline {
+        what,
+        path,
+        deadline: crate::util::format_duration_exact(deadline.given()),
+    };
+    // A deadline already passed starts no read: otherwise a small file read faster than the
+    // wait is set up would sometimes succeed and sometimes not.
+    if deadline.remaining().is_zero() {
+        return Err(deadline_error(shown));
+    }
     let (tx, rx) = mpsc::channel();
     let owned = path.to_path_buf();
     let reader = std::thread::Builder::new()
@@ -107,11 +117,7 @@ pub(crate) fn read_bytes(
             path: shown,
             kind,
         }),
-        Err(_) => Err(InputFileError::Deadline {
-            what,
-            path: shown,
-            deadline: crate::util::format_duration_exact(deadline.given()),
-        }),
+        Err(_) => Err(deadline_error(shown)),
     }
 }
 
