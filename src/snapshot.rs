@@ -372,6 +372,27 @@ pub struct DnsAnswer {
     /// The error text, or why the name was skipped.
     #[serde(default)]
     pub detail: Option<String>,
+    /// Why the name was asked for.
+    #[serde(default, skip_serializing_if = "DnsPurpose::is_edge")]
+    pub purpose: DnsPurpose,
+}
+
+/// Why ssetop asked for a name.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsPurpose {
+    /// One of GSA's edge names from the knowledge base.
+    #[default]
+    Edge,
+    /// The host of a channel's `diagnosticUri`: GSA should answer it with a synthetic
+    /// ("magic") address.
+    DiagnosticHost,
+}
+
+impl DnsPurpose {
+    fn is_edge(&self) -> bool {
+        *self == DnsPurpose::Edge
+    }
 }
 
 /// A value read from the OS configuration, or why there is none.
@@ -420,6 +441,52 @@ pub struct ProfileText {
     /// `ForwardingProfileTimestamp` from the registry.
     #[serde(default)]
     pub timestamp: Option<String>,
+}
+
+impl ProfileText {
+    /// The host names of the profile's `diagnosticUri`s, found by a scan of the text (the
+    /// DNS collector asks for them before the analysis parses the profile): GSA acquires
+    /// them by name, so the system resolver must answer them with a synthetic address.
+    pub fn diagnostic_hosts(&self) -> Vec<String> {
+        static URI: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r#"(?i)"diagnosticUri"\s*:\s*"(?:[a-z][a-z0-9+.-]*://)?([a-z0-9.-]{1,253})"#)
+                .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
+        });
+        let mut hosts: Vec<String> = URI
+            .captures_iter(&self.json)
+            .filter_map(|c| c.get(1))
+            .map(|m| m.as_str().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|h| h.contains('.'))
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
+    /// `hostAcquisitionInternalSubNet`: the synthetic range this profile's client answers
+    /// acquired names from, where the profile says (the default is in the knowledge base).
+    pub fn host_acquisition_subnet(&self) -> Option<IpNet> {
+        static SUBNET: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r#"(?i)"hostAcquisitionInternalSubNet"\s*:\s*"([0-9a-f.:/]{1,64})""#)
+                .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
+        });
+        SUBNET
+            .captures(&self.json)
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse().ok())
+    }
+}
+
+/// The host of a URL (`https://host:port/path` → `host`), lower case.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// A tenant id and where it was read.
@@ -541,6 +608,100 @@ pub struct Settings {
     pub proxy: Reading<ProxySettings>,
     #[serde(default)]
     pub policies: Reading<Vec<PolicyValue>>,
+    /// What else GSA's own Windows health check looks at (NRPT, the mTLS certificate, its edge
+    /// results, crash reports).
+    #[serde(default)]
+    pub gsa_windows: GsaWindowsReadings,
+}
+
+/// The Windows places GSA's health check reads beyond services, policies and the proxy.
+/// Each is a reading of its own: one that cannot be read leaves the others.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct GsaWindowsReadings {
+    /// The Name Resolution Policy Table: the local table and Group Policy's.
+    #[serde(default)]
+    pub nrpt: Reading<NrptTables>,
+    /// `CertCommonName` and the matching certificates of the machine's Personal store.
+    #[serde(default)]
+    pub client_certificates: Reading<ClientCertificates>,
+    /// `State\EdsResults`: GSA's own last edge-diagnostic results, verbatim.
+    #[serde(default)]
+    pub eds_results: Reading<String>,
+    /// Windows Error Reporting's crash reports of GSA's executables.
+    #[serde(default)]
+    pub crash_reports: Reading<Vec<CrashReport>>,
+}
+
+impl GsaWindowsReadings {
+    /// Every reading `NotApplicable`, for the other OSes.
+    pub fn not_on_windows() -> GsaWindowsReadings {
+        let na = |what: &str| format!("{what} is read on Windows");
+        GsaWindowsReadings {
+            nrpt: Reading::NotApplicable(na("the Name Resolution Policy Table")),
+            client_certificates: Reading::NotApplicable(na(
+                "GSA's mTLS client certificate (the machine's Personal store)",
+            )),
+            eds_results: Reading::NotApplicable(na("GSA's EdsResults registry value")),
+            crash_reports: Reading::NotApplicable(na("Windows Error Reporting's crash archive")),
+        }
+    }
+}
+
+/// One rule of the Name Resolution Policy Table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NrptRule {
+    /// The rule's registry key name.
+    pub key: String,
+    /// The namespaces it applies to (`.contoso.local`, `host.contoso.com`).
+    pub namespaces: Vec<String>,
+    /// `GenericDNSServers`: where names of those namespaces are sent.
+    #[serde(default)]
+    pub servers: Vec<String>,
+    /// `DisplayName` or `Comment`, where set.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// The local NRPT (where clients such as GSA write their rules) and Group Policy's, which,
+/// when it holds any rule, makes Windows ignore the local one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct NrptTables {
+    pub local: Vec<NrptRule>,
+    pub group_policy: Vec<NrptRule>,
+}
+
+/// GSA's mTLS client certificate: the name GSA recorded and what the store holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClientCertificates {
+    /// `CertCommonName` under GSA's key: set when the tenant uses mTLS.
+    #[serde(default)]
+    pub cert_common_name: Option<String>,
+    /// Certificates of the machine's Personal store whose subject names GSA (`*gsa.client`
+    /// or `CertCommonName`).
+    #[serde(default)]
+    pub certificates: Vec<CertificateInfo>,
+    /// Store entries that could not be decoded, by thumbprint and reason.
+    #[serde(default)]
+    pub unreadable: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CertificateInfo {
+    pub thumbprint: String,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+}
+
+/// A crash of one of GSA's executables, as Windows Error Reporting filed it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CrashReport {
+    pub executable: String,
+    /// The report's folder name.
+    pub report: String,
+    /// The crash time (`EventTime` of `Report.wer`, else the folder's modification time).
+    pub time: Timestamp,
 }
 
 impl Snapshot {

@@ -198,7 +198,17 @@ impl Device {
                     .collect(),
                 elapsed_ms: 5,
                 detail: None,
+                purpose: DnsPurpose::Edge,
             });
+        }
+        self
+    }
+
+    /// An answer for the host of a `diagnosticUri` (the `magic-ip` check's).
+    pub fn diagnostic_dns(mut self, name: &str, status: DnsStatus, addresses: &[&str]) -> Device {
+        self = self.dns(name, status, addresses);
+        if let Some(answer) = self.snapshot.dns.data.as_mut().and_then(|l| l.last_mut()) {
+            answer.purpose = DnsPurpose::DiagnosticHost;
         }
         self
     }

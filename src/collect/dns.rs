@@ -13,7 +13,7 @@ use hickory_resolver::proto::op::ResponseCode;
 
 use super::JobResult;
 use crate::knowledge::EdgeName;
-use crate::snapshot::{DnsAnswer, DnsStatus};
+use crate::snapshot::{DnsAnswer, DnsPurpose, DnsStatus};
 
 /// The names to query: templates filled with the tenant id, or skipped without one.
 pub(crate) fn expand_names(
@@ -40,9 +40,13 @@ fn cut_by_budget(overall: Duration, per_query: Duration) -> bool {
     overall < per_query
 }
 
+/// Resolves GSA's edge names and, beside them, `diagnostic_hosts` (the hosts of the forwarding
+/// profile's `diagnosticUri`s, which GSA answers with a synthetic address when it acquires
+/// names).
 pub(crate) async fn collect(
     names: Vec<EdgeName>,
     tenant: Option<String>,
+    diagnostic_hosts: Vec<String>,
     per_query: Duration,
     overall: Duration,
 ) -> JobResult<Vec<DnsAnswer>> {
@@ -59,9 +63,21 @@ pub(crate) async fn collect(
     let resolver = builder
         .build()
         .map_err(|e| format!("cannot start a resolver: {e}"))?;
-    let queries = expand_names(&names, tenant.as_deref())
+    let edge_names = expand_names(&names, tenant.as_deref());
+    // A diagnostic host that is also an edge name is asked for once, as the edge name.
+    let diagnostic_hosts: Vec<String> = diagnostic_hosts
         .into_iter()
-        .map(|(name, skip)| {
+        .filter(|h| !edge_names.iter().any(|(n, _)| n.eq_ignore_ascii_case(h)))
+        .collect();
+    let queries = edge_names
+        .into_iter()
+        .map(|(name, skip)| (name, skip, DnsPurpose::Edge))
+        .chain(
+            diagnostic_hosts
+                .into_iter()
+                .map(|host| (host, None, DnsPurpose::DiagnosticHost)),
+        )
+        .map(|(name, skip, purpose)| {
             let resolver = resolver.clone();
             async move {
                 if let Some(reason) = skip {
@@ -71,6 +87,7 @@ pub(crate) async fn collect(
                         addresses: Vec::new(),
                         elapsed_ms: 0,
                         detail: Some(reason),
+                        purpose,
                     };
                 }
                 let query_started = Instant::now();
@@ -113,6 +130,7 @@ pub(crate) async fn collect(
                     addresses,
                     elapsed_ms,
                     detail,
+                    purpose,
                 }
             }
         });

@@ -46,6 +46,8 @@ pub struct CollectConfig {
     pub cmdline_names: Vec<String>,
     /// Windows services and drivers to query by name (the knowledge base's `[[services]]`).
     pub service_names: Vec<String>,
+    /// GSA's executables (`name.exe`), whose crash reports the settings source looks for.
+    pub gsa_executables: Vec<String>,
 }
 
 impl CollectConfig {
@@ -61,6 +63,18 @@ impl CollectConfig {
 
     pub fn service_names_from(knowledge: &Knowledge) -> Vec<String> {
         knowledge.service_names(crate::knowledge::Os::current())
+    }
+
+    /// GSA's Windows executables, from the knowledge base's process entries.
+    pub fn gsa_executables_from(knowledge: &Knowledge) -> Vec<String> {
+        knowledge
+            .file
+            .processes
+            .iter()
+            .filter(|p| p.vendor == crate::knowledge::Vendor::Gsa)
+            .filter(|p| p.os.contains(&crate::knowledge::Os::Windows))
+            .flat_map(|p| p.names.iter().map(|n| format!("{n}.exe")))
+            .collect()
     }
 }
 
@@ -281,13 +295,20 @@ impl Sampler {
             .last
             .get()
             .and_then(|s| s.tenant_id.value().map(|t| t.id.clone()));
+        let diagnostic_hosts = self
+            .settings
+            .last
+            .get()
+            .and_then(|s| s.forwarding_profile.value())
+            .map(|p| p.diagnostic_hosts())
+            .unwrap_or_default();
         if let Some(names) = self.config.dns_names.clone() {
             let timeout = self.config.dns_timeout;
             // The DNS job answers per name before its own deadline, so a slow server shows as
             // per-name timeouts rather than a whole section timed out.
             let dns_deadline = self.dns.deadline.saturating_sub(Duration::from_millis(50));
             self.dns.start_if_due(Instant::now(), move || {
-                dns::collect(names, tenant, timeout, dns_deadline)
+                dns::collect(names, tenant, diagnostic_hosts, timeout, dns_deadline)
             });
         }
         tokio::join!(

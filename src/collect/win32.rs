@@ -21,7 +21,8 @@ use windows_sys::Win32::System::LibraryLoader::{
 };
 use windows_sys::Win32::System::Registry::{
     HKEY, HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_64KEY, RRF_RT_REG_BINARY,
-    RRF_RT_REG_DWORD, RRF_RT_REG_SZ, RegCloseKey, RegEnumKeyExW, RegGetValueW, RegOpenKeyExW,
+    RRF_RT_REG_DWORD, RRF_RT_REG_MULTI_SZ, RRF_RT_REG_SZ, RegCloseKey, RegEnumKeyExW, RegGetValueW,
+    RegOpenKeyExW,
 };
 use windows_sys::Win32::System::Services::{
     CloseServiceHandle, OpenSCManagerW, OpenServiceW, QUERY_SERVICE_CONFIGW, QueryServiceConfigW,
@@ -131,6 +132,11 @@ fn read_bytes(hive: Hive, key: &str, value: &str, flags: u32) -> Result<Vec<u8>,
 /// caught every string read failing with error 87 that way).
 pub(crate) fn read_string(hive: Hive, key: &str, value: &str) -> Result<String, RegError> {
     read_bytes(hive, key, value, RRF_RT_REG_SZ).map(|bytes| reg_sz_text(&bytes))
+}
+
+/// Reads a REG_MULTI_SZ value as its raw UTF-16 bytes (`gsa_host::reg_multi_sz` splits them).
+pub(crate) fn read_multi_string(hive: Hive, key: &str, value: &str) -> Result<Vec<u8>, RegError> {
+    read_bytes(hive, key, value, RRF_RT_REG_MULTI_SZ)
 }
 
 /// Reads a REG_BINARY value.

@@ -3,6 +3,7 @@
 //! The embedded `default.toml` is parsed at start-up (or a file given with `--knowledge`);
 //! unknown keys, unknown sources and malformed addresses are errors with the file and line.
 
+mod health_checks;
 mod schema;
 mod toml_text;
 mod vocabulary;
@@ -12,6 +13,7 @@ use std::path::Path;
 use ipnet::IpNet;
 use regex::Regex;
 
+pub use health_checks::{Answer, HealthCheckRow, HealthCheckSource, HealthCheckTable};
 pub use schema::*;
 pub use toml_text::{describe_toml_error, glob_regex, line_column};
 pub use vocabulary::{Channel, Os, ProcessRole, SetupId, Vendor};

@@ -111,6 +111,15 @@ impl Os {
         }
     }
 
+    /// The name users know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Os::Windows => "Windows",
+            Os::Macos => "macOS",
+            Os::Linux => "Linux",
+        }
+    }
+
     /// Parses the OS name a snapshot records (`std::env::consts::OS` spelling).
     pub fn from_name(name: &str) -> Option<Os> {
         match name {

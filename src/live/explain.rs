@@ -104,13 +104,14 @@ pub(crate) async fn resolve(
         confirmed: true,
     };
     let started = Instant::now();
-    let answer = match collect::dns::collect(vec![name], None, dns_timeout, budget).await {
-        Ok((mut answers, _)) if !answers.is_empty() => answers.swap_remove(0),
-        Ok(_) => {
-            return failed(started, "the resolver gave no answer".into());
-        }
-        Err(e) => return failed(started, e),
-    };
+    let answer =
+        match collect::dns::collect(vec![name], None, Vec::new(), dns_timeout, budget).await {
+            Ok((mut answers, _)) if !answers.is_empty() => answers.swap_remove(0),
+            Ok(_) => {
+                return failed(started, "the resolver gave no answer".into());
+            }
+            Err(e) => return failed(started, e),
+        };
     Resolution {
         status: match answer.status {
             DnsStatus::Resolved => ResolutionStatus::Resolved,

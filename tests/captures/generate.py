@@ -93,10 +93,13 @@ BROWSER = tcp("192.168.1.50:51100", "142.250.1.1:443", 5100)
 GP_TUNNEL = tcp("192.168.1.50:50200", "203.0.113.10:443", 4200)
 ZSCALER_TUNNEL = tcp("192.168.1.50:50300", "165.225.1.1:443", 4300)
 
+# While GSA runs it acquires its own diagnostic hosts by name and answers them from its
+# synthetic range (GSA's "Magic IP received" row; the guides have the other client bypass
+# 6.6.0.0/16 for that reason).
 EDGE_ANSWERS = {
-    "internet.edgediagnostic.globalsecureaccess.microsoft.com": ["150.171.19.1"],
-    "m365.edgediagnostic.globalsecureaccess.microsoft.com": ["150.171.19.2"],
-    "private.edgediagnostic.globalsecureaccess.microsoft.com": ["150.171.20.3"],
+    "internet.edgediagnostic.globalsecureaccess.microsoft.com": ["6.6.0.1"],
+    "m365.edgediagnostic.globalsecureaccess.microsoft.com": ["6.6.0.2"],
+    "private.edgediagnostic.globalsecureaccess.microsoft.com": ["6.6.0.3"],
     "aps.globalsecureaccess.microsoft.com": ["13.107.232.4"],
     f"{TENANT}.internet.client.globalsecureaccess.microsoft.com": ["150.171.19.11"],
     f"{TENANT}.m365.client.globalsecureaccess.microsoft.com": ["150.171.19.10"],

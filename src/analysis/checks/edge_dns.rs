@@ -9,7 +9,7 @@ use crate::analysis::facts::Facts;
 use crate::analysis::routing::FlowContext;
 use crate::assessment::{AnswerAddress, Check, DnsRow, Status};
 use crate::knowledge::{EdgeName, Vendor};
-use crate::snapshot::{DnsAnswer, DnsStatus, SourceStatus};
+use crate::snapshot::{DnsAnswer, DnsPurpose, DnsStatus, SourceStatus};
 
 /// One edge name judged: the row the views show, with the check's sentences beside it.
 pub(crate) struct JudgedName {
@@ -20,7 +20,7 @@ pub(crate) struct JudgedName {
     remedy: Option<String>,
 }
 
-fn edge_name_entry<'k>(facts: &'k Facts, name: &str) -> Option<&'k EdgeName> {
+pub(super) fn edge_name_entry<'k>(facts: &'k Facts, name: &str) -> Option<&'k EdgeName> {
     facts.knowledge.file.gsa.edge_names.iter().find(|n| {
         n.name == name
             || n.name
@@ -32,7 +32,14 @@ fn edge_name_entry<'k>(facts: &'k Facts, name: &str) -> Option<&'k EdgeName> {
 /// Every DNS answer of the snapshot judged, or `None` when the DNS source has no data.
 pub(crate) fn judge_names(facts: &Facts) -> Option<Vec<JudgedName>> {
     let answers = facts.snapshot.dns.get()?;
-    Some(answers.iter().map(|a| judge_name(facts, a)).collect())
+    // The diagnostic hosts are asked for the `magic-ip` check, not as edge names.
+    Some(
+        answers
+            .iter()
+            .filter(|a| a.purpose == DnsPurpose::Edge)
+            .map(|a| judge_name(facts, a))
+            .collect(),
+    )
 }
 
 fn judge_name(facts: &Facts, answer: &DnsAnswer) -> JudgedName {

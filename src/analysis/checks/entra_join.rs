@@ -8,7 +8,18 @@ use crate::snapshot::JoinState;
 
 const JOIN_REMEDY: &str = "join the device to Microsoft Entra ID (Settings > Accounts > Access work or school > Connect > Join this device to Microsoft Entra ID) or hybrid join it with Microsoft Entra Connect; `dsregcmd /status` shows the state";
 
+/// Why the check stays although GSA's own health check dropped the row.
+const STILL_CHECKED: &str = "GSA clients since 2.26.108 (Feb 2026) no longer check the join themselves; Microsoft's coexistence guides still require a joined device";
+
 pub(super) fn entra_join_check(facts: &Facts) -> Check {
+    let mut check = judge_join(facts);
+    if check.status != Status::Skip {
+        check.evidence.push(STILL_CHECKED.to_string());
+    }
+    check
+}
+
+fn judge_join(facts: &Facts) -> Check {
     let id = "entra-join";
     let join: &JoinState = match value_or_check(facts, id, "the Entra join state", |s| &s.join) {
         Ok(join) => join,

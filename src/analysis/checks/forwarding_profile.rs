@@ -68,14 +68,17 @@ pub(super) fn forwarding_profile_check(facts: &Facts, setup: SetupId) -> Check {
     evidence.extend(parsed.ila_and_private_dns_evidence());
     let enabled = parsed.enabled_channels();
     let names: Vec<&str> = enabled.iter().map(|c| c.id()).collect();
+    // Present and parsed is this check's question; a profile that enables nothing is the
+    // break-glass check's (one finding, one failing check).
     if enabled.is_empty() {
         return Check::new(
             id,
-            Status::Fail,
-            format!("forwarding profile from {origin} enables no channel (break-glass mode?)"),
+            Status::Pass,
+            format!(
+                "forwarding profile from {origin} parses; it enables no channel (see break-glass)"
+            ),
         )
-        .evidence(evidence)
-        .remedy(console(facts, Vendor::Gsa));
+        .evidence(evidence);
     }
     let expected = facts.knowledge.setup(setup).map(|s| s.gsa_channels.clone());
     let mut mismatches = Vec::new();
@@ -150,10 +153,12 @@ mod tests {
         let none_enabled = Device::windows()
             .profile(&profile_json(&[("m365", false)], ""))
             .build();
+        // Break-glass is the break-glass check's finding; the profile itself parsed.
         assert_eq!(
             status(&none_enabled, None, "forwarding-profile"),
-            Status::Fail
+            Status::Pass
         );
+        assert_eq!(status(&none_enabled, None, "break-glass"), Status::Fail);
         let m365 = profile_json(&[("m365", true), ("internet", false)], "");
         let good = Device::windows().profile(&m365).build();
         assert_eq!(

@@ -3,15 +3,23 @@
 //! one list of checks in the order they run, and how a check reads a setting); each check
 //! family lives in its own file with its tests.
 
+mod break_glass;
 mod bypass_routes;
 mod clients;
+mod diagnostic_urls;
 mod doh;
 mod edge_dns;
 mod entra_join;
 mod forwarding_profile;
+mod gsa_crashes;
+mod gsa_edge_results;
 mod gsa_tunnel;
+mod hyperv_switch;
 mod ipv4_preference;
+mod magic_ip;
+mod mtls_certificate;
 mod nested_tunnel;
+mod nrpt;
 mod profile_bypass;
 mod proxy;
 mod quic;
@@ -74,8 +82,13 @@ pub(crate) fn run(
         facts, setup.id,
     ));
     checks.extend(profile_bypass::profile_bypass_checks(facts, setup.id));
+    // GSA's own health check rows that read the profile and DNS.
+    checks.push(break_glass::break_glass_check(facts));
+    checks.push(diagnostic_urls::diagnostic_urls_check(facts));
+    checks.push(magic_ip::magic_ip_check(facts));
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
+    checks.push(gsa_edge_results::gsa_edge_results_check(facts, names));
     checks
 }
 
@@ -93,6 +106,10 @@ fn windows_host_checks(facts: &Facts, setup: SetupId) -> Vec<Check> {
     checks.push(proxy::proxy_check(facts));
     checks.push(doh::doh_check(facts));
     checks.push(quic::quic_check(facts, setup));
+    checks.push(nrpt::nrpt_check(facts));
+    checks.push(mtls_certificate::mtls_certificate_check(facts));
+    checks.push(hyperv_switch::hyperv_switch_check(facts));
+    checks.push(gsa_crashes::gsa_crashes_check(facts));
     checks
 }
 
@@ -151,10 +168,11 @@ mod tests {
                 s.join = Reading::NotApplicable("join is read on Windows".into());
                 s.proxy = Reading::NotApplicable("proxy is read on Windows".into());
                 s.policies = Reading::NotApplicable("policies are read on Windows".into());
+                s.gsa_windows = crate::snapshot::GsaWindowsReadings::not_on_windows();
             }),
         );
         let all = host_checks(&s, SetupId::GlobalProtect);
-        assert_eq!(all.len(), 7);
+        assert_eq!(all.len(), 11);
         for check in &all {
             assert_eq!(check.status, Status::Skip, "{check:#?}");
             assert!(check.summary.contains("Windows"), "{check:#?}");

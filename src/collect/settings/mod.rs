@@ -3,6 +3,14 @@
 //! vendors' services and drivers, the Entra join, the system proxy and the DoH/QUIC policies.
 //! The parsers and mappings are in `parse` (every OS, unit-tested); `windows` only reads.
 
+#[cfg_attr(
+    not(windows),
+    allow(
+        dead_code,
+        reason = "the Windows reader calls them; every OS tests them"
+    )
+)]
+mod gsa_host;
 pub mod parse;
 #[cfg(windows)]
 mod windows;
@@ -14,7 +22,7 @@ use crate::snapshot::{ProfileText, Settings, TenantId};
 
 pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
     #[cfg(windows)]
-    let mut settings = windows::read(&config.service_names);
+    let mut settings = windows::read(&config.service_names, &config.gsa_executables);
     #[cfg(not(windows))]
     let mut settings = Settings {
         forwarding_profile: Reading::NotApplicable(
@@ -39,6 +47,7 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         policies: Reading::NotApplicable(
             "DoH and QUIC policies are read from the Windows registry".into(),
         ),
+        gsa_windows: crate::snapshot::GsaWindowsReadings::not_on_windows(),
     };
     if let Some(path) = &config.forwarding_profile_file {
         settings.forwarding_profile = match std::fs::read_to_string(path) {

@@ -1,9 +1,13 @@
 //! Windows: the registry values and services GSA's own health check looks at. Only the reads
 //! are here; what they mean is decided in `parse.rs` (blobs, codes) and in the analysis.
 
+use super::gsa_host;
 use super::parse::{self, ProxyValues, registry_optional, registry_reading};
 use crate::collect::win32::{self, Hive, JoinApiError};
-use crate::snapshot::{JoinState, PolicyValue, ProfileText, ProxySettings, Reading, Settings};
+use crate::snapshot::{
+    ClientCertificates, CrashReport, GsaWindowsReadings, JoinState, NrptRule, NrptTables,
+    PolicyValue, ProfileText, ProxySettings, Reading, Settings,
+};
 
 pub(super) const GSA_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client";
 pub(super) const JOIN_INFO_KEY: &str = r"SYSTEM\CurrentControlSet\Control\CloudDomainJoin\JoinInfo";
@@ -148,7 +152,7 @@ const POLICY_PLACES: &[PolicyPlace] = &[
     ),
 ];
 
-pub(super) fn read(service_names: &[String]) -> Settings {
+pub(super) fn read(service_names: &[String], gsa_executables: &[String]) -> Settings {
     let profile =
         win32::read_string(Hive::LocalMachine, GSA_KEY, "ForwardingProfile").map(|json| {
             ProfileText {
@@ -195,7 +199,123 @@ pub(super) fn read(service_names: &[String]) -> Settings {
         services: services(service_names),
         proxy: proxy(),
         policies: policies(),
+        gsa_windows: GsaWindowsReadings {
+            nrpt: nrpt(),
+            client_certificates: client_certificates(),
+            eds_results: registry_reading(
+                win32::read_string(Hive::LocalMachine, GSA_STATE_KEY, "EdsResults"),
+                r"no EdsResults value under HKLM\SOFTWARE\Microsoft\Global Secure Access Client\State",
+            ),
+            crash_reports: crash_reports(gsa_executables),
+        },
     }
+}
+
+/// The local NRPT (where the DNS client keeps rules that programs add) and Group Policy's.
+const NRPT_LOCAL_KEY: &str =
+    r"SYSTEM\CurrentControlSet\Services\Dnscache\Parameters\DnsPolicyConfig";
+const NRPT_POLICY_KEY: &str = r"SOFTWARE\Policies\Microsoft\Windows NT\DNSClient\DnsPolicyConfig";
+/// The machine's Personal certificate store, as the registry keeps it.
+const MACHINE_MY_KEY: &str = r"SOFTWARE\Microsoft\SystemCertificates\MY\Certificates";
+const GSA_STATE_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client\State";
+
+fn nrpt() -> Reading<NrptTables> {
+    let table = |key: &str| -> Result<Vec<NrptRule>, String> {
+        let Some(rules) = registry_optional(win32::subkeys(Hive::LocalMachine, key))? else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        for rule in rules {
+            let path = format!(r"{key}\{rule}");
+            let namespaces =
+                registry_optional(win32::read_multi_string(Hive::LocalMachine, &path, "Name"))?
+                    .map(|bytes| gsa_host::reg_multi_sz(&bytes))
+                    // Some tools write a single namespace as REG_SZ.
+                    .or(
+                        registry_optional(win32::read_string(Hive::LocalMachine, &path, "Name"))
+                            .ok()
+                            .flatten()
+                            .map(|n| vec![n]),
+                    )
+                    .unwrap_or_default();
+            let servers = registry_optional(win32::read_string(
+                Hive::LocalMachine,
+                &path,
+                "GenericDNSServers",
+            ))?;
+            let comment =
+                registry_optional(win32::read_string(Hive::LocalMachine, &path, "DisplayName"))?
+                    .or(registry_optional(win32::read_string(
+                        Hive::LocalMachine,
+                        &path,
+                        "Comment",
+                    ))?);
+            found.push(gsa_host::nrpt_rule(
+                &rule,
+                namespaces,
+                servers.as_deref(),
+                comment,
+            ));
+        }
+        Ok(found)
+    };
+    match (table(NRPT_LOCAL_KEY), table(NRPT_POLICY_KEY)) {
+        (Ok(local), Ok(group_policy)) => Reading::Value(NrptTables {
+            local,
+            group_policy,
+        }),
+        (Err(reason), _) | (_, Err(reason)) => Reading::Unavailable(reason),
+    }
+}
+
+fn client_certificates() -> Reading<ClientCertificates> {
+    let read = || -> Result<ClientCertificates, String> {
+        let cert_common_name = registry_optional(win32::read_string(
+            Hive::LocalMachine,
+            GSA_KEY,
+            "CertCommonName",
+        ))?;
+        let mut found = ClientCertificates {
+            cert_common_name,
+            ..ClientCertificates::default()
+        };
+        let thumbprints = registry_optional(win32::subkeys(Hive::LocalMachine, MACHINE_MY_KEY))?
+            .unwrap_or_default();
+        for thumbprint in thumbprints {
+            let path = format!(r"{MACHINE_MY_KEY}\{thumbprint}");
+            let Some(blob) =
+                registry_optional(win32::read_binary(Hive::LocalMachine, &path, "Blob"))?
+            else {
+                continue;
+            };
+            match gsa_host::certificate_info(&thumbprint, &blob) {
+                Ok(info)
+                    if gsa_host::is_gsa_certificate(&info, found.cert_common_name.as_deref()) =>
+                {
+                    found.certificates.push(info)
+                }
+                Ok(_) => {}
+                Err(reason) => found.unreadable.push(format!("{thumbprint}: {reason}")),
+            }
+        }
+        Ok(found)
+    };
+    match read() {
+        Ok(found) => Reading::Value(found),
+        Err(reason) => Reading::Unavailable(reason),
+    }
+}
+
+fn crash_reports(executables: &[String]) -> Reading<Vec<CrashReport>> {
+    let Some(data) = std::env::var_os("ProgramData") else {
+        return Reading::Unavailable(
+            "%ProgramData% is not set: Windows Error Reporting's folders are unknown".into(),
+        );
+    };
+    let wer = std::path::Path::new(&data).join(r"Microsoft\Windows\WER");
+    let archive = wer.join("ReportArchive");
+    let queue = wer.join("ReportQueue");
+    Reading::Value(gsa_host::crash_reports(&[&archive, &queue], executables))
 }
 
 fn services(names: &[String]) -> Reading<Vec<crate::snapshot::ServiceState>> {

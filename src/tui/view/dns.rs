@@ -173,6 +173,7 @@ mod tests {
             addresses: Vec::new(),
             elapsed_ms,
             detail: None,
+            purpose: crate::snapshot::DnsPurpose::Edge,
         }
     }
 
