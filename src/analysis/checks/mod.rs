@@ -12,6 +12,8 @@ mod forwarding_profile;
 mod gsa_tunnel;
 mod ipv4_preference;
 mod nested_tunnel;
+// --probe (issue 13): edge-reachable, diagnostic-uri, internet.
+pub(crate) mod probes;
 mod profile_bypass;
 mod proxy;
 mod quic;
@@ -76,6 +78,8 @@ pub(crate) fn run(
     checks.extend(profile_bypass::profile_bypass_checks(facts, setup.id));
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
+    // --probe (issue 13): GSA's Health check rows that need traffic; skip without --probe.
+    checks.extend(probes::probe_checks(facts, attributor));
     checks
 }
 
