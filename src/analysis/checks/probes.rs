@@ -507,3 +507,247 @@ pub(super) fn judge_internet(result: &ProbeResult, observed: Option<&Observed>) 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    fn diagnostic(outcome: ProbeOutcome) -> ProbeResult {
+        ProbeResult {
+            target: ProbeTarget {
+                kind: ProbeKind::DiagnosticUri,
+                channel: Some("m365".into()),
+                role: None,
+                host: String::new(),
+                port: 0,
+                url: Some("https://m365.diag.example/ping".into()),
+                skip: None,
+            },
+            local: Some("10.0.0.2:40000".parse().unwrap()),
+            remote: Some("150.171.19.10:443".parse().unwrap()),
+            elapsed_ms: Some(12),
+            outcome,
+        }
+    }
+
+    fn http(status: u16, body: &str, location: Option<&str>) -> ProbeOutcome {
+        ProbeOutcome::Http {
+            status,
+            body: body.into(),
+            location: location.map(str::to_string),
+            issuer: Some("CN=Test CA".into()),
+        }
+    }
+
+    fn carried_by(carrier: Carrier) -> Observed {
+        Observed {
+            carrier,
+            text: format!("probe socket carried by {}", carrier.id()),
+        }
+    }
+
+    #[test]
+    fn pong_with_surrounding_whitespace_passes_and_names_issuer_and_carrier() {
+        let result = diagnostic(http(200, " pong\r\n", None));
+        let check = judge_diagnostic(
+            "diagnostic-uri:m365".into(),
+            &result,
+            Some(&carried_by(Carrier::Gsa)),
+            true,
+        );
+        assert_eq!(check.status, Status::Pass, "{check:#?}");
+        assert!(
+            check
+                .evidence
+                .iter()
+                .any(|e| e.contains("issued by CN=Test CA"))
+        );
+        assert!(check.evidence.iter().any(|e| e.contains("carried by gsa")));
+        assert!(
+            check
+                .evidence
+                .iter()
+                .any(|e| e.contains("HTTP 200 in 12 ms"))
+        );
+    }
+
+    #[test]
+    fn an_answer_other_than_pong_fails_with_the_body_in_evidence() {
+        let result = diagnostic(http(200, "<html>blocked by policy</html>", None));
+        let check = judge_diagnostic("diagnostic-uri:m365".into(), &result, None, false);
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check
+                .evidence
+                .iter()
+                .any(|e| e.contains("blocked by policy"))
+        );
+        let result = diagnostic(http(503, "pong", None));
+        let check = judge_diagnostic("diagnostic-uri:m365".into(), &result, None, false);
+        assert_eq!(check.status, Status::Fail);
+    }
+
+    #[test]
+    fn a_301_redirect_fails_and_names_its_location() {
+        let result = diagnostic(http(301, "", Some("https://login.portal.example/")));
+        let check = judge_diagnostic("diagnostic-uri:m365".into(), &result, None, false);
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.summary.contains("redirected"), "{check:#?}");
+        assert!(
+            check
+                .evidence
+                .contains(&"Location: https://login.portal.example/".to_string())
+        );
+    }
+
+    #[test]
+    fn a_timeout_fails_with_its_reason() {
+        let result = diagnostic(ProbeOutcome::TimedOut {
+            reason: "no answer within 1500 ms".into(),
+        });
+        let check = judge_diagnostic("diagnostic-uri:m365".into(), &result, None, false);
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check
+                .summary
+                .contains("timed out: no answer within 1500 ms")
+        );
+    }
+
+    #[test]
+    fn pong_through_another_carrier_where_gsa_tunnels_it_warns_naming_the_carrier() {
+        let result = diagnostic(http(200, "pong", None));
+        let check = judge_diagnostic(
+            "diagnostic-uri:m365".into(),
+            &result,
+            Some(&carried_by(Carrier::Zscaler)),
+            true,
+        );
+        assert_eq!(check.status, Status::Warn);
+        assert!(check.summary.contains("zscaler"), "{check:#?}");
+        // Where GSA's profile does not tunnel it, another carrier is no finding.
+        let check = judge_diagnostic(
+            "diagnostic-uri:m365".into(),
+            &result,
+            Some(&carried_by(Carrier::Zscaler)),
+            false,
+        );
+        assert_eq!(check.status, Status::Pass);
+    }
+
+    #[test]
+    fn internet_reads_the_os_verdict_or_the_ncsi_answer() {
+        let mut result = diagnostic(ProbeOutcome::OsVerdict {
+            source: "NetworkManager".into(),
+            verdict: "portal".into(),
+        });
+        result.target.kind = ProbeKind::Internet;
+        assert_eq!(judge_internet(&result, None).status, Status::Warn);
+        result.outcome = ProbeOutcome::OsVerdict {
+            source: "NetworkManager".into(),
+            verdict: "full".into(),
+        };
+        let check = judge_internet(&result, None);
+        assert_eq!(check.status, Status::Pass);
+        assert_eq!(check.evidence, vec!["NetworkManager: full".to_string()]);
+        result.target.url = Some(NCSI_URL.into());
+        result.outcome = http(200, "Microsoft Connect Test", None);
+        assert_eq!(judge_internet(&result, None).status, Status::Pass);
+        result.outcome = http(200, "<html>hotel wifi</html>", None);
+        assert_eq!(judge_internet(&result, None).status, Status::Fail);
+        result.outcome = http(302, "", Some("http://portal.example/"));
+        assert_eq!(judge_internet(&result, None).status, Status::Fail);
+    }
+
+    #[test]
+    fn without_probes_every_probe_check_is_listed_as_skip() {
+        let all = checks(&Device::new("linux").build(), None);
+        for id in [
+            "edge-reachable:m365",
+            "edge-reachable:internet",
+            "edge-reachable:private",
+            "diagnostic-uri:m365",
+            "diagnostic-uri:internet",
+            "diagnostic-uri:private",
+            "internet",
+        ] {
+            let check = find(&all, id);
+            assert_eq!(check.status, Status::Skip);
+            assert_eq!(check.summary, "not probed: run with --probe");
+        }
+    }
+
+    #[test]
+    fn the_plan_takes_edges_and_diagnostic_uris_from_the_profile() {
+        let profile = r#"{"Policy": {"Channels": [
+            {"id": "m365", "name": "m365", "isEnabled": true,
+             "edgesSettings": {
+               "primaryEdges": [{"edgeAddress": "t.m365.client.example", "edgePort": 443}],
+               "secondaryEdges": [{"EdgeAddress": "t.m365-backup.client.example", "edgePort": 8443}]},
+             "diagnosticUri": "https://m365.diag.example/ping", "unknownKey": 1},
+            {"id": "private", "name": "private", "isEnabled": false}
+          ], "rules": []}}"#;
+        let snapshot = with_gsa(Device::windows()).profile(profile).build();
+        let knowledge = Knowledge::embedded();
+        let facts = Facts::new(&snapshot, &knowledge);
+        let targets = plan(&facts, SetupId::GlobalProtect);
+        let edges: Vec<_> = targets
+            .iter()
+            .filter(|t| t.kind == ProbeKind::EdgeReachable && t.skip.is_none())
+            .map(|t| (t.role.as_deref().unwrap(), t.host.as_str(), t.port))
+            .collect();
+        assert_eq!(
+            edges,
+            vec![
+                ("primary", "t.m365.client.example", 443),
+                ("secondary", "t.m365-backup.client.example", 8443)
+            ]
+        );
+        let uri = targets
+            .iter()
+            .find(|t| t.kind == ProbeKind::DiagnosticUri && t.skip.is_none())
+            .unwrap();
+        assert_eq!(uri.url.as_deref(), Some("https://m365.diag.example/ping"));
+        let private = targets
+            .iter()
+            .find(|t| t.channel.as_deref() == Some("private"))
+            .unwrap();
+        assert!(private.skip.as_deref().unwrap().contains("disabled"));
+        // Every channel gets an edge and a diagnostic entry, probed or with its reason.
+        for channel in CHANNELS {
+            for kind in [ProbeKind::EdgeReachable, ProbeKind::DiagnosticUri] {
+                assert!(
+                    targets
+                        .iter()
+                        .any(|t| t.kind == kind && t.channel.as_deref() == Some(channel.id())),
+                    "{kind:?} {channel}: {targets:#?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_profile_the_plan_names_the_tenant_edges_from_the_knowledge_base() {
+        let mut snapshot = Device::windows().build();
+        if let Some(settings) = snapshot.settings.data.as_mut() {
+            settings.tenant_id = Reading::Value(crate::snapshot::TenantId {
+                id: "6b1e4f0a-1111-2222-3333-444455556666".into(),
+                origin: "option".into(),
+            });
+        }
+        let knowledge = Knowledge::embedded();
+        let facts = Facts::new(&snapshot, &knowledge);
+        let targets = plan(&facts, SetupId::GlobalProtect);
+        let m365: Vec<_> = targets
+            .iter()
+            .filter(|t| t.kind == ProbeKind::EdgeReachable && t.channel.as_deref() == Some("m365"))
+            .collect();
+        assert_eq!(m365.len(), 1, "{targets:#?}");
+        assert_eq!(
+            m365[0].host,
+            "6b1e4f0a-1111-2222-3333-444455556666.m365.client.globalsecureaccess.microsoft.com"
+        );
+        assert_eq!(m365[0].port, 443);
+    }
+}
