@@ -81,7 +81,7 @@ pub(crate) fn run(
                 targets
                     .get(i)
                     .cloned()
-                    .unwrap_or_else(|| unreachable_target()),
+                    .unwrap_or_else(unreachable_target),
                 ProbeOutcome::Failed {
                     reason: format!("cannot start the probe: {e}"),
                 },
