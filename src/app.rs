@@ -150,6 +150,9 @@ impl Mode {
                 Some("a subcommand")
             } else if options.duration.is_some() {
                 Some("a headless recording (--duration)")
+            } else if !options.once {
+                // The dashboard's probe key is not there yet.
+                Some("the dashboard yet: use --once")
             } else {
                 None
             };

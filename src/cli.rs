@@ -97,7 +97,7 @@ pub(crate) struct Options {
     // --probe (issue 13)
     /// Probe GSA's edges (TCP), each channel's diagnosticUri (HTTPS GET, expects pong) and
     /// internet connectivity: the Health check rows that need traffic. Off by default: without
-    /// it ssetop sends nothing but DNS. With --once and the dashboard.
+    /// it ssetop sends nothing but DNS. With --once.
     #[arg(long, help_heading = "Collection")]
     pub probe: bool,
 

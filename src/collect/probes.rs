@@ -78,10 +78,7 @@ pub(crate) fn run(
             });
         if let (Err(e), Some(slot)) = (spawned, results.get_mut(i)) {
             *slot = Some(result(
-                targets
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(unreachable_target),
+                targets.get(i).cloned().unwrap_or_else(unreachable_target),
                 ProbeOutcome::Failed {
                     reason: format!("cannot start the probe: {e}"),
                 },
