@@ -142,6 +142,30 @@ impl Mode {
                 "--duration records headless; it cannot be combined with --once".into(),
             ));
         }
+        // --probe (issue 13): probes this device, live: --once and the dashboard only.
+        if options.probe {
+            let other = if options.replay.is_some() {
+                Some("--replay (a capture shows the probes it recorded)")
+            } else if options.command.is_some() {
+                Some("a subcommand")
+            } else if options.duration.is_some() {
+                Some("a headless recording (--duration)")
+            } else if !options.once {
+                // The dashboard's probe key is not there yet.
+                Some("the dashboard yet: use --once")
+            } else {
+                None
+            };
+            if let Some(other) = other {
+                return Err(AppError::Usage(format!(
+                    "--probe runs with --once and the dashboard, not with {other}"
+                )));
+            }
+        }
+        if let Some(url) = &options.probe_url {
+            crate::probe::http::parse_url(url)
+                .map_err(|e| AppError::Usage(format!("--probe-url: {e}")))?;
+        }
         if let Some(command) = &options.command {
             // A subcommand reads this device once; the other modes' options mean nothing to it.
             let name = match command {

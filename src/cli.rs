@@ -94,6 +94,23 @@ pub(crate) struct Options {
     #[arg(long, value_name = "GUID", value_parser = parse_tenant, global = true, help_heading = "Collection")]
     pub tenant_id: Option<String>,
 
+    // --probe (issue 13)
+    /// Probe GSA's edges (TCP), each channel's diagnosticUri (HTTPS GET, expects pong) and
+    /// internet connectivity: the Health check rows that need traffic. Off by default: without
+    /// it ssetop sends nothing but DNS. With --once.
+    #[arg(long, help_heading = "Collection")]
+    pub probe: bool,
+
+    /// The URL the internet probe fetches instead of reading the OS's connectivity verdict
+    /// (without it, the OS's verdict where readable, else this default).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "probe",
+        help_heading = "Collection"
+    )]
+    pub probe_url: Option<String>,
+
     /// Use this GSA forwarding profile (JSON) instead of the one in the Windows registry.
     #[arg(long, value_name = "FILE", global = true, help_heading = "Collection")]
     pub forwarding_profile: Option<PathBuf>,

@@ -22,6 +22,10 @@ pub struct Snapshot {
     pub processes: Section<Vec<Process>>,
     pub dns: Section<Vec<DnsAnswer>>,
     pub settings: Section<Settings>,
+    // --probe (issue 13): the opt-in network probes' results; `skipped` when not asked for,
+    // and in captures written before probes existed.
+    #[serde(default = "not_probed")]
+    pub probes: Section<Vec<ProbeResult>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -720,6 +724,103 @@ impl Snapshot {
             }
         }
     }
+}
+
+// --probe (issue 13): what the opt-in network probes found. The analysis plans the targets
+// (from the forwarding profile or the knowledge base), a collector probes them, and the
+// `edge-reachable`, `diagnostic-uri` and `internet` checks judge the results.
+
+/// Why a snapshot has no probe results when `--probe` was not given.
+pub const NOT_PROBED: &str = "not probed: run with --probe";
+
+/// The probes section of a snapshot taken without `--probe`.
+pub fn not_probed() -> Section<Vec<ProbeResult>> {
+    Section::skipped(NOT_PROBED)
+}
+
+/// Which check a probe feeds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProbeKind {
+    /// A TCP connection to one of a channel's edges.
+    EdgeReachable,
+    /// An HTTPS GET of a channel's `diagnosticUri`.
+    DiagnosticUri,
+    /// The OS's connectivity verdict, or a GET of the connectivity-test URL.
+    Internet,
+}
+
+/// One thing to probe, as planned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProbeTarget {
+    pub kind: ProbeKind,
+    /// GSA channel id (`m365`, `internet`, `private`); `None` for `internet`.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// `primary` or `secondary` for an edge.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Host name or address, and port (edges); the URL for an HTTP probe.
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: u16,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Set when the plan decided not to probe it, with the reason.
+    #[serde(default)]
+    pub skip: Option<String>,
+}
+
+/// What one probe found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProbeResult {
+    pub target: ProbeTarget,
+    /// The probe's own socket, so that the analysis can find and attribute it.
+    #[serde(default)]
+    pub local: Option<SocketAddr>,
+    #[serde(default)]
+    pub remote: Option<SocketAddr>,
+    /// Time to connect (edges) or to the whole answer (HTTP).
+    #[serde(default)]
+    pub elapsed_ms: Option<u64>,
+    pub outcome: ProbeOutcome,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ProbeOutcome {
+    /// The TCP connection was made.
+    Connected,
+    /// An HTTP answer (no redirect followed). `body` is bounded; `issuer` is the TLS peer
+    /// certificate's issuer over HTTPS.
+    Http {
+        status: u16,
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        location: Option<String>,
+        #[serde(default)]
+        issuer: Option<String>,
+    },
+    /// The OS's own connectivity verdict (`source` names where it was read).
+    OsVerdict {
+        source: String,
+        verdict: String,
+    },
+    Refused {
+        reason: String,
+    },
+    TimedOut {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// Planned but not probed (`target.skip`).
+    NotProbed {
+        reason: String,
+    },
 }
 
 #[cfg(test)]

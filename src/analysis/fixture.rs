@@ -36,6 +36,7 @@ impl Device {
                 processes: ok(vec![]),
                 dns: ok(vec![]),
                 settings: ok(Settings::default()),
+                probes: crate::snapshot::not_probed(),
             },
         }
     }

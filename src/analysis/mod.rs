@@ -85,6 +85,19 @@ impl Analyzer {
         explain::explain(&facts, &attributor, &setup, query, resolution)
     }
 
+    /// `--probe`: what to probe on this device (its GSA channels' edges and diagnostic URIs),
+    /// planned from the snapshot's forwarding profile or the knowledge base.
+    pub(crate) fn probe_plan(&mut self, snapshot: &Snapshot) -> Vec<crate::snapshot::ProbeTarget> {
+        let facts = Facts::with_cache(
+            snapshot,
+            &self.knowledge,
+            &mut self.profiles,
+            &mut self.routes,
+        );
+        let setup = setup::decide(&facts, self.options.setup);
+        checks::probes::plan(&facts, setup.id)
+    }
+
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
         let mut assessment = assess_with(

@@ -3,13 +3,10 @@
 //! and assembles whatever has arrived into a [`Snapshot`]. A slow or failing source marks its
 //! section and never holds up the others.
 
-#[allow(
-    dead_code,
-    reason = "the vendor-status and macOS collectors that call it land in the next commits"
-)]
 pub(crate) mod command;
 pub(crate) mod dns;
 pub(crate) mod interfaces;
+pub(crate) mod probes;
 pub(crate) mod processes;
 pub(crate) mod routes;
 pub mod settings;
@@ -344,6 +341,7 @@ impl Sampler {
             processes: self.processes.last,
             dns: self.dns.last,
             settings: self.settings.last,
+            probes: crate::snapshot::not_probed(),
         };
         snapshot.fill_route_interface_names();
         snapshot
@@ -360,6 +358,7 @@ impl Sampler {
             processes: self.processes.last.clone(),
             dns: self.dns.last.clone(),
             settings: self.settings.last.clone(),
+            probes: crate::snapshot::not_probed(),
         };
         snapshot.fill_route_interface_names();
         snapshot

@@ -7,6 +7,7 @@ mod config;
 pub(crate) mod explain;
 pub(crate) mod flow_test;
 mod once;
+mod probes;
 mod recording;
 mod sampling;
 

@@ -27,7 +27,17 @@ pub(crate) fn once(
         .remaining()
         .saturating_sub(Duration::from_millis(150))
         .max(Duration::from_millis(50));
-    let snapshot = run_to_end(collect::collect_once(config, budget))?;
+    let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    let snapshot = if options.probe {
+        run_to_end(super::probes::snapshot_with_probes(
+            config,
+            &mut analyzer,
+            super::probes::internet_probe(options),
+            budget,
+        ))?
+    } else {
+        run_to_end(collect::collect_once(config, budget))?
+    };
     // `--once --record FILE`: the snapshot behind the report, to hand over or replay later.
     if let Some(path) = &options.record {
         let mut recording = Recording::open(options, path, &snapshot.host, &knowledge)?;
@@ -35,7 +45,6 @@ pub(crate) fn once(
             .write(&snapshot)
             .map_err(|e| recording.failed(&e))?;
     }
-    let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
     // A profile too big to index in the time left is left out, and the check says so.
     analyzer.set_profile_deadline(
         Instant::now()

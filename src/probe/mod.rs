@@ -1,8 +1,12 @@
-//! `flow-test --connect`: the only place ssetop opens a connection. One TCP connection to one
+//! `flow-test --connect` and `--probe`: the only place ssetop opens connections. For
+//! `--probe`, [`connect`] (an edge: TCP only) and [`http::get`] (one GET, see there). For
+//! `flow-test --connect`: one TCP connection to one
 //! address, and on port 443 a TLS handshake with the row's name as SNI, to record who issued
 //! the certificate the far end showed (no validation: a TLS-inspecting proxy's certificate is
 //! exactly what is looked for). Nothing is sent after the handshake; the connection stays
 //! open, held by [`OpenConnection`], until the caller has found it in the OS socket table.
+
+pub(crate) mod http;
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -42,6 +46,25 @@ pub(crate) fn open(
     timeout: Duration,
 ) -> Result<OpenConnection, ConnectError> {
     let started = Instant::now();
+    let (stream, local) = connect(remote, timeout)?;
+    let tls = (remote.port() == TLS_PORT).then(|| {
+        let left = timeout.saturating_sub(started.elapsed());
+        certificate_issuer(&stream, server_name, left)
+    });
+    Ok(OpenConnection {
+        local,
+        remote,
+        tls,
+        _stream: stream,
+    })
+}
+
+/// One TCP connection to `remote` within `timeout`, and its local address; nothing is sent.
+pub(crate) fn connect(
+    remote: SocketAddr,
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr), ConnectError> {
+    let started = Instant::now();
     let stream = TcpStream::connect_timeout(&remote, timeout).map_err(|e| match e.kind() {
         io::ErrorKind::ConnectionRefused => ConnectError::Refused(format!("{remote}: {e}")),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ConnectError::TimedOut(format!(
@@ -53,16 +76,7 @@ pub(crate) fn open(
     let local = stream
         .local_addr()
         .map_err(|e| ConnectError::Failed(format!("{remote}: no local address: {e}")))?;
-    let tls = (remote.port() == TLS_PORT).then(|| {
-        let left = timeout.saturating_sub(started.elapsed());
-        certificate_issuer(&stream, server_name, left)
-    });
-    Ok(OpenConnection {
-        local,
-        remote,
-        tls,
-        _stream: stream,
-    })
+    Ok((stream, local))
 }
 
 /// The TLS handshake, and the issuer of the first certificate the server sent.

@@ -20,6 +20,8 @@ mod magic_ip;
 mod mtls_certificate;
 mod nested_tunnel;
 mod nrpt;
+// --probe (issue 13): edge-reachable, diagnostic-uri, internet.
+pub(crate) mod probes;
 mod profile_bypass;
 mod proxy;
 mod quic;
@@ -89,6 +91,8 @@ pub(crate) fn run(
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
     checks.push(gsa_edge_results::gsa_edge_results_check(facts, names));
+    // --probe (issue 13): GSA's Health check rows that need traffic; skip without --probe.
+    checks.extend(probes::probe_checks(facts, attributor));
     checks
 }
 
