@@ -3,10 +3,6 @@
 //! and assembles whatever has arrived into a [`Snapshot`]. A slow or failing source marks its
 //! section and never holds up the others.
 
-#[allow(
-    dead_code,
-    reason = "the vendor-status and macOS collectors that call it land in the next commits"
-)]
 pub(crate) mod command;
 pub(crate) mod dns;
 pub(crate) mod interfaces;
@@ -46,6 +42,9 @@ pub struct CollectConfig {
     pub cmdline_names: Vec<String>,
     /// Windows services and drivers to query by name (the knowledge base's `[[services]]`).
     pub service_names: Vec<String>,
+    /// macOS: where GSA caches its forwarding profile, tried in order (the knowledge base's
+    /// `[[macos_components]]` of kind `profile-file`).
+    pub macos_profile_files: Vec<PathBuf>,
 }
 
 impl CollectConfig {
@@ -61,6 +60,17 @@ impl CollectConfig {
 
     pub fn service_names_from(knowledge: &Knowledge) -> Vec<String> {
         knowledge.service_names(crate::knowledge::Os::current())
+    }
+
+    pub fn macos_profile_files_from(knowledge: &Knowledge) -> Vec<PathBuf> {
+        knowledge
+            .macos_names(
+                crate::knowledge::Vendor::Gsa,
+                crate::knowledge::MacosComponentKind::ProfileFile,
+            )
+            .into_iter()
+            .map(PathBuf::from)
+            .collect()
     }
 }
 

@@ -195,6 +195,7 @@ pub(super) fn read(service_names: &[String]) -> Settings {
         services: services(service_names),
         proxy: proxy(),
         policies: policies(),
+        ..Settings::default()
     }
 }
 
