@@ -11,6 +11,8 @@ mod entra_join;
 mod forwarding_profile;
 mod gsa_tunnel;
 mod ipv4_preference;
+// macOS client state (GSA's macOS Health check)
+mod macos_client;
 mod nested_tunnel;
 mod profile_bypass;
 mod proxy;
@@ -76,6 +78,8 @@ pub(crate) fn run(
     checks.extend(profile_bypass::profile_bypass_checks(facts, setup.id));
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
+    // macOS client state (GSA's macOS Health check): skipped with the reason elsewhere.
+    checks.extend(macos_client::macos_client_checks(facts));
     checks
 }
 

@@ -1,7 +1,9 @@
 //! OS settings the checks need: GSA's forwarding profile and the tenant id (the registry on
 //! Windows, or files and options anywhere), and on Windows the IPv6/IPv4 preference, the
-//! vendors' services and drivers, the Entra join, the system proxy and the DoH/QUIC policies.
-//! The parsers and mappings are in `parse` (every OS, unit-tested); `windows` only reads.
+//! vendors' services and drivers, the Entra join, the system proxy and the DoH/QUIC policies;
+//! on macOS GSA's client state (system extension, proxy configuration, interfaces, resolvers)
+//! and its cached forwarding profile. The parsers and mappings are in `parse` and
+//! `macos_parse` (every OS, unit-tested); `windows` and `macos` only read.
 
 pub mod parse;
 // macOS client state: parsers (every OS) and the reader (called on macOS only)
