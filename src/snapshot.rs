@@ -439,10 +439,11 @@ impl<T> Default for Reading<T> {
 /// profile becomes a check, and a capture keeps exactly what the device held).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProfileText {
-    /// `registry` or `file:<path>`.
+    /// `registry`, `file:<path>` (`--forwarding-profile`) or `cache:<path>` (macOS's cached file).
     pub origin: String,
     pub json: String,
-    /// `ForwardingProfileTimestamp` from the registry.
+    /// `ForwardingProfileTimestamp` from the registry; on macOS the cached file's modification
+    /// time (RFC 3339).
     #[serde(default)]
     pub timestamp: Option<String>,
 }
@@ -612,6 +613,12 @@ pub struct Settings {
     pub proxy: Reading<ProxySettings>,
     #[serde(default)]
     pub policies: Reading<Vec<PolicyValue>>,
+    // --- macOS client state (GSA's macOS Health check), NotApplicable elsewhere ---
+    /// What GSA's macOS Health check looks at, from `systemextensionsctl`, `scutil` and the
+    /// cached forwarding-profile file.
+    #[serde(default)]
+    pub macos: Reading<MacosSettings>,
+    // --- end macOS client state ---
     /// What else GSA's own Windows health check looks at (NRPT, the mTLS certificate, its edge
     /// results, crash reports).
     #[serde(default)]
@@ -707,6 +714,137 @@ pub struct CrashReport {
     /// The crash time (`EventTime` of `Report.wer`, else the folder's modification time).
     pub time: Timestamp,
 }
+
+// --- macOS client state (GSA's macOS Health check) ---
+
+/// What the macOS tools say, each part read on its own (one failing leaves the others).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct MacosSettings {
+    /// `systemextensionsctl list`: every system extension, of every vendor.
+    #[serde(default)]
+    pub system_extensions: Reading<Vec<SystemExtension>>,
+    /// `scutil --nc list`: the network extension configurations (VPNs, transparent proxies).
+    #[serde(default)]
+    pub network_services: Reading<Vec<NetworkService>>,
+    /// `scutil --nwi`: the interfaces the system ranks as active, primary first.
+    #[serde(default)]
+    pub network_state: Reading<NetworkState>,
+    /// `scutil --dns`: the resolver configuration.
+    #[serde(default)]
+    pub resolvers: Reading<Vec<DnsResolver>>,
+    /// GSA's cached forwarding-profile file: where, how big, when written.
+    #[serde(default)]
+    pub profile_file: Reading<ProfileFile>,
+}
+
+/// One line of `systemextensionsctl list`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SystemExtension {
+    /// The `--- com.apple.system_extension.network_extension` heading it was listed under.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The `*` marks of the `enabled` and `active` columns.
+    pub enabled: bool,
+    pub active: bool,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    pub bundle_id: String,
+    #[serde(default)]
+    pub version: Option<String>,
+    pub name: String,
+    /// The bracketed state: `activated enabled`, `activated waiting for user`, ...
+    pub state: String,
+}
+
+/// One line of `scutil --nc list`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NetworkService {
+    /// The `*` mark: enabled in the current network set.
+    pub enabled: bool,
+    /// `Connected`, `Disconnected`, `Connecting`, `Invalid`, ...
+    pub status: String,
+    pub id: String,
+    /// `VPN`, `PPP`, ...
+    pub kind: String,
+    /// The bundle identifier in parentheses after the kind.
+    #[serde(default)]
+    pub provider: Option<String>,
+    pub name: String,
+    /// The bracketed `VPN:<bundle id>` (or `PPP/Modem`).
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// `scutil --nwi`: the active interfaces per family, the system's primary first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct NetworkState {
+    #[serde(default)]
+    pub ipv4: Vec<NwiInterface>,
+    #[serde(default)]
+    pub ipv6: Vec<NwiInterface>,
+    /// The `Network interfaces:` line.
+    #[serde(default)]
+    pub interfaces: Vec<String>,
+}
+
+/// One interface block of `scutil --nwi`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NwiInterface {
+    pub name: String,
+    /// The words in the flags' parentheses: `IPv4`, `DNS`, ...
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// The words of `reach`: `Reachable`, `Transient Connection`, `Not Reachable`, ...
+    #[serde(default)]
+    pub reach: Vec<String>,
+    #[serde(default)]
+    pub vpn_server: Option<String>,
+}
+
+/// One `resolver #N` block of `scutil --dns`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DnsResolver {
+    /// `default` (the "DNS configuration" section) or `scoped` (the one for scoped queries).
+    pub section: String,
+    pub number: u32,
+    #[serde(default)]
+    pub nameservers: Vec<String>,
+    #[serde(default)]
+    pub search_domains: Vec<String>,
+    /// `domain`: the names this resolver answers for (none: every name).
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// `if_index : 15 (en0)`: the interface name.
+    #[serde(default)]
+    pub interface: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub flags: Option<String>,
+    #[serde(default)]
+    pub options: Option<String>,
+}
+
+/// GSA's cached forwarding-profile file, whether or not its profile could be taken from it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProfileFile {
+    pub path: String,
+    pub size: u64,
+    #[serde(default)]
+    pub modified: Option<Timestamp>,
+    /// `xml`, `binary` or `unreadable: <why>` (not a property list).
+    pub format: String,
+    /// The top-level keys (never their values, which may hold tokens).
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// The key whose value is the forwarding-profile JSON, when one is.
+    #[serde(default)]
+    pub profile_key: Option<String>,
+}
+
+// --- end macOS client state ---
 
 impl Snapshot {
     /// Gives routes the interface name from the interfaces source where the OS gave an index only.

@@ -142,6 +142,7 @@ fn live_config() -> CollectConfig {
         cmdline_names: vec![],
         service_names: vec![],
         gsa_executables: vec![],
+        macos_profile_files: vec![],
     }
 }
 

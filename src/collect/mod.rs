@@ -45,6 +45,9 @@ pub struct CollectConfig {
     pub service_names: Vec<String>,
     /// GSA's executables (`name.exe`), whose crash reports the settings source looks for.
     pub gsa_executables: Vec<String>,
+    /// macOS: where GSA caches its forwarding profile, tried in order (the knowledge base's
+    /// `[[macos_components]]` of kind `profile-file`).
+    pub macos_profile_files: Vec<PathBuf>,
 }
 
 impl CollectConfig {
@@ -71,6 +74,18 @@ impl CollectConfig {
             .filter(|p| p.vendor == crate::knowledge::Vendor::Gsa)
             .filter(|p| p.os.contains(&crate::knowledge::Os::Windows))
             .flat_map(|p| p.names.iter().map(|n| format!("{n}.exe")))
+            .collect()
+    }
+
+    /// macOS: GSA's cached forwarding-profile files, from the knowledge base.
+    pub fn macos_profile_files_from(knowledge: &Knowledge) -> Vec<PathBuf> {
+        knowledge
+            .macos_names(
+                crate::knowledge::Vendor::Gsa,
+                crate::knowledge::MacosComponentKind::ProfileFile,
+            )
+            .into_iter()
+            .map(PathBuf::from)
             .collect()
     }
 }

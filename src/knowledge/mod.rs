@@ -169,6 +169,16 @@ impl Knowledge {
         names
     }
 
+    /// A vendor's macOS component names of one kind, in knowledge order.
+    pub fn macos_names(&self, vendor: Vendor, kind: MacosComponentKind) -> Vec<&str> {
+        self.file
+            .macos_components
+            .iter()
+            .filter(|c| c.vendor == vendor && c.kind == kind)
+            .flat_map(|c| c.names.iter().map(String::as_str))
+            .collect()
+    }
+
     /// Replaces the ZPA synthetic ranges (the `--zpa-range` option).
     pub fn set_zpa_ranges(&mut self, ranges: &[IpNet]) {
         let template = self
@@ -274,6 +284,11 @@ impl KnowledgeFile {
                 format!("inspection root {}", r.issuer_contains),
             )
         }));
+        refs.extend(
+            self.macos_components
+                .iter()
+                .map(|c| (c.source.as_str(), format!("macos component {:?}", c.names))),
+        );
         refs.extend(
             self.m365
                 .service_areas

@@ -223,6 +223,36 @@ pub struct ServiceEntry {
     pub confirmed: bool,
 }
 
+// --- macOS client components (GSA's macOS Health check) ---
+
+/// What a [`MacosComponent`]'s names are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MacosComponentKind {
+    /// Bundle identifiers of system extensions (`systemextensionsctl list`) and of the network
+    /// extension configuration (`scutil --nc list`).
+    Extension,
+    /// Absolute paths of the cached forwarding-profile file, tried in order.
+    ProfileFile,
+    /// Resolver addresses the client answers DNS on (`scutil --dns`).
+    Resolver,
+}
+
+/// One part of a vendor's macOS client, by the names it has had across client versions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacosComponent {
+    pub vendor: Vendor,
+    pub kind: MacosComponentKind,
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+// --- end macOS client components ---
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AdapterField {
@@ -289,4 +319,7 @@ pub struct KnowledgeFile {
     pub flow_tests: Vec<FlowTest>,
     #[serde(default)]
     pub inspection_roots: Vec<InspectionRoot>,
+    /// macOS client components; absent in files written before them: the macOS checks skip.
+    #[serde(default)]
+    pub macos_components: Vec<MacosComponent>,
 }

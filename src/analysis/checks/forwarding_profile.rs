@@ -62,7 +62,12 @@ pub(super) fn forwarding_profile_check(facts: &Facts, setup: SetupId) -> Check {
         .collect();
     evidence.push(format!("{} rule(s)", parsed.rules.len()));
     if let Some(ts) = &profile.timestamp {
-        evidence.push(format!("ForwardingProfileTimestamp {ts}"));
+        // macOS's cached file has no timestamp of its own: its modification time stands in.
+        if origin.starts_with("cache:") {
+            evidence.push(format!("cached file modified {ts}"));
+        } else {
+            evidence.push(format!("ForwardingProfileTimestamp {ts}"));
+        }
     }
     evidence.extend(parsed.warnings.iter().cloned());
     evidence.extend(parsed.ila_and_private_dns_evidence());

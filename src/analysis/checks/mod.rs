@@ -18,6 +18,8 @@ mod hyperv_switch;
 mod ipv4_preference;
 mod magic_ip;
 mod mtls_certificate;
+// macOS client state (GSA's macOS Health check)
+mod macos_client;
 mod nested_tunnel;
 mod nrpt;
 // --probe (issue 13): edge-reachable, diagnostic-uri, internet.
@@ -93,6 +95,8 @@ pub(crate) fn run(
     checks.push(gsa_edge_results::gsa_edge_results_check(facts, names));
     // --probe (issue 13): GSA's Health check rows that need traffic; skip without --probe.
     checks.extend(probes::probe_checks(facts, attributor));
+    // macOS client state (GSA's macOS Health check): skipped with the reason elsewhere.
+    checks.extend(macos_client::macos_client_checks(facts));
     checks
 }
 

@@ -208,6 +208,7 @@ pub(super) fn read(service_names: &[String], gsa_executables: &[String]) -> Sett
             ),
             crash_reports: crash_reports(gsa_executables),
         },
+        ..Settings::default()
     }
 }
 
