@@ -22,6 +22,11 @@ pub struct Snapshot {
     pub processes: Section<Vec<Process>>,
     pub dns: Section<Vec<DnsAnswer>>,
     pub settings: Section<Settings>,
+    // --- vendor status tools (issue 13, part 4) ---
+    /// What the vendors' own status commands said; absent in captures recorded before them.
+    #[serde(default = "vendor_reports_not_recorded")]
+    pub vendor_reports: Section<Vec<VendorReport>>,
+    // --- end vendor status tools ---
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -542,6 +547,148 @@ pub struct Settings {
     #[serde(default)]
     pub policies: Reading<Vec<PolicyValue>>,
 }
+
+// --- vendor status tools (issue 13, part 4) ---
+
+fn vendor_reports_not_recorded() -> Section<Vec<VendorReport>> {
+    Section::skipped("not recorded in this capture (older ssetop)")
+}
+
+/// One vendor's own status tool, as run: where it is, each command's outcome and output, and
+/// what the output was understood to say. Read-only evidence beside ssetop's inference.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VendorReport {
+    pub vendor: crate::knowledge::Vendor,
+    /// The path run, or (when none was found) every place looked in, joined with " or ".
+    pub tool: String,
+    pub installed: bool,
+    /// Each command run, in the knowledge base's order (empty when the tool is not installed).
+    #[serde(default)]
+    pub runs: Vec<ToolRun>,
+    /// What the outputs say; `None` when no command printed anything.
+    #[serde(default)]
+    pub status: Option<VendorStatus>,
+}
+
+/// How one command of a vendor's tool ended.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolOutcome {
+    /// It exited 0.
+    Output,
+    /// It exited otherwise, could not start, or a signal ended it (`exit_code`, `detail`).
+    Failed,
+    /// It did not finish within its timeout and was stopped.
+    TimedOut,
+    /// The program vanished between finding it and running it.
+    NotInstalled,
+}
+
+impl ToolOutcome {
+    pub fn id(self) -> &'static str {
+        match self {
+            ToolOutcome::Output => "output",
+            ToolOutcome::Failed => "failed",
+            ToolOutcome::TimedOut => "timed_out",
+            ToolOutcome::NotInstalled => "not_installed",
+        }
+    }
+}
+
+/// One command of a vendor's tool: its arguments, when it ran, how it ended, and what it
+/// printed (bounded: raw text a vendor tool prints, never trusted, shown only sanitised).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ToolRun {
+    pub args: Vec<String>,
+    pub ran_at: Timestamp,
+    pub elapsed_ms: u64,
+    pub outcome: ToolOutcome,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Why it could not run, or how long it was given.
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+    /// Whether stdout or stderr was cut to its bound.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// A state as a vendor's tool words it, put into ssetop's terms.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportedState {
+    Connected,
+    Connecting,
+    Disconnected,
+    /// The tool reports a fault (a driver error, fail-open, a captive portal, an error message).
+    Error,
+    /// The tool is installed but its command line is switched off (Zscaler's App Profile).
+    NotEnabled,
+    /// Nothing in the output was understood.
+    Unknown,
+}
+
+impl ReportedState {
+    pub fn id(self) -> &'static str {
+        match self {
+            ReportedState::Connected => "connected",
+            ReportedState::Connecting => "connecting",
+            ReportedState::Disconnected => "disconnected",
+            ReportedState::Error => "error",
+            ReportedState::NotEnabled => "not_enabled",
+            ReportedState::Unknown => "unknown",
+        }
+    }
+}
+
+/// One service a tool reports on its own (Zscaler's ZIA, ZPA, ZDX).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServiceReport {
+    /// `ZIA`, `ZPA`, `ZDX`.
+    pub name: String,
+    /// The tool's own words ("ON", "Driver Error").
+    pub said: String,
+    pub state: ReportedState,
+}
+
+/// A named value a tool reports (`assigned_ip`, `gateway_ip`, `gateway`, `protocol`,
+/// `uptime`, `portal`, `authentication`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReportField {
+    pub name: String,
+    pub value: String,
+}
+
+/// What a vendor's status output was understood to say.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VendorStatus {
+    pub state: ReportedState,
+    /// The tool's own words for the state ("Connected", "OnDemand mode").
+    #[serde(default)]
+    pub said: Option<String>,
+    #[serde(default)]
+    pub services: Vec<ServiceReport>,
+    #[serde(default)]
+    pub fields: Vec<ReportField>,
+    /// The error or refusal the tool printed.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl VendorStatus {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+}
+
+// --- end vendor status tools ---
 
 impl Snapshot {
     /// Gives routes the interface name from the interfaces source where the OS gave an index only.

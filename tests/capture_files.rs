@@ -141,6 +141,7 @@ fn live_config() -> CollectConfig {
         tenant_id: None,
         cmdline_names: vec![],
         service_names: vec![],
+        vendor_tools: vec![],
     }
 }
 

@@ -3,10 +3,6 @@
 //! and assembles whatever has arrived into a [`Snapshot`]. A slow or failing source marks its
 //! section and never holds up the others.
 
-#[allow(
-    dead_code,
-    reason = "the vendor-status and macOS collectors that call it land in the next commits"
-)]
 pub(crate) mod command;
 pub(crate) mod dns;
 pub(crate) mod interfaces;
@@ -14,6 +10,7 @@ pub(crate) mod processes;
 pub(crate) mod routes;
 pub mod settings;
 pub(crate) mod sockets;
+pub(crate) mod vendor_status;
 #[cfg(windows)]
 pub(crate) mod win32;
 
@@ -46,6 +43,9 @@ pub struct CollectConfig {
     pub cmdline_names: Vec<String>,
     /// Windows services and drivers to query by name (the knowledge base's `[[services]]`).
     pub service_names: Vec<String>,
+    /// The vendors' own status commands for this OS (the knowledge base's `[[vendor_tools]]`);
+    /// empty: none is run.
+    pub vendor_tools: Vec<crate::knowledge::VendorTool>,
 }
 
 impl CollectConfig {
@@ -61,6 +61,13 @@ impl CollectConfig {
 
     pub fn service_names_from(knowledge: &Knowledge) -> Vec<String> {
         knowledge.service_names(crate::knowledge::Os::current())
+    }
+
+    pub fn vendor_tools_from(knowledge: &Knowledge) -> Vec<crate::knowledge::VendorTool> {
+        knowledge
+            .vendor_tools_for(crate::knowledge::Os::current())
+            .cloned()
+            .collect()
     }
 }
 
@@ -203,7 +210,12 @@ pub struct Sampler {
     processes: Runner<Vec<crate::snapshot::Process>>,
     dns: Runner<Vec<crate::snapshot::DnsAnswer>>,
     settings: Runner<crate::snapshot::Settings>,
+    vendor_reports: Runner<Vec<crate::snapshot::VendorReport>>,
 }
+
+/// The vendors' status commands run at most this often in the dashboard: they are other
+/// programs, and their state changes slowly.
+const VENDOR_TOOLS_INTERVAL: Duration = Duration::from_secs(30);
 
 impl Sampler {
     pub fn new(config: CollectConfig) -> Sampler {
@@ -214,7 +226,16 @@ impl Sampler {
             Some(_) => Runner::new("dns", slow, deadline),
             None => Runner::skipped("dns", "DNS queries switched off (--no-dns)"),
         };
+        let vendor_reports = if config.vendor_tools.is_empty() {
+            Runner::skipped(
+                "vendor_tools",
+                "no vendor status command is known for this OS",
+            )
+        } else {
+            Runner::new("vendor_tools", slow.max(VENDOR_TOOLS_INTERVAL), deadline)
+        };
         Sampler {
+            vendor_reports,
             host: host_info(),
             system: Arc::new(Mutex::new(processes::ProcessReader::new(
                 config.cmdline_names.clone(),
@@ -270,6 +291,12 @@ impl Sampler {
         self.settings.start_if_due(now, move || {
             blocking(move || settings::collect(&settings_config))
         });
+        // Off the drawing path like every job: the dashboard shows the last result meanwhile.
+        let tools = self.config.vendor_tools.clone();
+        let tools_deadline = self.vendor_reports.deadline;
+        self.vendor_reports.start_if_due(now, move || {
+            blocking(move || vendor_status::collect(&tools, tools_deadline))
+        });
         // DNS needs the tenant id, which the settings source may read from the device.
         if self.dns.is_due(now) && self.settings.pending.is_some() {
             self.settings
@@ -297,6 +324,7 @@ impl Sampler {
             self.processes.settle(until),
             self.dns.settle(until),
             self.settings.settle(until),
+            self.vendor_reports.settle(until),
         );
         self.routes_watch.settled(&self.routes);
     }
@@ -309,6 +337,7 @@ impl Sampler {
         self.processes.expire(deadline);
         self.dns.expire(deadline);
         self.settings.expire(deadline);
+        self.vendor_reports.expire(deadline);
     }
 
     /// The snapshot, moving the latest results out instead of copying them (the sampler's
@@ -323,6 +352,7 @@ impl Sampler {
             processes: self.processes.last,
             dns: self.dns.last,
             settings: self.settings.last,
+            vendor_reports: self.vendor_reports.last,
         };
         snapshot.fill_route_interface_names();
         snapshot
@@ -339,6 +369,7 @@ impl Sampler {
             processes: self.processes.last.clone(),
             dns: self.dns.last.clone(),
             settings: self.settings.last.clone(),
+            vendor_reports: self.vendor_reports.last.clone(),
         };
         snapshot.fill_route_interface_names();
         snapshot

@@ -45,6 +45,7 @@ pub(crate) fn collect_config(options: &Options, knowledge: &Knowledge) -> Collec
         tenant_id: options.tenant_id.clone(),
         cmdline_names: CollectConfig::cmdline_names_from(knowledge),
         service_names: CollectConfig::service_names_from(knowledge),
+        vendor_tools: CollectConfig::vendor_tools_from(knowledge),
     }
 }
 

@@ -70,6 +70,7 @@ pub(super) fn snapshot(os: &str, settings: Settings) -> Snapshot {
         processes: Section::ok(Vec::new(), at, 0),
         dns: Section::skipped("not read in this test"),
         settings: Section::ok(settings, at, 0),
+        vendor_reports: Section::skipped("not read in this test"),
     }
 }
 
