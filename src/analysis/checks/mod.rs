@@ -19,6 +19,9 @@ mod services;
 mod setup;
 #[cfg(test)]
 mod testing;
+// --- vendor status tools (issue 13, part 4) ---
+mod vendor_status;
+// --- end vendor status tools ---
 
 pub(crate) use edge_dns::{JudgedName, judge_names};
 
@@ -76,6 +79,9 @@ pub(crate) fn run(
     checks.extend(profile_bypass::profile_bypass_checks(facts, setup.id));
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
+    // --- vendor status tools (issue 13, part 4) ---
+    checks.extend(vendor_status::vendor_status_checks(facts));
+    // --- end vendor status tools ---
     checks
 }
 
