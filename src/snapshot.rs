@@ -713,6 +713,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_snapshot_recorded_before_vendor_tools_loads_with_them_not_recorded() {
+        let mut value = serde_json::to_value(Snapshot {
+            taken_at: "2026-11-23T12:00:00Z".parse().unwrap(),
+            host: Host::default(),
+            routes: Section::pending(),
+            interfaces: Section::pending(),
+            sockets: Section::pending(),
+            processes: Section::pending(),
+            dns: Section::pending(),
+            settings: Section::pending(),
+            vendor_reports: Section::ok(Vec::new(), "2026-11-23T12:00:00Z".parse().unwrap(), 1),
+        })
+        .unwrap();
+        value.as_object_mut().unwrap().remove("vendor_reports");
+        let old: Snapshot = serde_json::from_value(value).unwrap();
+        assert_eq!(old.vendor_reports.status, SourceStatus::Skipped);
+        assert!(old.vendor_reports.describe().contains("not recorded"));
+    }
+
+    #[test]
     fn tenant_is_found_in_profile_edge_names() {
         let json = r#"{"edgeAddress":"6B1E4F0A-1111-2222-3333-444455556666.m365.client.globalsecureaccess.microsoft.com"}"#;
         assert_eq!(
