@@ -192,7 +192,8 @@ pub(crate) fn collect(tools: &[VendorTool], deadline: Duration) -> JobResult<Vec
     Ok((reports, None))
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 

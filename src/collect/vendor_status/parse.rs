@@ -182,11 +182,13 @@ pub(crate) fn parse_globalprotect(text: &str) -> VendorStatus {
             "portal" | "portaladdress" | "portalname" => push_field(&mut fields, "portal", value),
             "protocol" | "tunneltype" => push_field(&mut fields, "protocol", value),
             "uptimesec" | "uptime" | "connectedtime" => push_field(&mut fields, "uptime", value),
-            "error" | "errors" | "lasterror" => {
-                if !value.is_empty() && !value.eq_ignore_ascii_case("none") {
-                    error.get_or_insert_with(|| short(value));
-                }
+            "error" | "errors" | "lasterror"
+                if !value.is_empty() && !value.eq_ignore_ascii_case("none") =>
+            {
+                error.get_or_insert_with(|| short(value));
             }
+            // "Error: none": nothing to report.
+            "error" | "errors" | "lasterror" => {}
             _ if looks_like_error(line) => {
                 error.get_or_insert_with(|| short(line));
             }
