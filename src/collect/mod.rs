@@ -213,9 +213,10 @@ pub struct Sampler {
     vendor_reports: Runner<Vec<crate::snapshot::VendorReport>>,
 }
 
-/// The vendors' status commands run at most this often in the dashboard: they are other
-/// programs, and their state changes slowly.
-const VENDOR_TOOLS_INTERVAL: Duration = Duration::from_secs(30);
+/// The vendors' status commands run at most every 30 s in the dashboard: they are other
+/// programs, and their state changes slowly. A runner is due again a tenth before its interval
+/// (see `Runner::start_if_due`), so the interval is 30 s × 10/9.
+const VENDOR_TOOLS_INTERVAL: Duration = Duration::from_millis(33_334);
 
 impl Sampler {
     pub fn new(config: CollectConfig) -> Sampler {
@@ -492,4 +493,75 @@ pub async fn collect_once(mut config: CollectConfig, deadline: Duration) -> Snap
     sampler.collect(deadline).await;
     sampler.expire_pending(deadline);
     sampler.into_snapshot()
+}
+
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::knowledge::{Os, Vendor};
+
+    fn config_with_tool(path: &str) -> CollectConfig {
+        let knowledge = Knowledge::embedded();
+        let mut tool = knowledge
+            .vendor_tools_for(Os::Linux)
+            .find(|t| t.vendor == Vendor::GlobalProtect)
+            .unwrap()
+            .clone();
+        tool.paths = vec![path.into()];
+        tool.commands = vec![vec!["show".into(), "--status".into()]];
+        tool.timeout_ms = 1500;
+        CollectConfig {
+            interval: Duration::from_millis(100),
+            slow_interval: Duration::from_secs(10),
+            source_deadline: Duration::from_secs(3),
+            dns_timeout: Duration::from_secs(1),
+            dns_names: None,
+            forwarding_profile_file: None,
+            tenant_id: None,
+            cmdline_names: vec![],
+            service_names: vec![],
+            vendor_tools: vec![tool],
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_vendor_tool_never_holds_up_a_sample_and_runs_at_most_every_30_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = dir.path().join("globalprotect");
+        let count = dir.path().join("runs");
+        std::fs::write(
+            &tool,
+            format!(
+                "#!/bin/sh\necho run >> {}\nsleep 1\necho 'GlobalProtect status: Connected'\n",
+                count.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut sampler = Sampler::new(config_with_tool(tool.to_str().unwrap()));
+        let started = Instant::now();
+        let first = sampler.sample(Duration::from_millis(200)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "waited for the tool"
+        );
+        assert_eq!(first.vendor_reports.status, SourceStatus::Pending);
+        // Samples go on every 100 ms; the tool's answer arrives and is not asked again.
+        let mut last = first;
+        for _ in 0..25 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            last = sampler.sample(Duration::from_millis(80)).await;
+        }
+        assert_eq!(last.vendor_reports.status, SourceStatus::Ok);
+        let report = &last.vendor_reports.data.as_ref().unwrap()[0];
+        assert_eq!(
+            report.status.as_ref().unwrap().state,
+            crate::snapshot::ReportedState::Connected
+        );
+        let runs = std::fs::read_to_string(&count).unwrap();
+        assert_eq!(runs.lines().count(), 1, "run again before 30 s");
+    }
 }

@@ -34,7 +34,8 @@ fn bounded(text: &str, limit: usize) -> (String, bool) {
     (text.get(..cut).unwrap_or_default().to_string(), true)
 }
 
-/// The first of `paths` that exists: a path with a directory as it is, a bare name on `PATH`.
+/// The first of `paths` that exists: a path with a directory as it is, a bare name on `PATH`
+/// (on Windows also with `.exe`).
 pub(crate) fn find_tool(paths: &[String]) -> Option<PathBuf> {
     let search: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
@@ -44,9 +45,14 @@ pub(crate) fn find_tool(paths: &[String]) -> Option<PathBuf> {
         if path.components().count() > 1 || path.is_absolute() {
             path.is_file().then(|| path.to_path_buf())
         } else {
+            let names: Vec<String> = if cfg!(windows) && path.extension().is_none() {
+                vec![candidate.clone(), format!("{candidate}.exe")]
+            } else {
+                vec![candidate.clone()]
+            };
             search
                 .iter()
-                .map(|dir| dir.join(candidate))
+                .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
                 .find(|p| p.is_file())
         }
     })
