@@ -26,6 +26,11 @@ pub struct Snapshot {
     // and in captures written before probes existed.
     #[serde(default = "not_probed")]
     pub probes: Section<Vec<ProbeResult>>,
+    // --- vendor status tools (issue 13, part 4) ---
+    /// What the vendors' own status commands said; absent in captures recorded before them.
+    #[serde(default = "vendor_reports_not_recorded")]
+    pub vendor_reports: Section<Vec<VendorReport>>,
+    // --- end vendor status tools ---
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -961,9 +966,172 @@ pub enum ProbeOutcome {
     },
 }
 
+// --- vendor status tools (issue 13, part 4) ---
+
+fn vendor_reports_not_recorded() -> Section<Vec<VendorReport>> {
+    Section::skipped("not recorded in this capture (older ssetop)")
+}
+
+/// One vendor's own status tool, as run: where it is, each command's outcome and output, and
+/// what the output was understood to say. Read-only evidence beside ssetop's inference.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VendorReport {
+    pub vendor: crate::knowledge::Vendor,
+    /// The path run, or (when none was found) every place looked in, joined with " or ".
+    pub tool: String,
+    pub installed: bool,
+    /// Each command run, in the knowledge base's order (empty when the tool is not installed).
+    #[serde(default)]
+    pub runs: Vec<ToolRun>,
+    /// What the outputs say; `None` when no command printed anything.
+    #[serde(default)]
+    pub status: Option<VendorStatus>,
+}
+
+/// How one command of a vendor's tool ended.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolOutcome {
+    /// It exited 0.
+    Output,
+    /// It exited otherwise, could not start, or a signal ended it (`exit_code`, `detail`).
+    Failed,
+    /// It did not finish within its timeout and was stopped.
+    TimedOut,
+    /// The program vanished between finding it and running it.
+    NotInstalled,
+}
+
+impl ToolOutcome {
+    pub fn id(self) -> &'static str {
+        match self {
+            ToolOutcome::Output => "output",
+            ToolOutcome::Failed => "failed",
+            ToolOutcome::TimedOut => "timed_out",
+            ToolOutcome::NotInstalled => "not_installed",
+        }
+    }
+}
+
+/// One command of a vendor's tool: its arguments, when it ran, how it ended, and what it
+/// printed (bounded: raw text a vendor tool prints, never trusted, shown only sanitised).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ToolRun {
+    pub args: Vec<String>,
+    pub ran_at: Timestamp,
+    pub elapsed_ms: u64,
+    pub outcome: ToolOutcome,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Why it could not run, or how long it was given.
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+    /// Whether stdout or stderr was cut to its bound.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// A state as a vendor's tool words it, put into ssetop's terms.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportedState {
+    Connected,
+    Connecting,
+    Disconnected,
+    /// The tool reports a fault (a driver error, fail-open, a captive portal, an error message).
+    Error,
+    /// The tool is installed but its command line is switched off (Zscaler's App Profile).
+    NotEnabled,
+    /// Nothing in the output was understood.
+    Unknown,
+}
+
+impl ReportedState {
+    pub fn id(self) -> &'static str {
+        match self {
+            ReportedState::Connected => "connected",
+            ReportedState::Connecting => "connecting",
+            ReportedState::Disconnected => "disconnected",
+            ReportedState::Error => "error",
+            ReportedState::NotEnabled => "not_enabled",
+            ReportedState::Unknown => "unknown",
+        }
+    }
+}
+
+/// One service a tool reports on its own (Zscaler's ZIA, ZPA, ZDX).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServiceReport {
+    /// `ZIA`, `ZPA`, `ZDX`.
+    pub name: String,
+    /// The tool's own words ("ON", "Driver Error").
+    pub said: String,
+    pub state: ReportedState,
+}
+
+/// A named value a tool reports (`assigned_ip`, `gateway_ip`, `gateway`, `protocol`,
+/// `uptime`, `portal`, `authentication`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReportField {
+    pub name: String,
+    pub value: String,
+}
+
+/// What a vendor's status output was understood to say.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VendorStatus {
+    pub state: ReportedState,
+    /// The tool's own words for the state ("Connected", "OnDemand mode").
+    #[serde(default)]
+    pub said: Option<String>,
+    #[serde(default)]
+    pub services: Vec<ServiceReport>,
+    #[serde(default)]
+    pub fields: Vec<ReportField>,
+    /// The error or refusal the tool printed.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl VendorStatus {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+}
+
+// --- end vendor status tools ---
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_recorded_before_vendor_tools_loads_with_them_not_recorded() {
+        let mut value = serde_json::to_value(Snapshot {
+            taken_at: "2026-11-23T12:00:00Z".parse().unwrap(),
+            host: Host::default(),
+            routes: Section::pending(),
+            interfaces: Section::pending(),
+            sockets: Section::pending(),
+            processes: Section::pending(),
+            dns: Section::pending(),
+            settings: Section::pending(),
+            probes: not_probed(),
+            vendor_reports: Section::ok(Vec::new(), "2026-11-23T12:00:00Z".parse().unwrap(), 1),
+        })
+        .unwrap();
+        value.as_object_mut().unwrap().remove("vendor_reports");
+        let old: Snapshot = serde_json::from_value(value).unwrap();
+        assert_eq!(old.vendor_reports.status, SourceStatus::Skipped);
+        assert!(old.vendor_reports.describe().contains("not recorded"));
+    }
 
     #[test]
     fn tenant_is_found_in_profile_edge_names() {

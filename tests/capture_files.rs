@@ -143,6 +143,7 @@ fn live_config() -> CollectConfig {
         service_names: vec![],
         gsa_executables: vec![],
         macos_profile_files: vec![],
+        vendor_tools: vec![],
     }
 }
 

@@ -77,6 +77,28 @@ fn hostile_capture(dir: &Path) -> std::path::PathBuf {
                 interface["description"] = Value::from(format!("{}{}", HOSTILE[3], HOSTILE[5]));
             }
         }
+        // What a vendor's own status tool printed is untrusted text too.
+        let ran_at = snapshot["taken_at"].clone();
+        snapshot["vendor_reports"] = serde_json::json!({
+            "status": "ok",
+            "data": [{
+                "vendor": "globalprotect",
+                "tool": format!("C:\\gp{}", HOSTILE[1]),
+                "installed": true,
+                "runs": [{
+                    "args": ["show", "--status"],
+                    "ran_at": ran_at,
+                    "elapsed_ms": 5,
+                    "outcome": "output",
+                    "stdout": format!("GlobalProtect status: Connected{}", HOSTILE[0]),
+                }],
+                "status": {
+                    "state": "connected",
+                    "said": format!("Connected{}", HOSTILE[3]),
+                    "fields": [{"name": "gateway", "value": HOSTILE[5]}],
+                },
+            }],
+        });
         out.push_str(&snapshot.to_string());
         out.push('\n');
     }
@@ -98,6 +120,11 @@ fn the_text_report_of_a_replayed_capture_escapes_hostile_names() {
     assert!(report.contains("\\x1b]2;PWNED\\x07"), "{report}");
     assert!(report.contains("line\\x0dPASS forged"), "{report}");
     assert!(report.contains("\\x1b[2J\\x1b[41mEVIL"), "{report}");
+    // A vendor tool's words too.
+    assert!(
+        report.contains("its own tool says: connected (\"Connectedline\\x0dPASS forged\")"),
+        "{report}"
+    );
     // A long name is cut, not printed whole.
     assert!(!report.contains(&"A".repeat(100)), "{report}");
     assert!(report.contains(&format!("{}…", "A".repeat(20))), "{report}");
@@ -131,6 +158,12 @@ fn the_json_report_keeps_hostile_names_exactly_and_writes_none_raw() {
     for hostile in [HOSTILE[0], HOSTILE[1], &long_name()] {
         assert!(names.contains(&hostile), "{hostile:?} not among {names:?}");
     }
+    let own = &report["vendor_reports"][0];
+    assert_eq!(own["said"], format!("Connected{}", HOSTILE[3]));
+    assert_eq!(
+        own["runs"][0]["stdout"],
+        format!("GlobalProtect status: Connected{}", HOSTILE[0])
+    );
 }
 
 #[test]

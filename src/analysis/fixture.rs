@@ -37,6 +37,7 @@ impl Device {
                 dns: ok(vec![]),
                 settings: ok(Settings::default()),
                 probes: crate::snapshot::not_probed(),
+                vendor_reports: ok(vec![]),
             },
         }
     }
@@ -48,6 +49,15 @@ impl Device {
             .interface(12, "Ethernet", Some("Intel Ethernet"), &["192.168.1.50/24"])
             .route("0.0.0.0/0", "Ethernet", Some("192.168.1.1"), 25)
             .route("192.168.1.0/24", "Ethernet", None, 281)
+    }
+
+    /// What a vendor's own status tool said.
+    pub fn vendor_report(mut self, report: crate::snapshot::VendorReport) -> Device {
+        if let Some(reports) = self.snapshot.vendor_reports.data.as_mut() {
+            reports.retain(|r| r.vendor != report.vendor);
+            reports.push(report);
+        }
+        self
     }
 
     pub fn at(mut self, seconds: i64) -> Device {

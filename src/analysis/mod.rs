@@ -242,6 +242,7 @@ fn assess_with(
         events: Vec::new(),
         sources: sources(snapshot),
         notices: notices(snapshot),
+        vendor_reports: snapshot.vendor_reports.get().cloned().unwrap_or_default(),
         setup,
     }
 }
@@ -288,6 +289,7 @@ fn sources(snapshot: &Snapshot) -> Vec<SourceInfo> {
         info!("processes", snapshot.processes),
         info!("dns", snapshot.dns),
         info!("settings", snapshot.settings),
+        info!("vendor_tools", snapshot.vendor_reports),
     ]
 }
 

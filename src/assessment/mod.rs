@@ -90,6 +90,11 @@ pub struct Assessment {
     pub sources: Vec<SourceInfo>,
     /// Said once: what running elevated would add, and similar.
     pub notices: Vec<String>,
+    // --- vendor status tools (issue 13, part 4) ---
+    /// What the vendors' own status commands said, as recorded (judged by the
+    /// `vendor-status:<vendor>` checks).
+    pub vendor_reports: Vec<crate::snapshot::VendorReport>,
+    // --- end vendor status tools ---
 }
 
 impl Assessment {
@@ -107,6 +112,7 @@ impl Assessment {
             || self.alerts != other.alerts
             || self.events.len() != other.events.len()
             || self.notices != other.notices
+            || self.vendor_reports != other.vendor_reports
             || self
                 .sources
                 .iter()

@@ -11,6 +11,7 @@ pub(crate) mod processes;
 pub(crate) mod routes;
 pub mod settings;
 pub(crate) mod sockets;
+pub(crate) mod vendor_status;
 #[cfg(windows)]
 pub(crate) mod win32;
 
@@ -48,6 +49,9 @@ pub struct CollectConfig {
     /// macOS: where GSA caches its forwarding profile, tried in order (the knowledge base's
     /// `[[macos_components]]` of kind `profile-file`).
     pub macos_profile_files: Vec<PathBuf>,
+    /// The vendors' own status commands for this OS (the knowledge base's `[[vendor_tools]]`);
+    /// empty: none is run.
+    pub vendor_tools: Vec<crate::knowledge::VendorTool>,
 }
 
 impl CollectConfig {
@@ -86,6 +90,14 @@ impl CollectConfig {
             )
             .into_iter()
             .map(PathBuf::from)
+            .collect()
+    }
+
+    /// The vendors' own status commands for this OS.
+    pub fn vendor_tools_from(knowledge: &Knowledge) -> Vec<crate::knowledge::VendorTool> {
+        knowledge
+            .vendor_tools_for(crate::knowledge::Os::current())
+            .cloned()
             .collect()
     }
 }
@@ -229,7 +241,13 @@ pub struct Sampler {
     processes: Runner<Vec<crate::snapshot::Process>>,
     dns: Runner<Vec<crate::snapshot::DnsAnswer>>,
     settings: Runner<crate::snapshot::Settings>,
+    vendor_reports: Runner<Vec<crate::snapshot::VendorReport>>,
 }
+
+/// The vendors' status commands run at most every 30 s in the dashboard: they are other
+/// programs, and their state changes slowly. A runner is due again a tenth before its interval
+/// (see `Runner::start_if_due`), so the interval is 30 s × 10/9.
+const VENDOR_TOOLS_INTERVAL: Duration = Duration::from_millis(33_334);
 
 impl Sampler {
     pub fn new(config: CollectConfig) -> Sampler {
@@ -240,7 +258,16 @@ impl Sampler {
             Some(_) => Runner::new("dns", slow, deadline),
             None => Runner::skipped("dns", "DNS queries switched off (--no-dns)"),
         };
+        let vendor_reports = if config.vendor_tools.is_empty() {
+            Runner::skipped(
+                "vendor_tools",
+                "no vendor status command is known for this OS",
+            )
+        } else {
+            Runner::new("vendor_tools", slow.max(VENDOR_TOOLS_INTERVAL), deadline)
+        };
         Sampler {
+            vendor_reports,
             host: host_info(),
             system: Arc::new(Mutex::new(processes::ProcessReader::new(
                 config.cmdline_names.clone(),
@@ -296,6 +323,12 @@ impl Sampler {
         self.settings.start_if_due(now, move || {
             blocking(move || settings::collect(&settings_config))
         });
+        // Off the drawing path like every job: the dashboard shows the last result meanwhile.
+        let tools = self.config.vendor_tools.clone();
+        let tools_deadline = self.vendor_reports.deadline;
+        self.vendor_reports.start_if_due(now, move || {
+            blocking(move || vendor_status::collect(&tools, tools_deadline))
+        });
         // DNS needs the tenant id, which the settings source may read from the device.
         if self.dns.is_due(now) && self.settings.pending.is_some() {
             self.settings
@@ -330,6 +363,7 @@ impl Sampler {
             self.processes.settle(until),
             self.dns.settle(until),
             self.settings.settle(until),
+            self.vendor_reports.settle(until),
         );
         self.routes_watch.settled(&self.routes);
     }
@@ -342,6 +376,7 @@ impl Sampler {
         self.processes.expire(deadline);
         self.dns.expire(deadline);
         self.settings.expire(deadline);
+        self.vendor_reports.expire(deadline);
     }
 
     /// The snapshot, moving the latest results out instead of copying them (the sampler's
@@ -357,6 +392,7 @@ impl Sampler {
             dns: self.dns.last,
             settings: self.settings.last,
             probes: crate::snapshot::not_probed(),
+            vendor_reports: self.vendor_reports.last,
         };
         snapshot.fill_route_interface_names();
         snapshot
@@ -374,6 +410,7 @@ impl Sampler {
             dns: self.dns.last.clone(),
             settings: self.settings.last.clone(),
             probes: crate::snapshot::not_probed(),
+            vendor_reports: self.vendor_reports.last.clone(),
         };
         snapshot.fill_route_interface_names();
         snapshot
@@ -496,4 +533,77 @@ pub async fn collect_once(mut config: CollectConfig, deadline: Duration) -> Snap
     sampler.collect(deadline).await;
     sampler.expire_pending(deadline);
     sampler.into_snapshot()
+}
+
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::knowledge::{Os, Vendor};
+
+    fn config_with_tool(path: &str) -> CollectConfig {
+        let knowledge = Knowledge::embedded();
+        let mut tool = knowledge
+            .vendor_tools_for(Os::Linux)
+            .find(|t| t.vendor == Vendor::GlobalProtect)
+            .unwrap()
+            .clone();
+        tool.paths = vec![path.into()];
+        tool.commands = vec![vec!["show".into(), "--status".into()]];
+        tool.timeout_ms = 1500;
+        CollectConfig {
+            interval: Duration::from_millis(100),
+            slow_interval: Duration::from_secs(10),
+            source_deadline: Duration::from_secs(3),
+            dns_timeout: Duration::from_secs(1),
+            dns_names: None,
+            forwarding_profile_file: None,
+            tenant_id: None,
+            cmdline_names: vec![],
+            service_names: vec![],
+            gsa_executables: vec![],
+            macos_profile_files: vec![],
+            vendor_tools: vec![tool],
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_vendor_tool_never_holds_up_a_sample_and_runs_at_most_every_30_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = dir.path().join("globalprotect");
+        let count = dir.path().join("runs");
+        std::fs::write(
+            &tool,
+            format!(
+                "#!/bin/sh\necho run >> {}\nsleep 1\necho 'GlobalProtect status: Connected'\n",
+                count.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut sampler = Sampler::new(config_with_tool(tool.to_str().unwrap()));
+        let started = Instant::now();
+        let first = sampler.sample(Duration::from_millis(200)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "waited for the tool"
+        );
+        assert_eq!(first.vendor_reports.status, SourceStatus::Pending);
+        // Samples go on every 100 ms; the tool's answer arrives and is not asked again.
+        let mut last = first;
+        for _ in 0..25 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            last = sampler.sample(Duration::from_millis(80)).await;
+        }
+        assert_eq!(last.vendor_reports.status, SourceStatus::Ok);
+        let report = &last.vendor_reports.data.as_ref().unwrap()[0];
+        assert_eq!(
+            report.status.as_ref().unwrap().state,
+            crate::snapshot::ReportedState::Connected
+        );
+        let runs = std::fs::read_to_string(&count).unwrap();
+        assert_eq!(runs.lines().count(), 1, "run again before 30 s");
+    }
 }

@@ -96,6 +96,16 @@ impl Knowledge {
             )));
         }
         file.validate_sources().map_err(invalid)?;
+        if let Some(tool) = file
+            .vendor_tools
+            .iter()
+            .find(|t| t.paths.is_empty() || t.commands.is_empty() || t.timeout_ms == 0)
+        {
+            return Err(invalid(format!(
+                "a [[vendor_tools]] entry of {} needs paths, commands and a timeout_ms above 0",
+                tool.vendor
+            )));
+        }
         if let Some(entry) = file.services.iter().find(|s| s.names.is_empty()) {
             return Err(invalid(format!(
                 "a [[services]] entry of {} ({}) names no service",
@@ -148,6 +158,14 @@ impl Knowledge {
             .processes
             .iter()
             .filter(move |p| p.os.contains(&os))
+    }
+
+    /// The vendors' status commands for one OS.
+    pub fn vendor_tools_for(&self, os: Os) -> impl Iterator<Item = &VendorTool> {
+        self.file
+            .vendor_tools
+            .iter()
+            .filter(move |t| t.os.contains(&os))
     }
 
     /// Service entries for one OS.
@@ -282,6 +300,12 @@ impl KnowledgeFile {
             (
                 r.source.as_str(),
                 format!("inspection root {}", r.issuer_contains),
+            )
+        }));
+        refs.extend(self.vendor_tools.iter().map(|t| {
+            (
+                t.source.as_str(),
+                format!("vendor tool {} {:?}", t.vendor, t.paths),
             )
         }));
         refs.extend(

@@ -187,6 +187,26 @@ pub struct ProcessEntry {
     pub confirmed: bool,
 }
 
+/// A vendor's own status command (part 4 of issue 13): run read-only with a timeout, as evidence
+/// beside ssetop's own inference, never trusted over what the OS shows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorTool {
+    pub vendor: Vendor,
+    pub os: Vec<Os>,
+    /// Where the tool is: absolute paths, or a bare name looked up on `PATH`; the first found
+    /// runs. A test (or a field engineer) points this at another program.
+    pub paths: Vec<String>,
+    /// The commands to run, each one argument list (`["show", "--status"]`); all run at once.
+    pub commands: Vec<Vec<String>>,
+    /// How long one command may run before it is stopped.
+    pub timeout_ms: u64,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
 /// Whether a Service Control Manager entry is a service or a kernel driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -322,4 +342,7 @@ pub struct KnowledgeFile {
     /// macOS client components; absent in files written before them: the macOS checks skip.
     #[serde(default)]
     pub macos_components: Vec<MacosComponent>,
+    /// The vendors' own status commands. Absent in older files: none is run.
+    #[serde(default)]
+    pub vendor_tools: Vec<VendorTool>,
 }

@@ -47,6 +47,7 @@ pub(crate) fn collect_config(options: &Options, knowledge: &Knowledge) -> Collec
         service_names: CollectConfig::service_names_from(knowledge),
         gsa_executables: CollectConfig::gsa_executables_from(knowledge),
         macos_profile_files: CollectConfig::macos_profile_files_from(knowledge),
+        vendor_tools: CollectConfig::vendor_tools_from(knowledge),
     }
 }
 

@@ -35,6 +35,10 @@ pub struct Report {
     pub sources: Vec<Source>,
     pub notices: Vec<String>,
     pub knowledge: Knowledge,
+    // --- vendor status tools (issue 13, part 4) ---
+    /// What the vendors' own status commands said (added within v1).
+    pub vendor_reports: Vec<VendorReport>,
+    // --- end vendor status tools ---
     /// Set when the report comes from a capture (`--replay`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<Replay>,
@@ -202,6 +206,99 @@ pub struct Source {
     pub detail: String,
     pub elapsed_ms: u64,
 }
+
+// --- vendor status tools (issue 13, part 4) ---
+
+/// One command of a vendor's status tool as run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolRun {
+    pub args: Vec<String>,
+    pub ran_at: Timestamp,
+    pub elapsed_ms: u64,
+    /// `output`, `failed`, `timed_out`, `not_installed`.
+    pub outcome: &'static str,
+    pub exit_code: Option<i32>,
+    pub detail: Option<String>,
+    /// Bounded verbatim output (16 KiB stdout, 2 KiB stderr); `truncated` when cut.
+    pub stdout: String,
+    pub stderr: String,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VendorService {
+    pub name: String,
+    pub said: String,
+    pub state: &'static str,
+}
+
+/// What a vendor's status tool said: `state` in ssetop's terms, `said` in the tool's words.
+#[derive(Debug, Clone, Serialize)]
+pub struct VendorReport {
+    pub vendor: &'static str,
+    pub tool: String,
+    pub installed: bool,
+    /// `connected`, `connecting`, `disconnected`, `error`, `not_enabled`, `unknown`; `null`
+    /// when the tool printed nothing.
+    pub state: Option<&'static str>,
+    pub said: Option<String>,
+    pub services: Vec<VendorService>,
+    /// Named values (`assigned_ip`, `gateway_ip`, `gateway`, `protocol`, `uptime`, …).
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub error: Option<String>,
+    pub runs: Vec<ToolRun>,
+}
+
+impl VendorReport {
+    fn new(r: &crate::snapshot::VendorReport) -> VendorReport {
+        let status = r.status.as_ref();
+        VendorReport {
+            vendor: r.vendor.id(),
+            tool: r.tool.clone(),
+            installed: r.installed,
+            state: status.map(|s| s.state.id()),
+            said: status.and_then(|s| s.said.clone()),
+            services: status
+                .map(|s| {
+                    s.services
+                        .iter()
+                        .map(|x| VendorService {
+                            name: x.name.clone(),
+                            said: x.said.clone(),
+                            state: x.state.id(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            fields: status
+                .map(|s| {
+                    s.fields
+                        .iter()
+                        .map(|f| (f.name.clone(), f.value.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            error: status.and_then(|s| s.error.clone()),
+            runs: r
+                .runs
+                .iter()
+                .map(|run| ToolRun {
+                    args: run.args.clone(),
+                    ran_at: run.ran_at,
+                    elapsed_ms: run.elapsed_ms,
+                    outcome: run.outcome.id(),
+                    exit_code: run.exit_code,
+                    detail: run.detail.clone(),
+                    stdout: run.stdout.clone(),
+                    stderr: run.stderr.clone(),
+                    truncated: run.truncated,
+                })
+                .collect(),
+        }
+    }
+}
+
+// --- end vendor status tools ---
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Knowledge {
@@ -455,6 +552,7 @@ impl Report {
                 })
                 .collect(),
             notices: a.notices.clone(),
+            vendor_reports: a.vendor_reports.iter().map(VendorReport::new).collect(),
             knowledge: Knowledge {
                 version: a.knowledge_version.clone(),
                 origin: knowledge_origin.to_string(),

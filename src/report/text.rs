@@ -19,6 +19,24 @@ fn status_word(status: &str) -> &'static str {
     }
 }
 
+/// A vendor's own status tool in one line (the tool's words are sanitised by the caller).
+fn own_word(own: &super::VendorReport) -> String {
+    let mut line = format!("its own tool says: {}", own.state.unwrap_or("nothing"));
+    if let Some(said) = &own.said {
+        line.push_str(&format!(" (\"{said}\")"));
+    }
+    for service in &own.services {
+        line.push_str(&format!("; {} {}", service.name, service.said));
+    }
+    for (name, value) in &own.fields {
+        line.push_str(&format!("; {name} {value}"));
+    }
+    if let Some(error) = &own.error {
+        line.push_str(&format!("; error: {error}"));
+    }
+    line
+}
+
 pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
@@ -86,6 +104,13 @@ pub(crate) fn render(report: &Report) -> String {
             ));
         }
         let _ = writeln!(out, "{}", line.trim_end());
+        if let Some(own) = report
+            .vendor_reports
+            .iter()
+            .find(|r| r.vendor == client.vendor && r.installed)
+        {
+            let _ = writeln!(out, "    {}", bounded(&own_word(own), 300));
+        }
     }
 
     let _ = writeln!(out, "\nChecks (failing first)");

@@ -31,6 +31,9 @@ mod services;
 mod setup;
 #[cfg(test)]
 mod testing;
+// --- vendor status tools (issue 13, part 4) ---
+mod vendor_status;
+// --- end vendor status tools ---
 
 pub(crate) use edge_dns::{JudgedName, judge_names};
 
@@ -97,6 +100,9 @@ pub(crate) fn run(
     checks.extend(probes::probe_checks(facts, attributor));
     // macOS client state (GSA's macOS Health check): skipped with the reason elsewhere.
     checks.extend(macos_client::macos_client_checks(facts));
+    // --- vendor status tools (issue 13, part 4) ---
+    checks.extend(vendor_status::vendor_status_checks(facts));
+    // --- end vendor status tools ---
     checks
 }
 

@@ -71,6 +71,7 @@ pub(super) fn snapshot(os: &str, settings: Settings) -> Snapshot {
         dns: Section::skipped("not read in this test"),
         settings: Section::ok(settings, at, 0),
         probes: crate::snapshot::not_probed(),
+        vendor_reports: Section::skipped("not read in this test"),
     }
 }
 
