@@ -563,7 +563,7 @@ pub struct JoinState {
     pub origin: Option<String>,
 }
 
-/// Proxy configuration (Windows WinHTTP and WinINet).
+/// Proxy configuration (Windows: WinHTTP and WinINet; macOS: the system proxy in the `wininet` slot).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ProxySettings {
     /// The machine-wide WinHTTP proxy (`netsh winhttp show proxy`); `None`: direct.

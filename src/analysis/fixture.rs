@@ -266,9 +266,10 @@ pub fn profile_json(channels: &[(&str, bool)], rules: &str) -> String {
     )
 }
 
-/// GSA's tunnel process and another service, as on Windows.
+/// GSA's tunnel process, another service and the tray app, as on Windows.
 pub fn with_gsa(device: Device) -> Device {
     device
         .process(4100, "GlobalSecureAccessTunnelingService.exe")
         .process(4101, "GlobalSecureAccessEngineService.exe")
+        .process(4102, "GlobalSecureAccessClient.exe")
 }

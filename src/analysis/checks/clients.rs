@@ -91,7 +91,27 @@ pub(super) fn client_check(facts: &Facts, setup: SetupId, vendor: Vendor) -> Che
             format!("{label} is connected, but setup {setup} does not use it{running}"),
         ),
     };
-    check.evidence(client.evidence.clone())
+    let mut check = check.evidence(client.evidence.clone());
+    // GSA's own health check requires its tray app on Windows: without it the user sees no
+    // icon and cannot sign in or be told to.
+    if vendor == Vendor::Gsa
+        && facts.os == crate::knowledge::Os::Windows
+        && client.state != ClientState::Absent
+        && !client.has_role(ProcessRole::Agent)
+    {
+        check.evidence.push(
+            "the tray app (GlobalSecureAccessClient.exe) is not running: no icon, no sign-in prompt"
+                .into(),
+        );
+        if check.status == Status::Pass {
+            check.status = Status::Warn;
+            check.summary.push_str("; its tray app is not running");
+            check.remedy = Some(
+                "start C:\\Program Files\\Global Secure Access Client\\GlobalSecureAccessClient.exe in the user's session (or sign out and in)".into(),
+            );
+        }
+    }
+    check
 }
 
 #[cfg(test)]
@@ -192,5 +212,20 @@ mod tests {
             "{:?}",
             zscaler.evidence
         );
+    }
+    #[test]
+    fn on_windows_gsa_connected_without_its_tray_app_warns() {
+        let without_tray = Device::windows()
+            .process(4100, "GlobalSecureAccessTunnelingService.exe")
+            .process(4101, "GlobalSecureAccessEngineService.exe")
+            .tcp(GSA_EDGE, Some(4100))
+            .build();
+        let check = find(&checks(&without_tray, None), "client:gsa").clone();
+        assert_eq!(check.status, Status::Warn, "{check:#?}");
+        assert!(check.summary.ends_with("its tray app is not running"));
+        let with_tray = with_gsa(Device::windows())
+            .tcp(GSA_EDGE, Some(4100))
+            .build();
+        assert_eq!(status(&with_tray, None, "client:gsa"), Status::Pass);
     }
 }

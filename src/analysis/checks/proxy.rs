@@ -82,22 +82,28 @@ pub(super) fn proxy_check(facts: &Facts) -> Check {
     let mut evidence = Vec::new();
     let mut problems = Vec::new();
     let wininet_https = proxy.wininet.as_deref().and_then(https_proxy);
-    let configured = [
-        (
-            "WinHTTP",
-            proxy.winhttp.clone(),
-            proxy.winhttp_bypass.as_deref(),
-        ),
-        (
-            "WinINet (this user)",
-            wininet_https.clone(),
-            proxy.bypass.as_deref(),
-        ),
-    ];
+    // macOS has one system proxy (`scutil --proxy`), read into the per-user slot.
+    let macos = facts.os == crate::knowledge::Os::Macos;
+    let user_proxy = if macos {
+        "macOS system proxy"
+    } else {
+        "WinINet (this user)"
+    };
+    let mut configured = vec![(user_proxy, wininet_https.clone(), proxy.bypass.as_deref())];
+    if !macos {
+        configured.insert(
+            0,
+            (
+                "WinHTTP",
+                proxy.winhttp.clone(),
+                proxy.winhttp_bypass.as_deref(),
+            ),
+        );
+    }
     for (name, server, bypass) in &configured {
         let Some(server) = server else {
             evidence.push(match (name, &proxy.wininet) {
-                (n, Some(all)) if n.starts_with("WinINet") => {
+                (n, Some(all)) if *n == user_proxy => {
                     format!("{name}: {all} (no HTTPS proxy in it: HTTPS goes direct)")
                 }
                 _ => format!("{name}: direct, no proxy"),
@@ -134,22 +140,31 @@ pub(super) fn proxy_check(facts: &Facts) -> Check {
         }
     }
     if let Some(url) = &proxy.auto_config_url {
-        evidence.push(format!("WinINet (this user): PAC script {url}"));
+        evidence.push(format!("{user_proxy}: PAC script {url}"));
         problems.push(format!(
             "a proxy auto-config script is set ({url}); ssetop cannot tell whether it sends GSA's edge names direct"
         ));
     }
     if problems.is_empty() {
         let summary = if configured.iter().all(|(_, s, _)| s.is_none()) {
-            "no system proxy: WinHTTP and WinINet go direct".to_string()
+            if macos {
+                "no system proxy: HTTPS goes direct".to_string()
+            } else {
+                "no system proxy: WinHTTP and WinINet go direct".to_string()
+            }
         } else {
             "a system proxy is set and GSA's edge names bypass it".to_string()
         };
         return Check::new(id, Status::Pass, summary).evidence(evidence);
     }
+    let remedy = if macos {
+        "let *.globalsecureaccess.microsoft.com bypass the proxy: System Settings > Network > (the service) > Details > Proxies > \"Bypass proxy settings for these hosts & domains\", or the proxy's configuration profile, and return DIRECT for it in a PAC script"
+    } else {
+        "let *.globalsecureaccess.microsoft.com bypass the proxy: `netsh winhttp set proxy <proxy> bypass-list=\"<existing>;*.globalsecureaccess.microsoft.com\"` (WinHTTP), Internet Options > Connections > LAN settings > Advanced > Exceptions or the proxy policy (WinINet), and return DIRECT for it in a PAC script"
+    };
     Check::new(id, Status::Warn, problems.join("; "))
         .evidence(evidence)
-        .remedy("let *.globalsecureaccess.microsoft.com bypass the proxy: `netsh winhttp set proxy <proxy> bypass-list=\"<existing>;*.globalsecureaccess.microsoft.com\"` (WinHTTP), Internet Options > Connections > LAN settings > Advanced > Exceptions or the proxy policy (WinINet), and return DIRECT for it in a PAC script")
+        .remedy(remedy)
 }
 
 #[cfg(test)]
@@ -242,5 +257,39 @@ mod tests {
             ..ProxySettings::default()
         });
         assert_eq!(check.status, Status::Pass, "{check:#?}");
+    }
+    #[test]
+    fn on_macos_the_system_proxy_is_judged_with_macos_words() {
+        let p = ProxySettings {
+            wininet: Some("proxy.contoso.com:8443".into()),
+            bypass: Some("*.local;169.254/16".into()),
+            ..ProxySettings::default()
+        };
+        let s = snapshot("macos", with(|s| s.proxy = Reading::Value(p)));
+        let check = find(&checks(&s, None), "proxy").clone();
+        assert_eq!(check.status, Status::Warn, "{check:#?}");
+        assert!(
+            check.summary.contains("macOS system proxy"),
+            "{}",
+            check.summary
+        );
+        assert!(
+            check
+                .remedy
+                .as_deref()
+                .unwrap()
+                .contains("System Settings > Network")
+        );
+        assert!(
+            !check.evidence.iter().any(|e| e.contains("WinHTTP")),
+            "{check:#?}"
+        );
+        let direct = snapshot(
+            "macos",
+            with(|s| s.proxy = Reading::Value(ProxySettings::default())),
+        );
+        let check = find(&checks(&direct, None), "proxy").clone();
+        assert_eq!(check.status, Status::Pass);
+        assert_eq!(check.summary, "no system proxy: HTTPS goes direct");
     }
 }

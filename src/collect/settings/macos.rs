@@ -24,13 +24,14 @@ use crate::snapshot::{MacosSettings, ProfileFile, ProfileText, Reading};
 const SYSTEMEXTENSIONSCTL: &str = "/usr/bin/systemextensionsctl";
 const SCUTIL: &str = "/usr/sbin/scutil";
 
-/// Every part within `budget` (a fifth each: four tools and the file, one after the other); the
+/// Every part within `budget` (a sixth each: four tools and the file here, `scutil --proxy`
+/// beside them in [`proxy`], one after the other); the
 /// cached profile, when the file holds one.
 pub(crate) fn read(
     profile_files: &[PathBuf],
     budget: Duration,
 ) -> (MacosSettings, Option<ProfileText>) {
-    let timeout = budget / 5;
+    let timeout = budget / 6;
     let (profile_file, profile) = read_profile_file(profile_files, &Deadline::after(timeout));
     let settings = MacosSettings {
         system_extensions: tool(SYSTEMEXTENSIONSCTL, &["list"], timeout, |out| {
@@ -44,6 +45,11 @@ pub(crate) fn read(
         profile_file,
     };
     (settings, profile)
+}
+
+/// The system proxy (`scutil --proxy`).
+pub(crate) fn proxy(timeout: Duration) -> Reading<crate::snapshot::ProxySettings> {
+    tool(SCUTIL, &["--proxy"], timeout, macos_parse::proxy_settings)
 }
 
 /// Runs one tool and parses what it printed; why not, when it could not.

@@ -344,6 +344,63 @@ fn find_profile(path: &str, value: &plist::Value, depth: usize) -> Option<(Strin
     }
 }
 
+/// `scutil --proxy`: the system proxy, as the dictionary it prints (`HTTPSEnable : 1`,
+/// `HTTPSProxy : proxy.contoso.com`, `ExceptionsList : <array> { 0 : *.local … }`). Only
+/// the HTTPS proxy matters to GSA's edges (TLS on 443); the PAC script and WPAD are noted.
+pub(crate) fn proxy_settings(text: &str) -> crate::snapshot::ProxySettings {
+    let mut values: Vec<(String, String)> = Vec::new();
+    let mut exceptions: Vec<String> = Vec::new();
+    let mut in_exceptions = false;
+    for line in text.lines().map(str::trim) {
+        if in_exceptions {
+            if line.starts_with('}') {
+                in_exceptions = false;
+            } else if let Some((_, item)) = line.split_once(" : ") {
+                exceptions.push(item.trim().to_string());
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once(" : ") else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.eq_ignore_ascii_case("ExceptionsList") && value.starts_with("<array>") {
+            in_exceptions = !value.ends_with('}');
+            continue;
+        }
+        values.push((key.to_ascii_lowercase(), value.to_string()));
+    }
+    let get = |key: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let on = |key: &str| get(key) == Some("1");
+    let https = on("httpsenable")
+        .then(|| get("httpsproxy"))
+        .flatten()
+        .filter(|h| !h.is_empty())
+        .map(|host| match get("httpsport") {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        });
+    let pac = if on("proxyautoconfigenable") {
+        get("proxyautoconfigurlstring").map(str::to_string)
+    } else if on("proxyautodiscoveryenable") {
+        Some("WPAD (automatic proxy discovery)".to_string())
+    } else {
+        None
+    };
+    crate::snapshot::ProxySettings {
+        winhttp: None,
+        wininet: https,
+        bypass: (!exceptions.is_empty()).then(|| exceptions.join(";")),
+        auto_config_url: pac,
+        winhttp_bypass: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,5 +615,31 @@ mod tests {
             assert_eq!(content.profile, None);
             assert_eq!(content.format, "ascii");
         }
+    }
+    #[test]
+    fn scutil_proxy_gives_the_https_proxy_its_exceptions_and_the_pac_script() {
+        let text = "<dictionary> {\r\n  ExceptionsList : <array> {\r\n    0 : *.local\r\n    1 : 169.254/16\r\n    2 : *.globalsecureaccess.microsoft.com\r\n  }\r\n  FTPPassive : 1\r\n  HTTPEnable : 1\r\n  HTTPPort : 8080\r\n  HTTPProxy : proxy.contoso.com\r\n  HTTPSEnable : 1\r\n  HTTPSPort : 8443\r\n  HTTPSProxy : Proxy.Contoso.com\r\n  ProxyAutoConfigEnable : 1\r\n  ProxyAutoConfigURLString : http://pac.contoso.com/proxy.pac\r\n  SomeFutureKey : 7\r\n}\r\n";
+        let p = proxy_settings(text);
+        assert_eq!(p.wininet.as_deref(), Some("Proxy.Contoso.com:8443"));
+        assert_eq!(
+            p.bypass.as_deref(),
+            Some("*.local;169.254/16;*.globalsecureaccess.microsoft.com")
+        );
+        assert_eq!(
+            p.auto_config_url.as_deref(),
+            Some("http://pac.contoso.com/proxy.pac")
+        );
+        assert_eq!(p.winhttp, None);
+    }
+
+    #[test]
+    fn scutil_proxy_without_a_proxy_is_direct() {
+        let text = "<dictionary> {\n  ExceptionsList : <array> {\n    0 : *.local\n  }\n  FTPPassive : 1\n  HTTPSEnable : 0\n  HTTPSProxy : stale.contoso.com\n}\n";
+        let p = proxy_settings(text);
+        assert_eq!(p.wininet, None);
+        assert_eq!(p.auto_config_url, None);
+        assert_eq!(proxy_settings("").wininet, None);
+        let wpad = proxy_settings("<dictionary> {\n  ProxyAutoDiscoveryEnable : 1\n}\n");
+        assert!(wpad.auto_config_url.unwrap().starts_with("WPAD"));
     }
 }

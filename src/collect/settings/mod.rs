@@ -46,7 +46,7 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
             "services are read from the Windows Service Control Manager".into(),
         ),
         proxy: Reading::NotApplicable(
-            "the system proxy is read on Windows (WinHTTP and WinINet)".into(),
+            "the system proxy is read on Windows (WinHTTP and WinINet) and macOS (scutil --proxy)".into(),
         ),
         policies: Reading::NotApplicable(
             "DoH and QUIC policies are read from the Windows registry".into(),
@@ -61,6 +61,7 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         let (macos, cached) = macos::read(&config.macos_profile_files, config.source_deadline);
         settings.forwarding_profile = cached_profile_reading(&macos.profile_file, cached);
         settings.macos = Reading::Value(macos);
+        settings.proxy = macos::proxy(config.source_deadline / 6);
     }
     #[cfg(not(target_os = "macos"))]
     {
