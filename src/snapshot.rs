@@ -628,6 +628,9 @@ pub struct Settings {
     /// results, crash reports).
     #[serde(default)]
     pub gsa_windows: GsaWindowsReadings,
+    /// The installed GSA client's version (Windows: Programs and Features; macOS: the app).
+    #[serde(default)]
+    pub gsa_client: Reading<InstalledVersion>,
 }
 
 /// The Windows places GSA's health check reads beyond services, policies and the proxy.
@@ -661,6 +664,14 @@ impl GsaWindowsReadings {
             crash_reports: Reading::NotApplicable(na("Windows Error Reporting's crash archive")),
         }
     }
+}
+
+/// An installed client's version and where it was read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InstalledVersion {
+    pub version: String,
+    /// The registry key or file it was read from.
+    pub origin: String,
 }
 
 /// One rule of the Name Resolution Policy Table.

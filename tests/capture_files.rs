@@ -143,6 +143,8 @@ fn live_config() -> CollectConfig {
         service_names: vec![],
         gsa_executables: vec![],
         macos_profile_files: vec![],
+        gsa_product_names: vec![],
+        macos_app_plists: vec![],
         vendor_tools: vec![],
     }
 }

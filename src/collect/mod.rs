@@ -49,6 +49,10 @@ pub struct CollectConfig {
     /// macOS: where GSA caches its forwarding profile, tried in order (the knowledge base's
     /// `[[macos_components]]` of kind `profile-file`).
     pub macos_profile_files: Vec<PathBuf>,
+    /// GSA's installed-product names (Windows) and app `Info.plist` paths (macOS), for its
+    /// version.
+    pub gsa_product_names: Vec<String>,
+    pub macos_app_plists: Vec<PathBuf>,
     /// The vendors' own status commands for this OS (the knowledge base's `[[vendor_tools]]`);
     /// empty: none is run.
     pub vendor_tools: Vec<crate::knowledge::VendorTool>,
@@ -87,6 +91,18 @@ impl CollectConfig {
             .macos_names(
                 crate::knowledge::Vendor::Gsa,
                 crate::knowledge::MacosComponentKind::ProfileFile,
+            )
+            .into_iter()
+            .map(PathBuf::from)
+            .collect()
+    }
+
+    /// GSA's app bundle `Info.plist` paths on macOS, from the knowledge base.
+    pub fn macos_app_plists_from(knowledge: &Knowledge) -> Vec<PathBuf> {
+        knowledge
+            .macos_names(
+                crate::knowledge::Vendor::Gsa,
+                crate::knowledge::MacosComponentKind::App,
             )
             .into_iter()
             .map(PathBuf::from)
@@ -565,6 +581,8 @@ mod tests {
             service_names: vec![],
             gsa_executables: vec![],
             macos_profile_files: vec![],
+            gsa_product_names: vec![],
+            macos_app_plists: vec![],
             vendor_tools: vec![tool],
         }
     }

@@ -259,6 +259,12 @@ impl KnowledgeFile {
                 .iter()
                 .map(|d| (d.source.as_str(), format!("bypass domain {}", d.pattern))),
         );
+        refs.extend(self.gsa.client_versions.iter().map(|v| {
+            (
+                v.source.as_str(),
+                format!("gsa client version {}", v.version),
+            )
+        }));
         refs.extend(
             self.synthetic_ranges
                 .iter()

@@ -91,6 +91,23 @@ pub struct Gsa {
     /// direction of the bypasses above). Absent in files written before it: none is checked.
     #[serde(default)]
     pub profile_bypasses: Vec<ProfileBypass>,
+    /// The names the client is installed under (Windows' Programs and Features `DisplayName`),
+    /// to find its version. Absent in older files: the version is not read.
+    #[serde(default)]
+    pub product_names: Vec<String>,
+    /// Client releases whose changes ssetop's checks know about, oldest first.
+    #[serde(default)]
+    pub client_versions: Vec<ClientVersion>,
+}
+
+/// A GSA client release and what it changed that matters to the checks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientVersion {
+    pub version: String,
+    pub change: String,
+    pub source: String,
+    pub confirmed: bool,
 }
 
 /// A destination GSA's Internet Access profile must bypass when another SSE runs beside it:
@@ -256,6 +273,8 @@ pub enum MacosComponentKind {
     ProfileFile,
     /// Resolver addresses the client answers DNS on (`scutil --dns`).
     Resolver,
+    /// The app bundle's `Info.plist`, for the installed version.
+    App,
 }
 
 /// One part of a vendor's macOS client, by the names it has had across client versions.

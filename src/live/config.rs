@@ -47,6 +47,8 @@ pub(crate) fn collect_config(options: &Options, knowledge: &Knowledge) -> Collec
         service_names: CollectConfig::service_names_from(knowledge),
         gsa_executables: CollectConfig::gsa_executables_from(knowledge),
         macos_profile_files: CollectConfig::macos_profile_files_from(knowledge),
+        gsa_product_names: knowledge.file.gsa.product_names.clone(),
+        macos_app_plists: CollectConfig::macos_app_plists_from(knowledge),
         vendor_tools: CollectConfig::vendor_tools_from(knowledge),
     }
 }

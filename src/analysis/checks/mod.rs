@@ -14,6 +14,7 @@ mod forwarding_profile;
 mod gsa_crashes;
 mod gsa_edge_results;
 mod gsa_tunnel;
+mod gsa_version;
 mod hyperv_switch;
 mod ipv4_preference;
 mod magic_ip;
@@ -96,6 +97,7 @@ pub(crate) fn run(
     checks.push(ipv4_preference::ipv4_preference_check(facts));
     checks.extend(windows_host_checks(facts, setup.id));
     checks.push(gsa_edge_results::gsa_edge_results_check(facts, names));
+    checks.push(gsa_version::gsa_version_check(facts));
     // --probe (issue 13): GSA's Health check rows that need traffic; skip without --probe.
     checks.extend(probes::probe_checks(facts, attributor));
     // macOS client state (GSA's macOS Health check): skipped with the reason elsewhere.

@@ -47,6 +47,35 @@ pub(crate) fn read(
     (settings, profile)
 }
 
+/// The installed client's version, from the first of `plists` (app bundles' `Info.plist`)
+/// that exists.
+pub(crate) fn app_version(
+    plists: &[PathBuf],
+    deadline: &Deadline,
+) -> Reading<crate::snapshot::InstalledVersion> {
+    if let Some(path) = plists.iter().find(|p| p.exists()) {
+        let shown = path.display().to_string();
+        return match crate::input_file::read_bytes(path, "app Info.plist", deadline)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| macos_parse::app_version(&bytes))
+        {
+            Ok(version) => Reading::Value(crate::snapshot::InstalledVersion {
+                version,
+                origin: shown,
+            }),
+            Err(reason) => Reading::Unavailable(format!("{shown}: {reason}")),
+        };
+    }
+    Reading::Missing(format!(
+        "no GSA app bundle at {}",
+        plists
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    ))
+}
+
 /// The system proxy (`scutil --proxy`).
 pub(crate) fn proxy(timeout: Duration) -> Reading<crate::snapshot::ProxySettings> {
     tool(SCUTIL, &["--proxy"], timeout, macos_parse::proxy_settings)

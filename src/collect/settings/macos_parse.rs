@@ -401,6 +401,22 @@ pub(crate) fn proxy_settings(text: &str) -> crate::snapshot::ProxySettings {
     }
 }
 
+/// The version an app bundle's `Info.plist` states (`CFBundleShortVersionString`, else
+/// `CFBundleVersion`).
+pub(crate) fn app_version(bytes: &[u8]) -> Result<String, String> {
+    let value =
+        plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let dict = value
+        .as_dictionary()
+        .ok_or("the property list is not a dictionary")?;
+    ["CFBundleShortVersionString", "CFBundleVersion"]
+        .iter()
+        .find_map(|k| dict.get(k).and_then(plist::Value::as_string))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| "no CFBundleShortVersionString or CFBundleVersion".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,5 +657,27 @@ mod tests {
         assert_eq!(proxy_settings("").wininet, None);
         let wpad = proxy_settings("<dictionary> {\n  ProxyAutoDiscoveryEnable : 1\n}\n");
         assert!(wpad.auto_config_url.unwrap().starts_with("WPAD"));
+    }
+    #[test]
+    fn an_app_bundle_states_its_version_in_xml_or_binary() {
+        let mut dict = plist::Dictionary::new();
+        dict.insert(
+            "CFBundleIdentifier".into(),
+            "com.microsoft.globalsecureaccess".into(),
+        );
+        dict.insert("CFBundleShortVersionString".into(), " 1.1.432 ".into());
+        dict.insert("CFBundleVersion".into(), "432".into());
+        let mut xml = Vec::new();
+        plist::Value::Dictionary(dict.clone())
+            .to_writer_xml(&mut xml)
+            .unwrap();
+        assert_eq!(app_version(&xml).unwrap(), "1.1.432");
+        dict.remove("CFBundleShortVersionString");
+        let mut binary = Vec::new();
+        plist::Value::Dictionary(dict)
+            .to_writer_binary(&mut binary)
+            .unwrap();
+        assert_eq!(app_version(&binary).unwrap(), "432");
+        assert!(app_version(b"not a plist").is_err());
     }
 }

@@ -26,7 +26,7 @@ use crate::snapshot::{ProfileText, Settings, TenantId};
 
 pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
     #[cfg(windows)]
-    let mut settings = windows::read(&config.service_names, &config.gsa_executables);
+    let mut settings = windows::read(config);
     #[cfg(not(windows))]
     let mut settings = Settings {
         forwarding_profile: Reading::NotApplicable(
@@ -62,6 +62,17 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         settings.forwarding_profile = cached_profile_reading(&macos.profile_file, cached);
         settings.macos = Reading::Value(macos);
         settings.proxy = macos::proxy(config.source_deadline / 6);
+        settings.gsa_client = macos::app_version(
+            &config.macos_app_plists,
+            &crate::input_file::Deadline::after(config.source_deadline / 6),
+        );
+    }
+    #[cfg(not(any(target_os = "macos", windows)))]
+    {
+        settings.gsa_client = Reading::NotApplicable(
+            "GSA's client version is read on Windows and macOS (Microsoft ships no Linux client)"
+                .into(),
+        );
     }
     #[cfg(not(target_os = "macos"))]
     {

@@ -5,8 +5,8 @@ use super::gsa_host;
 use super::parse::{self, ProxyValues, registry_optional, registry_reading};
 use crate::collect::win32::{self, Hive, JoinApiError};
 use crate::snapshot::{
-    ClientCertificates, CrashReport, GsaWindowsReadings, JoinState, NrptRule, NrptTables,
-    PolicyValue, ProfileText, ProxySettings, Reading, Settings,
+    ClientCertificates, CrashReport, GsaWindowsReadings, InstalledVersion, JoinState, NrptRule,
+    NrptTables, PolicyValue, ProfileText, ProxySettings, Reading, Settings,
 };
 
 pub(super) const GSA_KEY: &str = r"SOFTWARE\Microsoft\Global Secure Access Client";
@@ -152,7 +152,8 @@ const POLICY_PLACES: &[PolicyPlace] = &[
     ),
 ];
 
-pub(super) fn read(service_names: &[String], gsa_executables: &[String]) -> Settings {
+pub(super) fn read(config: &crate::collect::CollectConfig) -> Settings {
+    let (service_names, gsa_executables) = (&config.service_names, &config.gsa_executables);
     let profile =
         win32::read_string(Hive::LocalMachine, GSA_KEY, "ForwardingProfile").map(|json| {
             ProfileText {
@@ -208,6 +209,7 @@ pub(super) fn read(service_names: &[String], gsa_executables: &[String]) -> Sett
             ),
             crash_reports: crash_reports(gsa_executables),
         },
+        gsa_client: installed_version(&config.gsa_product_names),
         ..Settings::default()
     }
 }
@@ -303,6 +305,49 @@ fn client_certificates() -> Reading<ClientCertificates> {
     };
     match read() {
         Ok(found) => Reading::Value(found),
+        Err(reason) => Reading::Unavailable(reason),
+    }
+}
+
+/// Programs and Features: the uninstall entry whose `DisplayName` is one of `names`.
+const UNINSTALL_KEY: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
+
+fn installed_version(names: &[String]) -> Reading<InstalledVersion> {
+    if names.is_empty() {
+        return Reading::NotApplicable("the knowledge base names no GSA product".into());
+    }
+    let find = || -> Result<Option<InstalledVersion>, String> {
+        let entries = registry_optional(win32::subkeys(Hive::LocalMachine, UNINSTALL_KEY))?
+            .unwrap_or_default();
+        for entry in entries {
+            let key = format!(r"{UNINSTALL_KEY}\{entry}");
+            let Ok(Some(name)) =
+                registry_optional(win32::read_string(Hive::LocalMachine, &key, "DisplayName"))
+            else {
+                continue;
+            };
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(name.trim())) {
+                continue;
+            }
+            if let Some(version) = registry_optional(win32::read_string(
+                Hive::LocalMachine,
+                &key,
+                "DisplayVersion",
+            ))? {
+                return Ok(Some(InstalledVersion {
+                    version: version.trim().to_string(),
+                    origin: format!(r"HKLM\{key}"),
+                }));
+            }
+        }
+        Ok(None)
+    };
+    match find() {
+        Ok(Some(found)) => Reading::Value(found),
+        Ok(None) => Reading::Missing(format!(
+            "no {} in Programs and Features",
+            names.join(" or ")
+        )),
         Err(reason) => Reading::Unavailable(reason),
     }
 }
