@@ -657,7 +657,7 @@ fn apply_ila(
         FlowStatus::Pass => {
             result.status = FlowStatus::Warn;
             result.detail = format!(
-                "Intelligent Local Access applies now: GSA does not tunnel Private Access on this network, so this row goes direct by design ({})",
+                "Intelligent Local Access applies now: GSA does not tunnel Private Access on this network, so this row goes direct by design (the attribution, which does not model ILA, says: {})",
                 result.detail
             );
             result.remedy = Some(ila_remedy(ila));
