@@ -234,7 +234,8 @@ pub(crate) fn render_text(report: &FlowTestReport) -> String {
             let addresses: Vec<String> = r.addresses.iter().map(|a| a.to_string()).collect();
             let _ = writeln!(out, "    addresses: {}", addresses.join(", "));
         }
-        for a in &r.attempts {
+        // One line per address when there are several (one address: the row's detail is its).
+        for a in r.attempts.iter().filter(|_| r.attempts.len() > 1) {
             let _ = writeln!(
                 out,
                 "    {} {}: {}",
@@ -327,19 +328,31 @@ mod tests {
                 evidence: vec!["via gpd0".into()],
                 remedy: Some("exclude Microsoft 365".into()),
                 source: "mslearn-paloalto".into(),
-                attempts: vec![FlowAttempt {
-                    address: "52.96.1.10".parse().unwrap(),
-                    outcome: AttemptOutcome::Connected,
-                    status: FlowStatus::Fail,
-                    local: Some("10.200.0.2:40000".parse().unwrap()),
-                    observed: Some(FlowPath {
-                        carrier: Carrier::GlobalProtect,
-                        channel: None,
-                    }),
-                    interface: Some("gpd0".into()),
-                    issuer: Some("CN=Evil\u{1b}[2J CA".into()),
-                    detail: "observed globalprotect, expected gsa/m365".into(),
-                }],
+                attempts: vec![
+                    FlowAttempt {
+                        address: "52.96.1.10".parse().unwrap(),
+                        outcome: AttemptOutcome::Connected,
+                        status: FlowStatus::Fail,
+                        local: Some("10.200.0.2:40000".parse().unwrap()),
+                        observed: Some(FlowPath {
+                            carrier: Carrier::GlobalProtect,
+                            channel: None,
+                        }),
+                        interface: Some("gpd0".into()),
+                        issuer: Some("CN=Evil\u{1b}[2J CA".into()),
+                        detail: "observed globalprotect, expected gsa/m365".into(),
+                    },
+                    FlowAttempt {
+                        address: "52.96.1.11".parse().unwrap(),
+                        outcome: AttemptOutcome::NotTried,
+                        status: FlowStatus::Skip,
+                        local: None,
+                        observed: None,
+                        interface: None,
+                        issuer: None,
+                        detail: "not tried: 40 ms of the connection window left".into(),
+                    },
+                ],
             }],
             ila: Some(IlaState {
                 applies: Some(true),
