@@ -106,3 +106,51 @@ fn flow_test_help_says_connect_is_the_only_way_ssetop_opens_connections() {
         "{text}"
     );
 }
+
+#[test]
+fn explain_says_intelligent_local_access_from_the_profile_and_asks_nothing_with_no_dns() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("ila.json");
+    std::fs::write(
+        &profile,
+        r#"{"policy": {"channels": [], "rules": [],
+            "networkDefinitions": [{"id": "hq", "networkIdentification": [{"dnsResolution":
+              {"FQDNToResolve": "ILA.contoso.local", "serverAddresses": [-1062731766],
+               "expectedIpResolution": ["10.0.0.0/16"], "futureKey": true}}]}]}}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "explain",
+        "10.0.8.20:445",
+        "--no-dns",
+        "--forwarding-profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert!(report["ila"]["applies"].is_null(), "{report:#}");
+    assert_eq!(report["ila"]["probes"][0]["fqdn"], "ila.contoso.local");
+    assert_eq!(report["ila"]["probes"][0]["status"], "skipped");
+    assert!(
+        report["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("Intelligent Local Access unknown")),
+        "{report:#}"
+    );
+    // A profile without ILA networks: `ila` is null.
+    std::fs::write(&profile, r#"{"policy": {"channels": [], "rules": []}}"#).unwrap();
+    let out = run(&[
+        "explain",
+        "10.0.8.20:445",
+        "--no-dns",
+        "--forwarding-profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(json(&out)["ila"].is_null());
+}

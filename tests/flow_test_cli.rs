@@ -155,3 +155,95 @@ fn flow_test_without_rows_for_the_setup_exits_3_saying_what_gives_rows() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(stderr(&out).contains("--destination HOST[:PORT]=CARRIER"));
 }
+
+/// A forwarding profile as GSA writes it, with an Intelligent Local Access network.
+const ILA_PROFILE: &str = r#"{"policy": {
+  "channels": [{"id": "p1", "name": "Private", "isEnabled": true}],
+  "rules": [{"id": "private-apps", "channelId": "p1", "order": 2.0, "action": "Tunnel",
+             "matchingCriteria": {"address": {"ips": [{"start": 167774208, "end": 167774463}]}}}],
+  "networkDefinitions": [{"id": "hq", "name": "Contoso HQ",
+    "networkIdentification": [{"dnsResolution": {"fqdnToResolve": "ila.contoso.local",
+      "serverAddresses": [-1062731766], "expectedIpResolution": [{"start": 167772160, "end": 167837695}]}}]}]
+}}"#;
+
+fn profile_file(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("flow_test_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, ILA_PROFILE).unwrap();
+    path
+}
+
+#[test]
+fn flow_test_says_ila_on_the_private_app_row_and_asks_no_dns_with_no_dns() {
+    let profile = profile_file("ila-no-dns.json");
+    let out = run(&[
+        "flow-test",
+        "--no-dns",
+        "--setup",
+        "none",
+        "--forwarding-profile",
+        profile.to_str().unwrap(),
+        "--private-app",
+        "10.0.8.20:445",
+        "--destination",
+        "10.0.8.20:445=gsa",
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    // --no-dns: the probe name was not asked, so whether ILA applies is unknown (null).
+    assert!(report["ila"]["applies"].is_null(), "{report:#}");
+    let probe = &report["ila"]["probes"][0];
+    assert_eq!(probe["fqdn"], "ila.contoso.local");
+    assert_eq!(probe["status"], "skipped");
+    assert_eq!(probe["dns_servers"][0], "192.168.0.10");
+    assert_eq!(probe["expected"][0], "10.0.0.0-10.0.255.255");
+    let row = &report["results"][0];
+    assert_eq!(row["destination"], "10.0.8.20");
+    assert!(
+        row["evidence"].as_array().unwrap().iter().any(|e| e
+            .as_str()
+            .unwrap()
+            .starts_with("Intelligent Local Access unknown")),
+        "{row:#}"
+    );
+    // No --connect: no attempts.
+    assert_eq!(row["attempts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn flow_test_connect_records_each_address_attempt_found_in_the_socket_table() {
+    // A listener on loopback: the connection is opened, found by its endpoints, attributed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let destination = format!("127.0.0.1:{port}=direct");
+    let out = run(&[
+        "flow-test",
+        "--no-dns",
+        "--setup",
+        "none",
+        "--connect",
+        "--destination",
+        &destination,
+        "--format",
+        "json",
+        "--deadline",
+        "5s",
+    ]);
+    let report = json(&out);
+    let row = &report["results"][0];
+    let attempts = row["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "{row:#}");
+    let attempt = &attempts[0];
+    assert_eq!(attempt["address"], "127.0.0.1");
+    assert_eq!(attempt["outcome"], "connected");
+    assert!(attempt["local"].as_str().unwrap().starts_with("127.0.0.1:"));
+    // Loopback is `local`, not `direct`: the attempt and the row fail.
+    assert_eq!(attempt["observed"], "local", "{row:#}");
+    assert_eq!(attempt["status"], "fail");
+    assert_eq!(row["observed"], "local");
+    assert_eq!(row["status"], "fail");
+    assert_eq!(code(&out), 2);
+    drop(listener);
+}

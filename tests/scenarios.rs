@@ -35,6 +35,7 @@ scenarios! {
     flow_test_globalprotect => "flow-test-globalprotect",
     flow_test_globalprotect_wrong => "flow-test-globalprotect-wrong",
     flow_test_globalprotect_m365_missing => "flow-test-globalprotect-m365-missing",
+    flow_test_ila_private_access => "flow-test-ila-private-access",
 }
 
 #[test]

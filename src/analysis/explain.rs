@@ -7,13 +7,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::attribution::Attributor;
 use super::facts::Facts;
-use super::profile::{ProfileRule, RuleAction};
+use super::profile::{NetworkDefinition, ProfileRule, RuleAction};
 use super::routing::FlowContext;
 use crate::assessment::{
-    Carrier, Confidence, ExplainPath, ExplainQuery, Explanation, Resolution, RouteRef, RuleRef,
-    SetupDecision, SetupSource,
+    Carrier, Confidence, ExplainPath, ExplainQuery, Explanation, IlaProbeAnswer, IlaState,
+    Resolution, ResolutionStatus, RouteRef, RuleRef, SetupDecision, SetupSource,
 };
-use crate::knowledge::{Os, ProcessRole, ProfileBypass, SetupId, Vendor};
+use crate::knowledge::{Channel, Os, ProcessRole, ProfileBypass, SetupId, Vendor};
 use crate::snapshot::Socket;
 
 /// The walk for every address of `resolution`.
@@ -64,7 +64,175 @@ pub(crate) fn explain(
         resolution,
         paths,
         notes,
+        ila: None,
     }
+}
+
+/// The probe names of the profile's Intelligent Local Access networks, once each, as written
+/// in lower case: what `explain` and `flow-test` resolve to say whether ILA applies now.
+pub(crate) fn ila_probe_names(networks: &[NetworkDefinition]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for fqdn in networks
+        .iter()
+        .flat_map(|n| &n.probes)
+        .filter_map(|p| p.fqdn.as_deref())
+    {
+        let fqdn = fqdn.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !fqdn.is_empty() && !names.contains(&fqdn) {
+            names.push(fqdn);
+        }
+    }
+    names
+}
+
+/// Whether Intelligent Local Access applies now: a network's probe name answered (`answers`,
+/// by name, any case) inside that probe's expected ranges. GSA then considers the device on
+/// the corporate network and does not tunnel Private Access. `None` when the profile defines
+/// no probe.
+pub(crate) fn judge_ila(
+    networks: &[NetworkDefinition],
+    answers: &[(String, Resolution)],
+) -> Option<IlaState> {
+    let mut probes = Vec::new();
+    for network in networks {
+        let label = match &network.name {
+            Some(name) => format!("{name} ({})", network.id),
+            None => network.id.clone(),
+        };
+        for probe in &network.probes {
+            let Some(fqdn) = probe.fqdn.as_deref() else {
+                continue;
+            };
+            let fqdn = fqdn.trim().trim_end_matches('.').to_ascii_lowercase();
+            let resolution = answers
+                .iter()
+                .find(|(name, _)| name.trim_end_matches('.').eq_ignore_ascii_case(&fqdn))
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| Resolution {
+                    status: ResolutionStatus::Skipped,
+                    addresses: Vec::new(),
+                    elapsed_ms: 0,
+                    detail: Some("not resolved".into()),
+                });
+            let in_range = resolution
+                .addresses
+                .iter()
+                .filter(|a| match a {
+                    IpAddr::V4(v4) => probe.expects(*v4),
+                    IpAddr::V6(_) => false,
+                })
+                .copied()
+                .collect();
+            probes.push(IlaProbeAnswer {
+                network: label.clone(),
+                fqdn,
+                dns_servers: probe.dns_servers.clone(),
+                expected: probe
+                    .expected
+                    .iter()
+                    .map(|(start, end)| format!("{start}-{end}"))
+                    .collect(),
+                resolution,
+                in_range,
+            });
+        }
+    }
+    if probes.is_empty() {
+        return None;
+    }
+    let applies = if probes.iter().any(|p| !p.in_range.is_empty()) {
+        Some(true)
+    } else if probes.iter().all(|p| {
+        matches!(
+            p.resolution.status,
+            ResolutionStatus::Resolved | ResolutionStatus::Nxdomain
+        )
+    }) {
+        Some(false)
+    } else {
+        None
+    };
+    Some(IlaState { applies, probes })
+}
+
+/// One probe's answer, said: `ila.contoso.local answers 10.1.2.3 (expected 10.0.0.0-10.255.255.255)`.
+pub(crate) fn ila_probe_line(probe: &IlaProbeAnswer) -> String {
+    let expected = if probe.expected.is_empty() {
+        "no expected range".to_string()
+    } else {
+        format!("expected {}", probe.expected.join(", "))
+    };
+    let answer = if probe.resolution.addresses.is_empty() {
+        match &probe.resolution.detail {
+            Some(detail) => format!("{} ({detail})", probe.resolution.status.id()),
+            None => probe.resolution.status.id().to_string(),
+        }
+    } else {
+        let addresses: Vec<String> = probe
+            .resolution
+            .addresses
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        format!("answers {}", addresses.join(", "))
+    };
+    let servers: Vec<String> = probe.dns_servers.iter().map(|a| a.to_string()).collect();
+    let via = if servers.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; GSA asks {}, ssetop the system resolver",
+            servers.join(", ")
+        )
+    };
+    format!(
+        "network {}: probe {} {answer} ({expected}{via})",
+        probe.network, probe.fqdn
+    )
+}
+
+/// ILA's state in one sentence, for `explain`'s notes and `flow-test`'s evidence.
+pub(crate) fn ila_summary(ila: &IlaState) -> String {
+    let lines: Vec<String> = ila.probes.iter().map(ila_probe_line).collect();
+    let lines = lines.join("; ");
+    match ila.applies {
+        Some(true) => format!(
+            "Intelligent Local Access applies now: {lines}: GSA considers the device on that corporate network and does not tunnel Private Access (private applications go direct)"
+        ),
+        Some(false) => format!(
+            "Intelligent Local Access does not apply now: {lines}: GSA tunnels Private Access"
+        ),
+        None => format!(
+            "Intelligent Local Access unknown: {lines}: whether GSA tunnels Private Access here is not known"
+        ),
+    }
+}
+
+/// Whether a path is one GSA's Private Access carries (and ILA would hand to the network).
+pub(crate) fn is_private_access(carrier: Carrier, channel: Option<Channel>) -> bool {
+    carrier == Carrier::Gsa && channel == Some(Channel::Private)
+}
+
+/// ILA in `explain`'s walk: a note for the whole answer, and on each path GSA's Private
+/// Access would carry, that it goes direct instead while ILA applies.
+pub(crate) fn apply_ila(explanation: &mut Explanation, ila: Option<IlaState>) {
+    let Some(ila) = ila else {
+        return;
+    };
+    explanation.notes.push(ila_summary(&ila));
+    if ila.applies == Some(true) {
+        for path in explanation
+            .paths
+            .iter_mut()
+            .filter(|p| is_private_access(p.carrier, p.channel))
+        {
+            path.evidence.push(
+                "but Intelligent Local Access applies now: GSA does not tunnel Private Access on this network, so this connection goes direct (by design, see notes)"
+                    .into(),
+            );
+        }
+    }
+    explanation.ila = Some(ila);
 }
 
 /// Whether `name` matches a profile-bypass pattern written as GSA's profile writes FQDNs
@@ -408,6 +576,92 @@ mod tests {
         );
         assert_eq!(path.rule.as_ref().unwrap().id, "tunnel-all");
         assert!(path.beaten_rules.is_empty());
+    }
+
+    /// GSA's profile as real clients write it: a Private Access rule for 10.0.8.0/24 and an
+    /// ILA network whose probe (`fqdnToResolve`, mixed case) must answer in 10.0.0.0/16
+    /// (unsigned numbers) through a DNS server written as a signed 32-bit number.
+    const ILA_PROFILE: &str = r#"{"policy": {
+        "channels": [{"id": "p1", "name": "Private", "isEnabled": true}],
+        "rules": [{"id": "private-apps", "channelId": "P1", "order": 2.0, "action": "Tunnel",
+                   "acquireIfUnresolved": true,
+                   "matchingCriteria": {"address": {"ips": [{"start": 167774208, "end": 167774463}]},
+                                        "protocol": "All"}}],
+        "networkDefinitions": [{"id": "hq", "name": "Contoso HQ", "unknownKey": [1, 2],
+          "networkIdentification": [{"type": "DnsResolution",
+            "dnsResolution": {"FqdnToResolve": "ila.Contoso.local", "serverAddresses": [-1062731766],
+                              "expectedIpResolution": [{"start": 167772160, "end": 167837695}]}}]}]
+    }}"#;
+
+    #[test]
+    fn explain_says_whether_ila_applies_and_that_a_private_access_path_then_goes_direct() {
+        let s = with_gsa(Device::windows()).profile(ILA_PROFILE).build();
+        let networks = crate::analysis::profile::ForwardingProfile::parse(ILA_PROFILE)
+            .unwrap()
+            .network_definitions;
+        assert_eq!(ila_probe_names(&networks), ["ila.contoso.local"]);
+        let answered = |address: &str| {
+            vec![(
+                "ila.contoso.local".to_string(),
+                Resolution {
+                    status: ResolutionStatus::Resolved,
+                    addresses: vec![address.parse().unwrap()],
+                    elapsed_ms: 2,
+                    detail: None,
+                },
+            )]
+        };
+        let mut e = ask(&s, "files.contoso.local", "10.0.8.20", 445);
+        assert_eq!(
+            (e.paths[0].carrier, e.paths[0].channel),
+            (Carrier::Gsa, Some(Channel::Private))
+        );
+        apply_ila(&mut e, judge_ila(&networks, &answered("10.0.200.1")));
+        let ila = e.ila.as_ref().unwrap();
+        assert_eq!(ila.applies, Some(true));
+        let note = e.notes.last().unwrap();
+        assert!(
+            note.starts_with("Intelligent Local Access applies now: network Contoso HQ (hq): probe ila.contoso.local answers 10.0.200.1 (expected 10.0.0.0-10.0.255.255; GSA asks 192.168.0.10"),
+            "{note}"
+        );
+        assert!(
+            e.paths[0]
+                .evidence
+                .iter()
+                .any(|l| l.contains("so this connection goes direct")),
+            "{:?}",
+            e.paths[0].evidence
+        );
+        // Answered outside the range: said, and the Private Access path is left as it is.
+        let mut e = ask(&s, "files.contoso.local", "10.0.8.20", 445);
+        apply_ila(&mut e, judge_ila(&networks, &answered("192.0.2.1")));
+        assert_eq!(e.ila.as_ref().unwrap().applies, Some(false));
+        assert!(
+            e.notes
+                .last()
+                .unwrap()
+                .starts_with("Intelligent Local Access does not apply now")
+        );
+        assert!(
+            !e.paths[0]
+                .evidence
+                .iter()
+                .any(|l| l.contains("goes direct"))
+        );
+        // A path GSA's Private Access does not carry gets no ILA line, even when it applies.
+        let mut e = ask(&s, "www.example.org", "93.184.216.34", 443);
+        apply_ila(&mut e, judge_ila(&networks, &answered("10.0.200.1")));
+        assert!(
+            !e.paths[0]
+                .evidence
+                .iter()
+                .any(|l| l.contains("goes direct"))
+        );
+        // No ILA network in the profile: nothing is said.
+        let mut e = ask(&s, "files.contoso.local", "10.0.8.20", 445);
+        let notes = e.notes.len();
+        apply_ila(&mut e, judge_ila(&[], &[]));
+        assert_eq!((e.notes.len(), e.ila.is_none()), (notes, true));
     }
 
     #[test]

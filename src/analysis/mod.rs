@@ -85,6 +85,21 @@ impl Analyzer {
         explain::explain(&facts, &attributor, &setup, query, resolution)
     }
 
+    /// Intelligent Local Access: the forwarding profile's network definitions (their DNS
+    /// probes), for `explain` and `flow-test` to resolve; empty without a readable profile.
+    pub(crate) fn ila_networks(&mut self, snapshot: &Snapshot) -> Vec<profile::NetworkDefinition> {
+        let facts = Facts::with_cache(
+            snapshot,
+            &self.knowledge,
+            &mut self.profiles,
+            &mut self.routes,
+        );
+        facts
+            .parsed_profile()
+            .map(|p| p.network_definitions.clone())
+            .unwrap_or_default()
+    }
+
     /// `--probe`: what to probe on this device (its GSA channels' edges and diagnostic URIs),
     /// planned from the snapshot's forwarding profile or the knowledge base.
     pub(crate) fn probe_plan(&mut self, snapshot: &Snapshot) -> Vec<crate::snapshot::ProbeTarget> {

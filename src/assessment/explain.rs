@@ -125,4 +125,32 @@ pub struct Explanation {
     pub paths: Vec<ExplainPath>,
     /// Said once for the whole answer: the setup, a profile not readable, and similar.
     pub notes: Vec<String>,
+    /// Intelligent Local Access: whether GSA would now consider the device on a corporate
+    /// network (and let Private Access go direct); `None` when the profile defines none.
+    pub ila: Option<IlaState>,
+}
+
+/// Intelligent Local Access now: each network definition's DNS probe and its current answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IlaState {
+    /// `Some(true)` when a probe answered inside its expected ranges (GSA does not tunnel
+    /// Private Access then); `Some(false)` when every probe was answered outside them or not at
+    /// all (NXDOMAIN); `None` when an answer is missing (not asked, timed out) and none applied.
+    pub applies: Option<bool>,
+    pub probes: Vec<IlaProbeAnswer>,
+}
+
+/// One network definition's probe name and what the resolver answered for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IlaProbeAnswer {
+    /// The network definition: `name (id)`, or its id.
+    pub network: String,
+    pub fqdn: String,
+    /// The DNS servers GSA asks (`serverAddresses`); ssetop asks the system resolver.
+    pub dns_servers: Vec<std::net::Ipv4Addr>,
+    /// The expected answer ranges, `start-end`.
+    pub expected: Vec<String>,
+    pub resolution: Resolution,
+    /// The answers inside the expected ranges.
+    pub in_range: Vec<IpAddr>,
 }

@@ -4,11 +4,11 @@
 //! (`crate::analysis::flow_test`) judges each row; the view (`crate::report::flow_test`) only
 //! shows them.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use super::{Carrier, SetupDecision};
+use super::{Carrier, IlaState, SetupDecision};
 use crate::knowledge::Channel;
 
 /// One row's verdict.
@@ -51,7 +51,8 @@ pub struct FlowTestResult {
     /// Where the attribution sends a new connection to the row's first address, or `None`
     /// when nothing was predicted (skipped, not resolved).
     pub predicted: Option<FlowPath>,
-    /// Where the real connection went (`--connect`), or `None`.
+    /// Where the real connection went (`--connect`): the deciding address's (the worst of
+    /// `attempts`, else the first connected), or `None`.
     pub observed: Option<FlowPath>,
     pub status: FlowStatus,
     pub addresses: Vec<IpAddr>,
@@ -62,6 +63,51 @@ pub struct FlowTestResult {
     pub remedy: Option<String>,
     /// Where the row comes from: the knowledge entry's source, or `--destination`.
     pub source: String,
+    /// `--connect`: one per address the name resolved to (IPv4 first), in the order tried;
+    /// empty without `--connect`.
+    pub attempts: Vec<FlowAttempt>,
+}
+
+/// How a connection to one address went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttemptOutcome {
+    Connected,
+    Refused,
+    Timeout,
+    Failed,
+    /// `--deadline` left no time for it.
+    NotTried,
+}
+
+impl AttemptOutcome {
+    pub fn id(self) -> &'static str {
+        match self {
+            AttemptOutcome::Connected => "connected",
+            AttemptOutcome::Refused => "refused",
+            AttemptOutcome::Timeout => "timeout",
+            AttemptOutcome::Failed => "failed",
+            AttemptOutcome::NotTried => "not-tried",
+        }
+    }
+}
+
+/// `--connect`'s connection to one address of a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowAttempt {
+    pub address: IpAddr,
+    pub outcome: AttemptOutcome,
+    /// This address's verdict (`skip` when not tried); the row's is the worst of them.
+    pub status: FlowStatus,
+    /// The connection's local endpoint, when it connected.
+    pub local: Option<SocketAddr>,
+    /// Where the connection went, as the analysis attributed it in the socket table.
+    pub observed: Option<FlowPath>,
+    /// The interface the kernel chose.
+    pub interface: Option<String>,
+    /// The TLS certificate's issuer (port 443).
+    pub issuer: Option<String>,
+    pub detail: String,
 }
 
 /// The whole run.
@@ -71,6 +117,9 @@ pub struct FlowTest {
     /// Whether real connections were opened (`--connect`).
     pub connect: bool,
     pub results: Vec<FlowTestResult>,
+    /// Intelligent Local Access now (the profile's probe names resolved), `None` when the
+    /// forwarding profile defines no ILA network.
+    pub ila: Option<IlaState>,
 }
 
 impl FlowTest {

@@ -23,9 +23,10 @@ pub use connection::{
     Attribution, AttributionStep, Carrier, Confidence, Connection, StepFinding, StepOutcome,
 };
 pub use explain::{
-    ExplainPath, ExplainQuery, Explanation, Resolution, ResolutionStatus, RouteRef, RuleRef,
+    ExplainPath, ExplainQuery, Explanation, IlaProbeAnswer, IlaState, Resolution, ResolutionStatus,
+    RouteRef, RuleRef,
 };
-pub use flow_test::{FlowPath, FlowStatus, FlowTest, FlowTestResult};
+pub use flow_test::{AttemptOutcome, FlowAttempt, FlowPath, FlowStatus, FlowTest, FlowTestResult};
 pub use rows::{AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, table_name};
 pub(crate) use rows::{TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN};
 pub use setup::{SetupDecision, SetupSource};

@@ -233,7 +233,24 @@ pub(crate) fn explain(
                 .remaining()
                 .saturating_sub(Duration::from_millis(100)),
     );
-    Ok(explain_in(&mut analyzer, &snapshot, &query, resolution))
+    let mut explanation = explain_in(&mut analyzer, &snapshot, &query, resolution);
+    // Intelligent Local Access: the profile's probe names, asked now (after the snapshot that
+    // holds the profile), within what is left.
+    let networks = analyzer.ila_networks(&snapshot);
+    let names = crate::analysis::explain::ila_probe_names(&networks);
+    if !networks.is_empty() {
+        let left = deadline
+            .remaining()
+            .saturating_sub(Duration::from_millis(150));
+        let answers =
+            run_to_end(futures::future::join_all(names.iter().map(|name| {
+                resolve(name, options.dns_timeout, left, options.no_dns)
+            })))?;
+        let answers: Vec<(String, Resolution)> = names.into_iter().zip(answers).collect();
+        let ila = crate::analysis::explain::judge_ila(&networks, &answers);
+        crate::analysis::explain::apply_ila(&mut explanation, ila);
+    }
+    Ok(explanation)
 }
 
 #[cfg(test)]

@@ -3,15 +3,17 @@
 //! `--connect` one real connection per row, found again in a fresh socket collection taken
 //! while it is open and attributed by the same analysis (observed). All within `--deadline`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::explain::{explain_in, parse_destination, resolve};
 use super::{analysis_options, collect_config, run_to_end};
-use crate::analysis::Analyzer;
 use crate::analysis::flow_test::{
-    self, DestinationOverride, FlowRow, FlowTestRequest, Prediction, Probe, Resolution, RowFindings,
+    self, AddressProbe, DestinationOverride, FlowRow, FlowTestRequest, Prediction, Probe,
+    Resolution, RowFindings,
 };
+use crate::analysis::{Analyzer, explain};
 use crate::assessment::{
     ExplainQuery, Explanation, FlowPath, FlowTest, Resolution as DnsResolution,
 };
@@ -93,57 +95,91 @@ fn findings_of(explanation: Option<&Explanation>) -> RowFindings {
                 evidence: path.evidence.iter().chain(&path.unseen).cloned().collect(),
             })
             .collect(),
-        probe: None,
+        probes: None,
     }
 }
 
-/// One connection per row (in parallel), to the row's first address.
+/// One row's connections, one address after the other (IPv4 first), within `window`: each
+/// address gets a fair share of what is left ([`flow_test::attempt_timeout`]); those for which
+/// no time is left are not tried, saying so. Every connection opened is held (returned).
+fn open_row(
+    addresses: &[IpAddr],
+    name: &str,
+    port: u16,
+    window: Duration,
+) -> (Vec<AddressProbe>, Vec<OpenConnection>) {
+    let started = Instant::now();
+    let order = flow_test::connect_order(addresses);
+    let mut probes = Vec::with_capacity(order.len());
+    let mut held = Vec::new();
+    for (i, address) in order.iter().enumerate() {
+        let remaining = window.saturating_sub(started.elapsed());
+        let probe = match flow_test::attempt_timeout(remaining, order.len() - i) {
+            None => Probe::NotTried(format!(
+                "{} ms of the connection window left, less than {} ms",
+                remaining.as_millis(),
+                flow_test::MIN_ATTEMPT.as_millis()
+            )),
+            Some(timeout) => match probe::open((*address, port).into(), name, timeout) {
+                Ok(open) => {
+                    let probe = probe_of(&open);
+                    held.push(open);
+                    probe
+                }
+                Err(ConnectError::Refused(why)) => Probe::Refused(why),
+                Err(ConnectError::TimedOut(why)) => Probe::TimedOut(why),
+                Err(ConnectError::Failed(why)) => Probe::Failed(why),
+            },
+        };
+        probes.push(AddressProbe {
+            address: *address,
+            probe,
+        });
+    }
+    (probes, held)
+}
+
+/// Every row's connections, the rows in parallel, each within `window`.
 fn open_all(
     rows: &[FlowRow],
     findings: &[RowFindings],
-    timeout: Duration,
-) -> Vec<Option<Result<OpenConnection, ConnectError>>> {
+    window: Duration,
+) -> Vec<(Option<Vec<AddressProbe>>, Vec<OpenConnection>)> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = rows
             .iter()
             .zip(findings)
             .map(|(row, found)| {
-                let address = match &found.resolution {
-                    Some(Resolution::Resolved(addresses)) => addresses.first().copied(),
+                let addresses = match &found.resolution {
+                    Some(Resolution::Resolved(addresses)) if !addresses.is_empty() => {
+                        Some(addresses.clone())
+                    }
                     _ => None,
                 };
                 let name = row.destination.clone();
                 let port = row.port;
-                address.map(|address| {
-                    scope.spawn(move || probe::open((address, port).into(), &name, timeout))
-                })
+                addresses
+                    .map(|addresses| scope.spawn(move || open_row(&addresses, &name, port, window)))
             })
             .collect();
         handles
             .into_iter()
-            .map(|handle| {
-                handle.map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(ConnectError::Failed(
-                            "the connection's thread failed".into(),
-                        ))
-                    })
-                })
+            .map(|handle| match handle {
+                None => (None, Vec::new()),
+                Some(h) => match h.join() {
+                    Ok((probes, held)) => (Some(probes), held),
+                    Err(_) => (Some(Vec::new()), Vec::new()),
+                },
             })
             .collect()
     })
 }
 
-fn probe_of(opened: &Result<OpenConnection, ConnectError>) -> Probe {
-    match opened {
-        Ok(open) => Probe::Connected {
-            local: open.local,
-            remote: open.remote,
-            tls: open.tls.clone(),
-        },
-        Err(ConnectError::Refused(why)) => Probe::Refused(why.clone()),
-        Err(ConnectError::TimedOut(why)) => Probe::TimedOut(why.clone()),
-        Err(ConnectError::Failed(why)) => Probe::Failed(why.clone()),
+fn probe_of(open: &OpenConnection) -> Probe {
+    Probe::Connected {
+        local: open.local,
+        remote: open.remote,
+        tls: open.tls.clone(),
     }
 }
 
@@ -173,20 +209,37 @@ pub(crate) fn flow_test(
     let setup = assessment.setup.clone();
     let rows = flow_test::build_rows(&knowledge, setup.id, &request).map_err(AppError::Usage)?;
 
-    // Every name at once, each through the same DNS code as `explain`.
+    // Every name at once (the rows' and Intelligent Local Access's probe names), each through
+    // the same DNS code as `explain`.
     let dns_budget = if args.connect { budget() / 2 } else { budget() };
-    let resolutions: Vec<Option<DnsResolution>> =
-        run_to_end(futures::future::join_all(rows.iter().map(|row| {
-            let host = row.host().map(str::to_string);
-            async move {
-                match host {
-                    Some(host) => {
-                        Some(resolve(&host, options.dns_timeout, dns_budget, options.no_dns).await)
+    let ila_networks = analyzer.ila_networks(&snapshot);
+    let ila_names = explain::ila_probe_names(&ila_networks);
+    let (resolutions, ila_answers): (Vec<Option<DnsResolution>>, Vec<DnsResolution>) =
+        run_to_end(async {
+            futures::join!(
+                futures::future::join_all(rows.iter().map(|row| {
+                    let host = row.host().map(str::to_string);
+                    async move {
+                        match host {
+                            Some(host) => Some(
+                                resolve(&host, options.dns_timeout, dns_budget, options.no_dns)
+                                    .await,
+                            ),
+                            None => None,
+                        }
                     }
-                    None => None,
-                }
-            }
-        })))?;
+                })),
+                futures::future::join_all(ila_names.iter().map(|name| resolve(
+                    name,
+                    options.dns_timeout,
+                    dns_budget,
+                    options.no_dns
+                )))
+            )
+        })?;
+    let ila_answers: Vec<(String, DnsResolution)> =
+        ila_names.into_iter().zip(ila_answers).collect();
+    let ila = explain::judge_ila(&ila_networks, &ila_answers);
     let explanations: Vec<Option<Explanation>> = rows
         .iter()
         .zip(resolutions)
@@ -210,31 +263,30 @@ pub(crate) fn flow_test(
     // Held open until the judgement is done: the fresh socket collection must see them.
     let mut held = Vec::new();
     if args.connect {
-        let timeout = (budget() / 2).max(Duration::from_millis(50));
-        let opened = open_all(&rows, &findings, timeout);
-        for (found, opened) in findings.iter_mut().zip(&opened) {
-            found.probe = opened.as_ref().map(probe_of);
+        let window = (budget() / 2).max(Duration::from_millis(50));
+        let opened = open_all(&rows, &findings, window);
+        let mut any_open = false;
+        for (found, (probes, open)) in findings.iter_mut().zip(opened) {
+            found.probes = probes;
+            any_open |= !open.is_empty();
+            held.extend(open);
         }
-        if opened.iter().any(|o| matches!(o, Some(Ok(_)))) {
+        if any_open {
             let fresh = run_to_end(collect::collect_once(
                 config,
                 budget().max(Duration::from_millis(50)),
             ))?;
             observed_assessment = Some(analyzer.assess(&fresh));
         }
-        held = opened;
     }
     let results = rows
         .iter()
         .zip(&findings)
         .map(|(row, found)| {
-            let observed = match (&found.probe, &observed_assessment) {
-                (Some(Probe::Connected { local, remote, .. }), Some(assessment)) => {
-                    flow_test::own_connection(assessment, *local, *remote)
-                }
-                _ => None,
-            };
-            flow_test::judge(&knowledge, row, found, observed)
+            let observed = observed_assessment
+                .as_ref()
+                .map_or(&[][..], |a| a.connections.as_slice());
+            flow_test::judge(&knowledge, row, found, observed, ila.as_ref())
         })
         .collect();
     drop(held);
@@ -242,5 +294,6 @@ pub(crate) fn flow_test(
         setup,
         connect: args.connect,
         results,
+        ila,
     })
 }

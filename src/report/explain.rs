@@ -18,8 +18,12 @@ pub(crate) struct ExplainReport {
     pub query: Query,
     pub resolution: Resolution,
     pub paths: Vec<Path>,
-    /// Said once for the whole answer (the setup, a profile bypass the name falls under).
+    /// Said once for the whole answer (the setup, a profile bypass the name falls under,
+    /// Intelligent Local Access now).
     pub notes: Vec<String>,
+    /// Intelligent Local Access now, `null` when the forwarding profile defines none (the
+    /// same shape as `ssetop.flowtest.v1`'s `ila`).
+    pub ila: Option<super::flow_test::Ila>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -148,6 +152,7 @@ impl ExplainReport {
                 })
                 .collect(),
             notes: e.notes.clone(),
+            ila: e.ila.as_ref().map(super::flow_test::ila),
         }
     }
 

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::assessment::{FlowPath, FlowTest, SetupSource};
+use crate::assessment::{FlowPath, FlowTest, IlaState, SetupSource};
 use crate::safe_text;
 
 pub(crate) const SCHEMA: &str = "ssetop.flowtest.v1";
@@ -20,6 +20,66 @@ pub(crate) struct FlowTestReport {
     /// Whether ssetop opened connections (`--connect`).
     pub connect: bool,
     pub results: Vec<FlowResult>,
+    /// Intelligent Local Access now, `null` when the forwarding profile defines none.
+    pub ila: Option<Ila>,
+}
+
+/// `ila`: whether GSA would now let Private Access go direct, and each probe's answer.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Ila {
+    /// `true`, `false`, or `null` when an answer is missing.
+    pub applies: Option<bool>,
+    pub probes: Vec<IlaProbe>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct IlaProbe {
+    pub network: String,
+    pub fqdn: String,
+    pub dns_servers: Vec<String>,
+    pub expected: Vec<String>,
+    /// resolved, nxdomain, refused, timeout, error, skipped (`--no-dns`).
+    pub status: &'static str,
+    pub addresses: Vec<String>,
+    pub in_range: Vec<String>,
+    pub detail: Option<String>,
+}
+
+/// The contract's `ila` (also `ssetop.explain.v1`'s).
+pub(crate) fn ila(state: &IlaState) -> Ila {
+    let text = |a: &[IpAddr]| a.iter().map(|a| a.to_string()).collect();
+    Ila {
+        applies: state.applies,
+        probes: state
+            .probes
+            .iter()
+            .map(|p| IlaProbe {
+                network: p.network.clone(),
+                fqdn: p.fqdn.clone(),
+                dns_servers: p.dns_servers.iter().map(|a| a.to_string()).collect(),
+                expected: p.expected.clone(),
+                status: p.resolution.status.id(),
+                addresses: text(&p.resolution.addresses),
+                in_range: text(&p.in_range),
+                detail: p.resolution.detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// One address's connection (`--connect`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Attempt {
+    pub address: IpAddr,
+    /// connected, refused, timeout, failed, not-tried.
+    pub outcome: &'static str,
+    pub status: &'static str,
+    pub local: Option<String>,
+    pub observed: Option<&'static str>,
+    pub observed_channel: Option<&'static str>,
+    pub interface: Option<String>,
+    pub issuer: Option<String>,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +109,8 @@ pub(crate) struct FlowResult {
     pub remedy: Option<String>,
     /// The knowledge entry's source, or `--destination`.
     pub source: String,
+    /// `--connect`: one per address, in the order tried (IPv4 first); empty without it.
+    pub attempts: Vec<Attempt>,
 }
 
 fn carrier(path: Option<FlowPath>) -> Option<&'static str> {
@@ -91,8 +153,24 @@ impl FlowTestReport {
                     evidence: r.evidence.clone(),
                     remedy: r.remedy.clone(),
                     source: r.source.clone(),
+                    attempts: r
+                        .attempts
+                        .iter()
+                        .map(|a| Attempt {
+                            address: a.address,
+                            outcome: a.outcome.id(),
+                            status: a.status.id(),
+                            local: a.local.map(|l| l.to_string()),
+                            observed: carrier(a.observed),
+                            observed_channel: channel(a.observed),
+                            interface: a.interface.clone(),
+                            issuer: a.issuer.clone(),
+                            detail: a.detail.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
+            ila: test.ila.as_ref().map(ila),
         }
     }
 
@@ -156,11 +234,47 @@ pub(crate) fn render_text(report: &FlowTestReport) -> String {
             let addresses: Vec<String> = r.addresses.iter().map(|a| a.to_string()).collect();
             let _ = writeln!(out, "    addresses: {}", addresses.join(", "));
         }
+        // One line per address when there are several (one address: the row's detail is its).
+        for a in r.attempts.iter().filter(|_| r.attempts.len() > 1) {
+            let _ = writeln!(
+                out,
+                "    {} {}: {}",
+                a.status.to_uppercase(),
+                a.address,
+                safe_text::field(&a.detail)
+            );
+        }
         for evidence in &r.evidence {
             let _ = writeln!(out, "    - {}", safe_text::field(evidence));
         }
         if let Some(remedy) = &r.remedy {
             let _ = writeln!(out, "    remedy: {}", safe_text::field(remedy));
+        }
+    }
+    if let Some(ila) = &report.ila {
+        let _ = writeln!(
+            out,
+            "\nIntelligent Local Access: {}",
+            match ila.applies {
+                Some(true) => "applies now (GSA does not tunnel Private Access on this network)",
+                Some(false) => "does not apply now",
+                None => "unknown (a probe name was not answered)",
+            }
+        );
+        for p in &ila.probes {
+            let answer = if p.addresses.is_empty() {
+                p.status.to_string()
+            } else {
+                p.addresses.join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "    {} {}: {} (expected {})",
+                safe_text::field(&p.network),
+                safe_text::field(&p.fqdn),
+                answer,
+                p.expected.join(", ")
+            );
         }
     }
     let count = |status: &str| report.results.iter().filter(|r| r.status == status).count();
@@ -178,7 +292,10 @@ pub(crate) fn render_text(report: &FlowTestReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assessment::{Carrier, FlowStatus, FlowTestResult, SetupDecision};
+    use crate::assessment::{
+        AttemptOutcome, Carrier, FlowAttempt, FlowStatus, FlowTestResult, IlaProbeAnswer,
+        Resolution, ResolutionStatus, SetupDecision,
+    };
     use crate::knowledge::{Channel, SetupId};
 
     fn test() -> FlowTest {
@@ -211,7 +328,48 @@ mod tests {
                 evidence: vec!["via gpd0".into()],
                 remedy: Some("exclude Microsoft 365".into()),
                 source: "mslearn-paloalto".into(),
+                attempts: vec![
+                    FlowAttempt {
+                        address: "52.96.1.10".parse().unwrap(),
+                        outcome: AttemptOutcome::Connected,
+                        status: FlowStatus::Fail,
+                        local: Some("10.200.0.2:40000".parse().unwrap()),
+                        observed: Some(FlowPath {
+                            carrier: Carrier::GlobalProtect,
+                            channel: None,
+                        }),
+                        interface: Some("gpd0".into()),
+                        issuer: Some("CN=Evil\u{1b}[2J CA".into()),
+                        detail: "observed globalprotect, expected gsa/m365".into(),
+                    },
+                    FlowAttempt {
+                        address: "52.96.1.11".parse().unwrap(),
+                        outcome: AttemptOutcome::NotTried,
+                        status: FlowStatus::Skip,
+                        local: None,
+                        observed: None,
+                        interface: None,
+                        issuer: None,
+                        detail: "not tried: 40 ms of the connection window left".into(),
+                    },
+                ],
             }],
+            ila: Some(IlaState {
+                applies: Some(true),
+                probes: vec![IlaProbeAnswer {
+                    network: "Contoso HQ (hq)".into(),
+                    fqdn: "ila-probe.contoso.local".into(),
+                    dns_servers: vec!["192.168.0.10".parse().unwrap()],
+                    expected: vec!["10.0.0.0-10.255.255.255".into()],
+                    resolution: Resolution {
+                        status: ResolutionStatus::Resolved,
+                        addresses: vec!["10.0.5.5".parse().unwrap()],
+                        elapsed_ms: 3,
+                        detail: None,
+                    },
+                    in_range: vec!["10.0.5.5".parse().unwrap()],
+                }],
+            }),
         }
     }
 
@@ -224,6 +382,17 @@ mod tests {
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("remedy: exclude Microsoft 365"));
         assert!(text.contains("0 pass, 1 fail, 0 warn, 0 skip"));
+        assert!(
+            text.contains("    FAIL 52.96.1.10: observed globalprotect, expected gsa/m365"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Intelligent Local Access: applies now"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ila-probe.contoso.local: 10.0.5.5 (expected 10.0.0.0-10.255.255.255)")
+        );
     }
 
     #[test]
@@ -253,5 +422,19 @@ mod tests {
         assert_eq!(row["observed"], "globalprotect");
         assert_eq!(row["status"], "fail");
         assert_eq!(row["addresses"][0], "52.96.1.10");
+        let attempt = &row["attempts"][0];
+        assert_eq!(attempt["address"], "52.96.1.10");
+        assert_eq!(attempt["outcome"], "connected");
+        assert_eq!(attempt["status"], "fail");
+        assert_eq!(attempt["observed"], "globalprotect");
+        assert_eq!(attempt["interface"], "gpd0");
+        assert_eq!(attempt["local"], "10.200.0.2:40000");
+        assert!(attempt.get("issuer").is_some());
+        assert_eq!(json["ila"]["applies"], true);
+        let probe = &json["ila"]["probes"][0];
+        assert_eq!(probe["fqdn"], "ila-probe.contoso.local");
+        assert_eq!(probe["dns_servers"][0], "192.168.0.10");
+        assert_eq!(probe["status"], "resolved");
+        assert_eq!(probe["in_range"][0], "10.0.5.5");
     }
 }

@@ -406,9 +406,9 @@ tolerant_object! {
     /// How an Intelligent Local Access network is recognised: a probe name resolved through a
     /// given DNS server must answer inside the expected ranges.
     struct RawDnsResolution {
-        fqdn: Scalar = ["fqdn", "dnsName", "probeFqdn", "hostName", "name"],
+        fqdn: Scalar = ["fqdnToResolve", "fqdn", "dnsName", "probeFqdn", "hostName", "name"],
         server_addresses: Many<Scalar> = ["serverAddresses", "dnsServers", "serverAddress"],
-        expected: Many<RangeSpec> = ["ips", "expectedIps", "ipRanges", "expectedAddresses", "addresses", "resolvedAddresses"],
+        expected: Many<RangeSpec> = ["expectedIpResolution", "ips", "expectedIps", "ipRanges", "expectedAddresses", "addresses", "resolvedAddresses"],
     }
 }
 
