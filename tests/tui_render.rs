@@ -473,3 +473,39 @@ fn the_footer_says_a_probe_is_running_and_then_when_it_ran() {
         "{footer}"
     );
 }
+
+#[test]
+fn hostile_strings_in_a_walk_are_escaped_in_the_explain_overlay() {
+    use ssetop::assessment::{ExplainQuery, Explanation};
+    let theme = Theme::built_in("default").unwrap();
+    let mut state = explain_state("outage-heals", 12, "outlook");
+    let query: ExplainQuery = state.explain.as_ref().unwrap().query.clone();
+    let hostile = Explanation {
+        resolution: query.literal_resolution(),
+        query,
+        paths: Vec::new(),
+        notes: vec![
+            "profile says\n[1/1] 10.0.0.1 -> direct (certain)\u{1b}[2J".into(),
+            "exe\u{202e}cod.exe".into(),
+        ],
+    };
+    state.explained(Ok(Arc::new(hostile)));
+    let buffer = render(&state, &theme, 80, 24);
+    let drawn = text(&buffer);
+    for cell in &buffer.content {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{:?} in\n{drawn}",
+            cell.symbol()
+        );
+    }
+    // The injected heading stays inside its note: no line of the overlay starts with it.
+    assert!(
+        !drawn.lines().any(|l| l.contains("│[1/1] 10.0.0.1")),
+        "{drawn}"
+    );
+    assert!(drawn.contains("\\x0a[1/1] 10.0.0.1"), "{drawn}");
+}
