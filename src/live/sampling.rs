@@ -230,11 +230,25 @@ struct Publish {
 }
 
 impl Publish {
-    /// Waits while the dashboard has paused the collectors; false when the dashboard is gone.
+    /// Waits while the dashboard has paused the collectors, answering its requests meanwhile
+    /// (a probe asked for while paused runs all the same: the user asked for it); false when
+    /// the dashboard is gone.
     async fn wait_while_paused(&mut self) -> bool {
-        while *self.pause.borrow() {
-            if self.pause.changed().await.is_err() {
-                return false;
+        while *self.pause.borrow() && !self.probe_due {
+            let request = tokio::select! {
+                changed = self.pause.changed() => {
+                    if changed.is_err() {
+                        return false;
+                    }
+                    continue;
+                }
+                request = self.requests.recv() => request,
+            };
+            match request {
+                Some(request) => {
+                    self.take(request);
+                }
+                None => return false,
             }
         }
         true
@@ -355,10 +369,7 @@ impl SampleLoop {
             }
             let go_on = match &mut self.consumer {
                 Consumer::Headless { until } => Instant::now() < *until,
-                // A probe asked for while paused runs all the same: the user asked for it.
-                Consumer::Dashboard(publish) => {
-                    publish.probe_due || publish.wait_while_paused().await
-                }
+                Consumer::Dashboard(publish) => publish.wait_while_paused().await,
             };
             if !go_on {
                 break;
@@ -541,6 +552,34 @@ mod tests {
         feed.pause.send(false).unwrap();
         next_assessment(&mut feed).await;
         assert!(!file.capture().snapshots.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_paused_dashboard_loop_still_answers_an_explain_request() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        next_assessment(&mut feed).await;
+        feed.pause.send(true).unwrap();
+        // Let the loop reach its pause.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let lines = file.lines();
+        let query = ExplainQuery {
+            destination: "192.0.2.7".into(),
+            port: 22,
+            protocol: crate::snapshot::Protocol::Tcp,
+        };
+        feed.requests
+            .send(Request::Explain(query.clone()))
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(10), feed.answers.recv())
+            .await
+            .expect("an answer while paused");
+        assert!(
+            matches!(&answer, Some(Answer::Explained(Ok(e))) if e.query == query),
+            "{answer:?}"
+        );
+        assert_eq!(file.lines(), lines, "still paused: nothing sampled");
     }
 
     #[tokio::test]
