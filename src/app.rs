@@ -142,7 +142,8 @@ impl Mode {
                 "--duration records headless; it cannot be combined with --once".into(),
             ));
         }
-        // --probe (issue 13): probes this device, live: --once and the dashboard only.
+        // --probe (issue 13): probes this device, live: --once and the dashboard (once at the
+        // start, then on its P key) only.
         if options.probe {
             let other = if options.replay.is_some() {
                 Some("--replay (a capture shows the probes it recorded)")
@@ -150,9 +151,6 @@ impl Mode {
                 Some("a subcommand")
             } else if options.duration.is_some() {
                 Some("a headless recording (--duration)")
-            } else if !options.once {
-                // The dashboard's probe key is not there yet.
-                Some("the dashboard yet: use --once")
             } else {
                 None
             };

@@ -97,7 +97,8 @@ pub(crate) struct Options {
     // --probe (issue 13)
     /// Probe GSA's edges (TCP), each channel's diagnosticUri (HTTPS GET, expects pong) and
     /// internet connectivity: the Health check rows that need traffic. Off by default: without
-    /// it ssetop sends nothing but DNS. With --once.
+    /// it ssetop sends nothing but DNS. With --once; in the dashboard, once at the start (P
+    /// probes again).
     #[arg(long, help_heading = "Collection")]
     pub probe: bool,
 

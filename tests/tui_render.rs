@@ -351,3 +351,161 @@ fn a_tunnel_inside_another_clients_tunnel_is_marked_in_the_connections_pane() {
     // Only that row: the application through GlobalProtect is not nested.
     assert_eq!(screen.matches(" nested ").count(), 1, "{screen}");
 }
+
+/// The explain overlay for the Connections pane's selected row, answered as a feed would: by
+/// the analysis on the snapshot shown (`explain_snapshot`, the engine behind `ssetop explain`).
+fn explain_state(name: &str, at_index: usize, filter: &str) -> UiState {
+    use ssetop::tui::state::Effect;
+    let capture = Capture::load(&common::capture(name)).expect("capture loads");
+    let mut state = UiState::new(false);
+    state.set_assessment(assessment(name, Some(at_index)));
+    state.apply(Action::GoTo(Pane::Connections));
+    state.apply(Action::StartFilter);
+    for c in filter.chars() {
+        state.apply(Action::FilterInput(c));
+    }
+    state.apply(Action::FilterDone);
+    let Effect::Explain(query) = state.apply(Action::Explain) else {
+        panic!("x on a connection with a peer asks for its walk");
+    };
+    let explanation = ssetop::analysis::explain_snapshot(
+        &capture.snapshots[at_index],
+        &Knowledge::embedded(),
+        &AnalysisOptions::default(),
+        &query,
+        query.literal_resolution(),
+    );
+    state.explained(Ok(Arc::new(explanation)));
+    state
+}
+
+#[test]
+fn the_explain_overlay_shows_the_selected_connections_walk_at_80x24_and_narrow() {
+    let theme = Theme::built_in("default").unwrap();
+    let mut state = explain_state("outage-heals", 12, "outlook");
+    let overlay = state.explain.as_ref().unwrap();
+    assert_eq!(overlay.query.destination, "52.96.10.10");
+    assert_eq!(overlay.query.port, 443);
+    let drawn = text(&render(&state, &theme, 80, 24));
+    assert!(drawn.contains("Explain 52.96.10.10 tcp/443"), "{drawn}");
+    assert!(
+        drawn.contains("explain 52.96.10.10 tcp/443: literal"),
+        "{drawn}"
+    );
+    insta::assert_snapshot!("explain_overlay_80x24", drawn);
+    state.screen = (50, 16);
+    let narrow = text(&render(&state, &theme, 50, 16));
+    insta::assert_snapshot!("explain_overlay_50x16", narrow);
+    // Scrolling moves the text; End shows the last line; Esc closes, and the pane is back.
+    state.apply(Action::Bottom);
+    let bottom = text(&render(&state, &theme, 50, 16));
+    assert_ne!(bottom, narrow);
+    let last = state
+        .explain
+        .as_ref()
+        .unwrap()
+        .wrapped(ssetop::tui::state::explain_inner_width(50))
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(bottom.contains(last.trim_end()), "{last:?} in\n{bottom}");
+    state.apply(Action::CloseOverlay);
+    assert!(state.explain.is_none());
+    let closed = text(&render(&state, &theme, 50, 16));
+    assert!(!closed.contains("Explain "), "{closed}");
+}
+
+#[test]
+fn x_outside_the_connections_pane_or_on_a_listener_explains_nothing_and_says_why() {
+    use ssetop::tui::state::Effect;
+    let mut state = state_for("outage-heals", Some(12), Pane::Overview);
+    assert_eq!(state.apply(Action::Explain), Effect::None);
+    assert!(state.explain.is_none());
+    assert!(state.message.as_deref().unwrap().contains("Connections"));
+    let mut state = state_for("outage-heals", Some(12), Pane::Connections);
+    state.apply(Action::Bottom);
+    // The last row by carrier is the local listener: no peer to walk.
+    assert_eq!(state.apply(Action::Explain), Effect::None);
+    assert!(state.explain.is_none());
+    assert!(state.message.as_deref().unwrap().contains("no peer"));
+}
+
+#[test]
+fn a_walk_for_another_connection_than_the_one_open_is_not_shown() {
+    let mut state = explain_state("outage-heals", 12, "outlook");
+    let shown = state.explain.clone();
+    let capture = Capture::load(&common::capture("outage-heals")).unwrap();
+    let other = ssetop::assessment::ExplainQuery {
+        destination: "142.250.1.1".into(),
+        port: 443,
+        protocol: ssetop::snapshot::Protocol::Tcp,
+    };
+    let late = ssetop::analysis::explain_snapshot(
+        &capture.snapshots[12],
+        &Knowledge::embedded(),
+        &AnalysisOptions::default(),
+        &other,
+        other.literal_resolution(),
+    );
+    state.explained(Ok(Arc::new(late)));
+    assert_eq!(state.explain, shown);
+}
+
+#[test]
+fn the_footer_says_a_probe_is_running_and_then_when_it_ran() {
+    let theme = Theme::built_in("default").unwrap();
+    let mut state = state_for("outage-heals", Some(12), Pane::Overview);
+    let before = text(&render(&state, &theme, 100, 24));
+    assert!(!before.contains("prob"), "{before}");
+    state.probe_started();
+    let running = text(&render(&state, &theme, 100, 24));
+    assert!(
+        running.lines().last().unwrap().contains("probing"),
+        "{running}"
+    );
+    let at = state.assessment.as_ref().unwrap().taken_at;
+    state.sampled_at = Some(at + jiff::SignedDuration::from_secs(125));
+    state.probe_finished(Ok(at));
+    let done = text(&render(&state, &theme, 100, 24));
+    let footer = done.lines().last().unwrap();
+    assert!(
+        footer.contains(&format!("probed {} (2m ago)", at.strftime("%H:%M:%S"))),
+        "{footer}"
+    );
+}
+
+#[test]
+fn hostile_strings_in_a_walk_are_escaped_in_the_explain_overlay() {
+    use ssetop::assessment::{ExplainQuery, Explanation};
+    let theme = Theme::built_in("default").unwrap();
+    let mut state = explain_state("outage-heals", 12, "outlook");
+    let query: ExplainQuery = state.explain.as_ref().unwrap().query.clone();
+    let hostile = Explanation {
+        resolution: query.literal_resolution(),
+        query,
+        paths: Vec::new(),
+        notes: vec![
+            "profile says\n[1/1] 10.0.0.1 -> direct (certain)\u{1b}[2J".into(),
+            "exe\u{202e}cod.exe".into(),
+        ],
+    };
+    state.explained(Ok(Arc::new(hostile)));
+    let buffer = render(&state, &theme, 80, 24);
+    let drawn = text(&buffer);
+    for cell in &buffer.content {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{:?} in\n{drawn}",
+            cell.symbol()
+        );
+    }
+    // The injected heading stays inside its note: no line of the overlay starts with it.
+    assert!(
+        !drawn.lines().any(|l| l.contains("│[1/1] 10.0.0.1")),
+        "{drawn}"
+    );
+    assert!(drawn.contains("\\x0a[1/1] 10.0.0.1"), "{drawn}");
+}

@@ -419,3 +419,79 @@ fn recording_beside_the_dashboard_shows_rec_and_says_what_it_wrote_on_quit() {
         "the header and {count} snapshots"
     );
 }
+
+#[test]
+fn in_a_replay_x_explains_the_selected_connection_and_p_says_probing_needs_a_live_device() {
+    let Some(tmux) = Tmux::start(80, 24) else {
+        return;
+    };
+    tmux.wait_for("READY$");
+    let capture = common::capture("outage-heals");
+    let command = format!(
+        "{} --replay {} --at +100s",
+        common::binary(),
+        capture.display()
+    );
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for_all(&["REPLAY", "[1 Overview"]);
+    tmux.keys(&["2", "/", "msedge", "Enter"]);
+    tmux.wait_for_all(&["Connections: 1 of 4", "msedge.exe"]);
+
+    tmux.keys(&["x"]);
+    let overlay = tmux.wait_for_all(&[
+        "Explain 142.250.1.1 tcp/443, Esc closes",
+        "explain 142.250.1.1 tcp/443: literal",
+        "[1/1] 142.250.1.1",
+    ]);
+    assert!(overlay.contains("1. local"), "{overlay}");
+    // A pane key does nothing under the overlay; Esc closes it and the pane is back, the
+    // dashboard still running.
+    tmux.keys(&["5"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("closed the overlay", |s| {
+        !s.contains("Explain 142.250.1.1") && s.contains("[2 Connections")
+    });
+
+    tmux.keys(&["P"]);
+    tmux.wait_for("probing needs a live device");
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("READY$ ");
+}
+
+/// The live dashboard with `--probe`: it probes once at the start and says when; `P` probes
+/// again. The internet probe goes to a closed port on loopback and this machine has no
+/// forwarding profile (no edge is planned): nothing leaves the machine.
+#[test]
+fn the_live_dashboard_with_probe_probes_at_start_and_again_on_shift_p() {
+    let Some(tmux) = Tmux::start(100, 24) else {
+        return;
+    };
+    tmux.wait_for("READY$");
+    tmux.run(&format!(
+        "{} --no-dns --interval 200ms --probe --probe-url http://127.0.0.1:1/; echo EXIT=$?",
+        common::binary()
+    ));
+    let first = tmux.wait_for_all(&["Overview", " probed "]);
+    let when = |screen: &str| {
+        screen
+            .lines()
+            .last()
+            .and_then(|l| l.split(" probed ").nth(1))
+            .map(|t| t.chars().take(8).collect::<String>())
+    };
+    let started = when(first.trim_end()).unwrap_or_default();
+    // The probed checks are on the Overview: internet is judged, not "not probed".
+    tmux.keys(&["/", "internet", "Enter"]);
+    let internet = tmux.wait_for("no internet connectivity");
+    assert!(!internet.contains("not probed"), "{internet}");
+    // One second later P probes again: a later time in the footer.
+    std::thread::sleep(Duration::from_millis(1100));
+    tmux.keys(&["P"]);
+    tmux.wait_until("probed again", |s| {
+        when(s.trim_end()).is_some_and(|t| t.len() == 8 && t != started)
+    });
+    tmux.keys(&["q"]);
+    let after = tmux.wait_until("ended", |s| s.lines().any(|l| l.starts_with("EXIT=")));
+    assert!(after.contains("\nEXIT=0"), "{after}");
+}

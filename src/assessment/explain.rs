@@ -154,3 +154,32 @@ pub struct IlaProbeAnswer {
     /// The answers inside the expected ranges.
     pub in_range: Vec<IpAddr>,
 }
+
+// --- dashboard explain (the `x` key) ---
+impl ExplainQuery {
+    /// The walk for a connection already seen: its remote address (no new DNS query: the
+    /// connection has one), port and transport; `None` for a socket without a peer.
+    pub fn for_connection(socket: &crate::snapshot::Socket) -> Option<ExplainQuery> {
+        let remote = socket.remote?;
+        Some(ExplainQuery {
+            destination: remote.ip().to_string(),
+            port: remote.port(),
+            protocol: socket.protocol,
+        })
+    }
+
+    /// The destination as its own resolution when it is an address; otherwise nothing was
+    /// resolved, and the detail says why (the dashboard sends no query of its own).
+    pub fn literal_resolution(&self) -> Resolution {
+        match self.destination.parse::<IpAddr>() {
+            Ok(address) => Resolution::literal(address),
+            Err(_) => Resolution {
+                status: ResolutionStatus::Skipped,
+                addresses: Vec::new(),
+                elapsed_ms: 0,
+                detail: Some("not an address: the dashboard sends no DNS query".into()),
+            },
+        }
+    }
+}
+// --- end dashboard explain ---

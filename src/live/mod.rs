@@ -14,7 +14,7 @@ mod sampling;
 pub(crate) use config::{analysis_options, check_profile_file, collect_config, with_zpa_ranges};
 pub(crate) use once::once;
 pub(crate) use recording::Recording;
-pub(crate) use sampling::{LiveFeed, record_headless, start_dashboard_feed};
+pub(crate) use sampling::{Answer, LiveFeed, Request, record_headless, start_dashboard_feed};
 
 use std::future::Future;
 

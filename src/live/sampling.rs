@@ -14,11 +14,14 @@ use tokio::time::Instant;
 
 use super::{Recording, analysis_options, collect_config, run_to_end, shutdown_signal};
 use crate::analysis::{Analyzer, Assessment};
+use crate::assessment::{ExplainQuery, Explanation};
 use crate::cli::Options;
-use crate::collect::Sampler;
+use crate::collect::probes::InternetProbe;
+use crate::collect::{CollectConfig, Sampler};
 use crate::error::AppError;
 use crate::knowledge::Knowledge;
 use crate::safe_text;
+use crate::snapshot::{ProbeResult, Section, Snapshot};
 
 /// The dashboard's side of a live loop: the assessments, the messages for the status line, and
 /// the pause switch. The loop stops when the feed is dropped.
@@ -31,8 +34,41 @@ pub(crate) struct LiveFeed {
     pub(crate) recorded: Arc<AtomicUsize>,
     pub(crate) messages: mpsc::Receiver<String>,
     pub(crate) pause: watch::Sender<bool>,
+    /// What the dashboard asks of the loop (probe once, explain a connection).
+    pub(crate) requests: mpsc::Sender<Request>,
+    /// The loop's answers to those requests, in order.
+    pub(crate) answers: mpsc::Receiver<Answer>,
     pub(crate) knowledge: Arc<Knowledge>,
     pub(crate) producer: StopOnDrop,
+}
+
+/// What the dashboard asks the live loop for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Request {
+    /// Run the probes once (`--once --probe`'s plan, probe, collect and judge), at once.
+    Probe,
+    /// The explain walk for this destination, on the last snapshot read.
+    Explain(ExplainQuery),
+}
+
+/// The loop's answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Answer {
+    ProbeStarted,
+    /// The probed assessment has been published (or the probes failed: the reason).
+    ProbeFinished(Result<jiff::Timestamp, String>),
+    /// The walk, or why there is none yet.
+    Explained(Result<Arc<Explanation>, String>),
+}
+
+/// How the loop probes when asked: what `--once --probe` would use.
+pub(crate) struct ProbeSetup {
+    pub(crate) config: CollectConfig,
+    pub(crate) internet: InternetProbe,
+    /// Plan, probe and collect within this (`--deadline`).
+    pub(crate) budget: Duration,
+    /// `--probe` on the command line: once at the start (then only on the key).
+    pub(crate) at_start: bool,
 }
 
 /// Ends the loop's task when its feed goes away.
@@ -56,12 +92,19 @@ pub(crate) fn start_dashboard_feed(
         None => None,
     };
     let analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
+    let probes = ProbeSetup {
+        config: collect_config(options, &knowledge),
+        internet: super::probes::internet_probe(options),
+        budget: options.deadline.max(Duration::from_secs(1)),
+        at_start: options.probe,
+    };
     Ok(dashboard_feed(
         sampler,
         options.interval,
         recording,
         analyzer,
         knowledge,
+        probes,
     ))
 }
 
@@ -72,12 +115,15 @@ fn dashboard_feed(
     recording: Option<Recording>,
     analyzer: Analyzer,
     knowledge: Arc<Knowledge>,
+    probes: ProbeSetup,
 ) -> LiveFeed {
     let (assessments_tx, assessments) = watch::channel(None);
     let (sampled_tx, sampled) = watch::channel(None);
     let recorded = Arc::new(AtomicUsize::new(0));
     let (messages_tx, messages) = mpsc::channel(8);
     let (pause, pause_rx) = watch::channel(false);
+    let (requests, requests_rx) = mpsc::channel(8);
+    let (answers_tx, answers) = mpsc::channel(8);
     let publish = Publish {
         analyzer,
         assessments: assessments_tx,
@@ -85,6 +131,12 @@ fn dashboard_feed(
         messages: messages_tx,
         pause: pause_rx,
         last: None,
+        requests: requests_rx,
+        answers: answers_tx,
+        probe_due: probes.at_start,
+        probes,
+        last_probes: None,
+        last_snapshot: None,
     };
     let sampling = SampleLoop {
         sampler,
@@ -99,6 +151,8 @@ fn dashboard_feed(
         recorded,
         messages,
         pause,
+        requests,
+        answers,
         knowledge,
         producer: StopOnDrop(tokio::spawn(sampling.run())),
     }
@@ -163,17 +217,104 @@ struct Publish {
     messages: mpsc::Sender<String>,
     pause: watch::Receiver<bool>,
     last: Option<Arc<Assessment>>,
+    requests: mpsc::Receiver<Request>,
+    answers: mpsc::Sender<Answer>,
+    probes: ProbeSetup,
+    /// A probe was asked for (or `--probe` at the start): the next sample probes.
+    probe_due: bool,
+    /// The last probes' results, carried by every later snapshot until the next probe (their
+    /// `collected_at` says when they ran).
+    last_probes: Option<Section<Vec<ProbeResult>>>,
+    /// The snapshot behind the last assessment: what an explain walks.
+    last_snapshot: Option<Snapshot>,
 }
 
 impl Publish {
-    /// Waits while the dashboard has paused the collectors; false when the dashboard is gone.
+    /// Waits while the dashboard has paused the collectors, answering its requests meanwhile
+    /// (a probe asked for while paused runs all the same: the user asked for it); false when
+    /// the dashboard is gone.
     async fn wait_while_paused(&mut self) -> bool {
-        while *self.pause.borrow() {
-            if self.pause.changed().await.is_err() {
-                return false;
+        while *self.pause.borrow() && !self.probe_due {
+            let request = tokio::select! {
+                changed = self.pause.changed() => {
+                    if changed.is_err() {
+                        return false;
+                    }
+                    continue;
+                }
+                request = self.requests.recv() => request,
+            };
+            match request {
+                Some(request) => {
+                    self.take(request);
+                }
+                None => return false,
             }
         }
         true
+    }
+
+    /// Takes one request: a probe is noted for the next sample (true: sample now); an
+    /// explanation is answered at once from the last snapshot.
+    fn take(&mut self, request: Request) -> bool {
+        match request {
+            Request::Probe => {
+                self.probe_due = true;
+                true
+            }
+            Request::Explain(query) => {
+                let answer = match &self.last_snapshot {
+                    Some(snapshot) => {
+                        let resolution = query.literal_resolution();
+                        Ok(Arc::new(
+                            self.analyzer.explain(snapshot, &query, resolution),
+                        ))
+                    }
+                    None => Err("nothing read yet: try again after the first sample".into()),
+                };
+                let _ = self.answers.try_send(Answer::Explained(answer));
+                false
+            }
+        }
+    }
+
+    /// The next request; never, once the dashboard has gone.
+    async fn next_request(&mut self) -> Request {
+        match self.requests.recv().await {
+            Some(request) => request,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// A probed snapshot: `--once --probe`'s plan, probe and collect, within the budget.
+    async fn probed_snapshot(&mut self) -> Snapshot {
+        let _ = self.answers.try_send(Answer::ProbeStarted);
+        super::probes::snapshot_with_probes(
+            self.probes.config.clone(),
+            &mut self.analyzer,
+            self.probes.internet.clone(),
+            self.probes.budget,
+        )
+        .await
+    }
+
+    /// Keeps a fresh probe's results, or gives a later snapshot the last ones.
+    fn carry_probes(&mut self, snapshot: &mut Snapshot, probed: bool) {
+        if probed {
+            self.last_probes = Some(snapshot.probes.clone());
+        } else if let Some(probes) = &self.last_probes {
+            snapshot.probes = probes.clone();
+        }
+    }
+
+    /// After a probed snapshot was published: when it ran, or why it did not.
+    fn probe_finished(&self, snapshot: &Snapshot) {
+        let outcome = match (&snapshot.probes.collected_at, &snapshot.probes.reason) {
+            (Some(at), _) if snapshot.probes.data.is_some() => Ok(*at),
+            (_, Some(reason)) => Err(reason.clone()),
+            _ => Err(snapshot.probes.describe()),
+        };
+        let _ = self.answers.try_send(Answer::ProbeFinished(outcome));
     }
 
     /// Analyses the snapshot and publishes the assessment when it differs from the last one;
@@ -204,9 +345,27 @@ impl SampleLoop {
         let stop = shutdown_signal();
         tokio::pin!(stop);
         loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = &mut stop => break,
+            let probe_due = matches!(&self.consumer, Consumer::Dashboard(p) if p.probe_due);
+            if !probe_due {
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    // A probe samples at once; an explanation is answered and waits on.
+                    request = async {
+                        match &mut self.consumer {
+                            Consumer::Dashboard(publish) => publish.next_request().await,
+                            Consumer::Headless { .. } => std::future::pending().await,
+                        }
+                    } => {
+                        let sample_now = match &mut self.consumer {
+                            Consumer::Dashboard(publish) => publish.take(request),
+                            Consumer::Headless { .. } => false,
+                        };
+                        if !sample_now {
+                            continue;
+                        }
+                    }
+                    _ = &mut stop => break,
+                }
             }
             let go_on = match &mut self.consumer {
                 Consumer::Headless { until } => Instant::now() < *until,
@@ -215,8 +374,22 @@ impl SampleLoop {
             if !go_on {
                 break;
             }
-            // Wait for the fast sources for most of the interval; slower ones stay pending.
-            let snapshot = self.sampler.sample(self.interval.mul_f32(0.8)).await;
+            let probing = match &mut self.consumer {
+                Consumer::Dashboard(publish) if publish.probe_due => {
+                    publish.probe_due = false;
+                    true
+                }
+                _ => false,
+            };
+            let mut snapshot = match &mut self.consumer {
+                Consumer::Dashboard(publish) if probing => publish.probed_snapshot().await,
+                // Wait for the fast sources for most of the interval; slower ones stay
+                // pending.
+                _ => self.sampler.sample(self.interval.mul_f32(0.8)).await,
+            };
+            if let Consumer::Dashboard(publish) = &mut self.consumer {
+                publish.carry_probes(&mut snapshot, probing);
+            }
             if let Some(recording) = self.recording.as_mut() {
                 match recording.write(&snapshot) {
                     Ok(()) => {
@@ -231,10 +404,14 @@ impl SampleLoop {
                     },
                 }
             }
-            if let Consumer::Dashboard(publish) = &mut self.consumer
-                && !publish.publish(&snapshot)
-            {
-                break;
+            if let Consumer::Dashboard(publish) = &mut self.consumer {
+                if !publish.publish(&snapshot) {
+                    break;
+                }
+                if probing {
+                    publish.probe_finished(&snapshot);
+                }
+                publish.last_snapshot = Some(snapshot);
             }
         }
         Ok(self.recorded.load(Ordering::Relaxed))
@@ -307,12 +484,19 @@ mod tests {
     fn feed(file: &TestFile) -> LiveFeed {
         let (options, knowledge, sampler, recording) = parts(file);
         let analyzer = Analyzer::new(knowledge.clone(), analysis_options(&options));
+        let probes = ProbeSetup {
+            config: collect_config(&options, &knowledge),
+            internet: super::super::probes::internet_probe(&options),
+            budget: Duration::from_secs(1),
+            at_start: false,
+        };
         dashboard_feed(
             sampler,
             options.interval,
             Some(recording),
             analyzer,
             knowledge,
+            probes,
         )
     }
 
@@ -371,6 +555,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_paused_dashboard_loop_still_answers_an_explain_request() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        next_assessment(&mut feed).await;
+        feed.pause.send(true).unwrap();
+        // Let the loop reach its pause.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let lines = file.lines();
+        let query = ExplainQuery {
+            destination: "192.0.2.7".into(),
+            port: 22,
+            protocol: crate::snapshot::Protocol::Tcp,
+        };
+        feed.requests
+            .send(Request::Explain(query.clone()))
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(10), feed.answers.recv())
+            .await
+            .expect("an answer while paused");
+        assert!(
+            matches!(&answer, Some(Answer::Explained(Ok(e))) if e.query == query),
+            "{answer:?}"
+        );
+        assert_eq!(file.lines(), lines, "still paused: nothing sampled");
+    }
+
+    #[tokio::test]
     async fn a_failed_write_stops_the_dashboards_recording_with_a_message_and_it_goes_on() {
         let file = TestFile::default();
         let mut feed = feed(&file);
@@ -380,6 +592,125 @@ mod tests {
             .expect("a message within 10 s");
         assert_eq!(message.as_deref(), Some("recording stopped: disk gone"));
         next_assessment(&mut feed).await;
+    }
+
+    #[tokio::test]
+    async fn without_the_probe_key_or_option_the_dashboard_loop_probes_nothing() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        for _ in 0..3 {
+            tokio::time::timeout(Duration::from_secs(10), feed.sampled.changed())
+                .await
+                .expect("a sample within 10 s")
+                .expect("the loop runs");
+        }
+        let shown = feed.assessments.borrow().clone().expect("an assessment");
+        let internet = shown.checks.iter().find(|c| c.id == "internet").unwrap();
+        assert_eq!(internet.status, crate::assessment::Status::Skip);
+        assert!(
+            file.capture()
+                .snapshots
+                .iter()
+                .all(|s| s.probes.data.is_none()),
+            "no snapshot recorded a probe"
+        );
+        assert!(feed.answers.try_recv().is_err(), "no probe started");
+    }
+
+    /// `--probe` at the start, its internet probe sent to a closed port on loopback (no
+    /// forwarding profile here, so no edge is planned: nothing leaves the machine).
+    #[tokio::test]
+    async fn probing_at_start_publishes_the_probe_checks_and_later_samples_keep_them() {
+        let file = TestFile::default();
+        let (_, knowledge, sampler, recording) = parts(&file);
+        let options = Options::parse_args([
+            "ssetop",
+            "--no-dns",
+            "--interval",
+            "200ms",
+            "--probe",
+            "--probe-url",
+            "http://127.0.0.1:1/",
+        ])
+        .unwrap();
+        let analyzer = Analyzer::new(knowledge.clone(), analysis_options(&options));
+        let probes = ProbeSetup {
+            config: collect_config(&options, &knowledge),
+            internet: super::super::probes::internet_probe(&options),
+            budget: Duration::from_secs(3),
+            at_start: options.probe,
+        };
+        let mut feed = dashboard_feed(
+            sampler,
+            options.interval,
+            Some(recording),
+            analyzer,
+            knowledge,
+            probes,
+        );
+        async fn answer(answers: &mut mpsc::Receiver<Answer>) -> Answer {
+            tokio::time::timeout(Duration::from_secs(10), answers.recv())
+                .await
+                .expect("an answer within 10 s")
+                .expect("the loop runs")
+        }
+        assert_eq!(answer(&mut feed.answers).await, Answer::ProbeStarted);
+        let Answer::ProbeFinished(Ok(probed_at)) = answer(&mut feed.answers).await else {
+            panic!("the probe finishes");
+        };
+        // The probed assessment is published before the answer says so.
+        let shown = feed.assessments.borrow().clone().expect("an assessment");
+        let internet = shown.checks.iter().find(|c| c.id == "internet").unwrap();
+        assert_eq!(
+            internet.status,
+            crate::assessment::Status::Fail,
+            "{internet:?}"
+        );
+        // Two more samples: they carry the same results, of the same time.
+        for _ in 0..2 {
+            tokio::time::timeout(Duration::from_secs(10), feed.sampled.changed())
+                .await
+                .expect("a sample within 10 s")
+                .expect("the loop runs");
+        }
+        drop(feed);
+        let capture = file.capture();
+        assert!(capture.snapshots.len() >= 2, "{}", capture.snapshots.len());
+        assert!(
+            capture
+                .snapshots
+                .iter()
+                .all(|s| s.probes.collected_at == Some(probed_at) && s.probes.data.is_some()),
+            "every snapshot from the probe on carries its results"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_explain_request_is_answered_from_the_last_snapshot_without_a_new_sample() {
+        let file = TestFile::default();
+        let mut feed = feed(&file);
+        next_assessment(&mut feed).await;
+        let query = ExplainQuery {
+            destination: "192.0.2.7".into(),
+            port: 443,
+            protocol: crate::snapshot::Protocol::Tcp,
+        };
+        feed.requests
+            .send(Request::Explain(query.clone()))
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(10), feed.answers.recv())
+            .await
+            .expect("an answer within 10 s");
+        let Some(Answer::Explained(Ok(explanation))) = answer else {
+            panic!("a walk: {answer:?}");
+        };
+        assert_eq!(explanation.query, query);
+        assert_eq!(
+            explanation.resolution.status,
+            crate::assessment::ResolutionStatus::Literal
+        );
+        assert_eq!(explanation.paths.len(), 1);
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use super::{ReplaySettings, ReplayStart};
 use crate::analysis::{AnalysisOptions, Analyzer, Assessment};
+use crate::assessment::{ExplainQuery, Explanation};
 use crate::capture::Capture;
 use crate::knowledge::Knowledge;
 use crate::report::{Replay, ReplayOption};
@@ -147,6 +148,22 @@ impl ReplayEngine {
             return self.seek(0);
         }
         false
+    }
+
+    /// The dashboard's explain (`x`): the walk for `query` on the snapshot shown, by the
+    /// same engine as `ssetop explain`, with the destination's own address (no DNS).
+    pub(crate) fn explain(&mut self, query: &ExplainQuery) -> Explanation {
+        let resolution = query.literal_resolution();
+        match self.capture.snapshots.get(self.position) {
+            Some(snapshot) => self.analyzer.explain(snapshot, query, resolution),
+            // Not reached: the position is kept within the capture.
+            None => Explanation {
+                query: query.clone(),
+                resolution,
+                paths: Vec::new(),
+                notes: vec!["no snapshot at this position".into()],
+            },
+        }
     }
 
     fn last(&self) -> usize {

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::error::AppError;
 use crate::input_file::Deadline;
-use crate::live::LiveFeed;
+use crate::live::{Answer, LiveFeed, Request};
 use crate::replay::{ReplayEngine, ReplayStatus};
 use crate::report::Report;
 use state::{Effect, UiState};
@@ -169,6 +169,8 @@ pub(crate) async fn run(
                 sampled,
                 messages,
                 pause,
+                requests,
+                answers,
                 knowledge,
                 producer,
                 recorded: _,
@@ -176,7 +178,11 @@ pub(crate) async fn run(
                 Some(assessments),
                 Some(sampled),
                 Some(messages),
-                Some(pause),
+                Some(Asks {
+                    pause,
+                    requests,
+                    answers,
+                }),
                 None,
                 Some(producer),
                 knowledge.origin.clone(),
@@ -186,6 +192,14 @@ pub(crate) async fn run(
                 (None, None, None, None, Some(engine), None, origin)
             }
         };
+    let (pause, mut answers) = match pause {
+        Some(Asks {
+            pause,
+            requests,
+            answers,
+        }) => (Some(LiveAsk { pause, requests }), Some(answers)),
+        None => (None, None),
+    };
     if let Some(engine) = &engine {
         state.set_assessment(engine.assessment());
         show_replay(&mut state, engine);
@@ -207,6 +221,9 @@ pub(crate) async fn run(
     let mut dirty = true;
     loop {
         if dirty {
+            if let Ok(size) = terminal.size() {
+                state.screen = (size.width, size.height);
+            }
             terminal
                 .draw(|frame| {
                     view::draw(frame, &state, &config.theme);
@@ -264,6 +281,21 @@ pub(crate) async fn run(
                     None => sampled = None,
                 }
             }
+            answer = async {
+                match answers.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                match answer {
+                    Some(answer) => {
+                        take_answer(&mut state, answer);
+                        dirty = true;
+                    }
+                    // The loop has ended; its assessments' channel says so too.
+                    None => answers = None,
+                }
+            }
             message = async {
                 match messages.as_mut() {
                     Some(rx) => rx.recv().await,
@@ -302,19 +334,51 @@ fn show_replay(state: &mut UiState, engine: &ReplayEngine) {
     state.replay = Some(engine.status());
 }
 
+/// The live feed's channels the dashboard asks on, and the one it is answered on.
+struct Asks {
+    pause: watch::Sender<bool>,
+    requests: mpsc::Sender<Request>,
+    answers: mpsc::Receiver<Answer>,
+}
+
+/// What a key can ask of the live loop: pause it, probe, explain.
+struct LiveAsk {
+    pause: watch::Sender<bool>,
+    requests: mpsc::Sender<Request>,
+}
+
+/// The live loop's answer, into the state.
+fn take_answer(state: &mut UiState, answer: Answer) {
+    match answer {
+        Answer::ProbeStarted => state.probe_started(),
+        Answer::ProbeFinished(outcome) => {
+            if let Err(why) = &outcome {
+                state.message = Some(format!("probe failed: {why}"));
+            }
+            state.probe_finished(outcome);
+        }
+        Answer::Explained(answer) => state.explained(answer),
+    }
+}
+
 /// Handles one terminal event; true when the dashboard should quit.
 fn handle_event(
     event: Event,
     state: &mut UiState,
     engine: Option<&mut ReplayEngine>,
-    pause: Option<&watch::Sender<bool>>,
+    live: Option<&LiveAsk>,
     knowledge_origin: &str,
 ) -> bool {
     let Event::Key(key) = event else {
         // A resize (or focus change) needs only the redraw that follows.
         return false;
     };
-    let Some(action) = input::action(key, state.editing_filter, state.show_help) else {
+    let Some(action) = input::action(
+        key,
+        state.editing_filter,
+        state.show_help,
+        state.explain.is_some(),
+    ) else {
         return false;
     };
     match (state.apply(action), engine) {
@@ -330,8 +394,29 @@ fn handle_event(
             );
         }
         (Effect::Pause(paused), None) => {
-            if let Some(pause) = pause {
-                let _ = pause.send(paused);
+            if let Some(live) = live {
+                let _ = live.pause.send(paused);
+            }
+        }
+        // Off the drawing path: the loop probes and publishes; the footer follows it.
+        (Effect::Probe, None) => match live.map(|l| l.requests.try_send(Request::Probe)) {
+            Some(Ok(())) => state.probe_started(),
+            Some(Err(_)) => state.message = Some("the live loop is busy: try again".into()),
+            None => state.message = Some("probing needs a live device".into()),
+        },
+        (Effect::Probe, Some(_)) => {
+            state.message =
+                Some("probing needs a live device (a replay shows what was recorded)".into());
+        }
+        (Effect::Explain(query), Some(engine)) => {
+            let explanation = engine.explain(&query);
+            state.explained(Ok(std::sync::Arc::new(explanation)));
+        }
+        (Effect::Explain(query), None) => {
+            if let Some(live) = live
+                && live.requests.try_send(Request::Explain(query)).is_err()
+            {
+                state.explained(Err("the live loop is busy: close and try again".into()));
             }
         }
         (Effect::Pause(paused), Some(engine)) => {
@@ -424,6 +509,8 @@ fn write_new(dir: &Path, stem: &str, text: &str) -> Result<PathBuf, String> {
 mod tests {
     use std::sync::Arc;
 
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
     use super::*;
     use crate::assessment::Assessment;
     use crate::capture::Capture;
@@ -439,6 +526,183 @@ mod tests {
             &capture,
             3,
         ))
+    }
+
+    fn press(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// The live loop's end of the dashboard's asks, without a loop: what the keys send.
+    fn live_ask() -> (LiveAsk, mpsc::Receiver<Request>) {
+        let (pause, _) = watch::channel(false);
+        let (requests, received) = mpsc::channel(8);
+        (LiveAsk { pause, requests }, received)
+    }
+
+    fn replay_engine() -> ReplayEngine {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/outage-heals.ndjson");
+        let settings = crate::replay::ReplaySettings {
+            knowledge: Arc::new(Knowledge::embedded()),
+            analysis: Default::default(),
+            options: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let start = crate::replay::ReplayStart {
+            index: 12,
+            playing: false,
+        };
+        ReplayEngine::open(Capture::load(&path).unwrap(), settings, start)
+    }
+
+    #[test]
+    fn the_probe_key_on_a_live_feed_sends_exactly_one_request() {
+        let (live, mut received) = live_ask();
+        let mut state = UiState::new(false);
+        state.set_assessment(assessment());
+        // Pressed twice before the loop answers: the second is told a probe is running.
+        for _ in 0..2 {
+            assert!(!handle_event(
+                press(KeyCode::Char('P')),
+                &mut state,
+                None,
+                Some(&live),
+                "embedded"
+            ));
+        }
+        assert_eq!(received.try_recv(), Ok(Request::Probe));
+        assert_eq!(received.try_recv(), Err(mpsc::error::TryRecvError::Empty));
+        assert!(state.probe.running);
+        assert_eq!(state.message.as_deref(), Some("a probe is already running"));
+        // The loop's answers: the footer's state follows them.
+        take_answer(&mut state, Answer::ProbeStarted);
+        let at = state.assessment.as_ref().unwrap().taken_at;
+        take_answer(&mut state, Answer::ProbeFinished(Ok(at)));
+        assert!(!state.probe.running);
+        assert_eq!(state.probe.finished_at, Some(at));
+    }
+
+    #[test]
+    fn a_replay_answers_the_probe_key_with_a_message_and_asks_nothing() {
+        let mut engine = replay_engine();
+        let mut state = UiState::new(false);
+        state.set_assessment(engine.assessment());
+        handle_event(
+            press(KeyCode::Char('P')),
+            &mut state,
+            Some(&mut engine),
+            None,
+            "embedded",
+        );
+        assert!(
+            state
+                .message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("probing needs a live device")),
+            "{:?}",
+            state.message
+        );
+        assert!(!state.probe.running);
+    }
+
+    #[test]
+    fn without_the_probe_key_no_key_asks_the_loop_to_probe() {
+        let (live, mut received) = live_ask();
+        let mut state = UiState::new(false);
+        state.set_assessment(assessment());
+        // Every other key of the help, on every pane, the explain overlay opened and closed.
+        let mut keys: Vec<KeyCode> = "12345jkgsp/?[]{}<>e".chars().map(KeyCode::Char).collect();
+        keys.extend([
+            KeyCode::Esc,
+            KeyCode::Enter,
+            KeyCode::Tab,
+            KeyCode::Down,
+            KeyCode::End,
+        ]);
+        for pane in ['1', '2', '3', '4', '5'] {
+            handle_event(
+                press(KeyCode::Char(pane)),
+                &mut state,
+                None,
+                Some(&live),
+                "embedded",
+            );
+            for key in &keys {
+                if *key == KeyCode::Char('e') {
+                    continue; // writes a file: not a request either way
+                }
+                handle_event(press(*key), &mut state, None, Some(&live), "embedded");
+                state.show_help = false;
+                state.editing_filter = false;
+            }
+        }
+        while let Ok(request) = received.try_recv() {
+            assert!(!matches!(request, Request::Probe), "{request:?}");
+        }
+        assert!(!state.probe.running);
+    }
+
+    #[test]
+    fn x_on_a_live_feed_asks_the_loop_for_the_selected_connections_walk() {
+        let (live, mut received) = live_ask();
+        let mut state = UiState::new(false);
+        state.set_assessment(assessment());
+        handle_event(
+            press(KeyCode::Char('2')),
+            &mut state,
+            None,
+            Some(&live),
+            "embedded",
+        );
+        handle_event(
+            press(KeyCode::Char('x')),
+            &mut state,
+            None,
+            Some(&live),
+            "embedded",
+        );
+        let Ok(Request::Explain(query)) = received.try_recv() else {
+            panic!("x asks for a walk");
+        };
+        assert_eq!(state.explain.as_ref().map(|o| &o.query), Some(&query));
+        // Until the answer the overlay waits; Esc closes it without quitting.
+        assert!(state.explain.as_ref().unwrap().lines.is_none());
+        assert!(!handle_event(
+            press(KeyCode::Esc),
+            &mut state,
+            None,
+            Some(&live),
+            "embedded"
+        ));
+        assert!(state.explain.is_none());
+    }
+
+    #[test]
+    fn x_in_a_replay_walks_the_replayed_snapshot_at_once() {
+        let mut engine = replay_engine();
+        let mut state = UiState::new(false);
+        state.set_assessment(engine.assessment());
+        handle_event(
+            press(KeyCode::Char('2')),
+            &mut state,
+            Some(&mut engine),
+            None,
+            "embedded",
+        );
+        handle_event(
+            press(KeyCode::Char('x')),
+            &mut state,
+            Some(&mut engine),
+            None,
+            "embedded",
+        );
+        let overlay = state.explain.as_ref().expect("the overlay is open");
+        let Some(Ok(lines)) = &overlay.lines else {
+            panic!("the walk is there at once: {:?}", overlay.lines);
+        };
+        assert!(
+            lines[0].starts_with(&format!("explain {} tcp/", overlay.query.destination)),
+            "{lines:?}"
+        );
     }
 
     fn generated_at(path: &Path) -> String {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::assessment::{Assessment, Carrier, Check, Connection, DnsRow, Event, RouteRow};
+use crate::assessment::{
+    Assessment, Carrier, Check, Connection, DnsRow, Event, ExplainQuery, Explanation, RouteRow,
+};
 use crate::replay::ReplayStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,10 +103,16 @@ pub enum Action {
     /// Replay: to the first or the last snapshot.
     ReplayStart,
     ReplayEnd,
+    /// `P`: ask the live loop to run the probes once.
+    Probe,
+    /// `x` on the Connections pane: the explain walk for the selected connection.
+    Explain,
+    /// Esc or `x` in the explain overlay.
+    CloseOverlay,
 }
 
 /// What the loop must do after an action, beyond redrawing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     None,
     Quit,
@@ -115,6 +123,90 @@ pub enum Effect {
     Step(isize),
     /// Replay: move by this much capture time (seconds).
     Jump(i64),
+    /// Live: ask the loop to probe once. Replay: say that probing needs a live device.
+    Probe,
+    /// Ask the feed for this walk (the overlay waits for it).
+    Explain(ExplainQuery),
+}
+
+/// The explain overlay: what was asked, and the walk's text once it came.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainOverlay {
+    pub query: ExplainQuery,
+    /// `None` while the feed walks; the text lines (as `ssetop explain` prints them, every
+    /// device string escaped), or why there is no walk.
+    pub lines: Option<Result<Vec<String>, String>>,
+    /// The first (wrapped) line shown.
+    pub scroll: u16,
+}
+
+/// Where the dashboard's probes stand (the footer shows it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProbeStatus {
+    /// Asked for and not finished yet.
+    pub running: bool,
+    /// When the results shown were probed.
+    pub finished_at: Option<jiff::Timestamp>,
+    /// Why the last probe gave no results.
+    pub failed: Option<String>,
+}
+
+/// `line` cut into pieces of at most `width` characters, at a space where one is in the
+/// second half of the piece, the pieces after the first indented by four (the explain
+/// overlay's wrapping, shared by the view and the scroll's bound).
+pub fn wrap_line(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let chars: Vec<char> = line.trim_end().chars().collect();
+    if chars.len() <= width {
+        return vec![line.trim_end().to_string()];
+    }
+    let mut pieces = Vec::new();
+    let mut rest: &[char] = &chars;
+    let mut first = true;
+    while !rest.is_empty() {
+        let room = if first { width } else { width - 4 };
+        let cut = if rest.len() <= room {
+            rest.len()
+        } else {
+            // The last space that fits, unless it would leave the piece less than half full.
+            match rest.iter().take(room + 1).rposition(|c| *c == ' ') {
+                Some(at) if at > room / 2 => at,
+                _ => room,
+            }
+        };
+        let (piece, after) = rest.split_at(cut);
+        let indent = if first { "" } else { "    " };
+        let piece: String = piece.iter().collect();
+        pieces.push(format!("{indent}{}", piece.trim_end()));
+        rest = after;
+        // The space the line was broken at does not start the next piece.
+        while let Some((' ', tail)) = rest.split_first() {
+            rest = tail;
+        }
+        first = false;
+    }
+    pieces
+}
+
+/// The explain overlay's width inside its border on a terminal `width` columns wide.
+pub fn explain_inner_width(width: u16) -> usize {
+    width.saturating_sub(4).min(110).saturating_sub(2) as usize
+}
+
+impl ExplainOverlay {
+    /// The lines to show at this inner width (a placeholder while waiting).
+    pub fn wrapped(&self, width: usize) -> Vec<String> {
+        match &self.lines {
+            None => vec![format!(
+                "walking {} {}/{}...",
+                self.query.destination,
+                self.query.protocol.id(),
+                self.query.port
+            )],
+            Some(Err(why)) => vec![format!("no walk: {why}")],
+            Some(Ok(lines)) => lines.iter().flat_map(|l| wrap_line(l, width)).collect(),
+        }
+    }
 }
 
 pub struct UiState {
@@ -142,6 +234,11 @@ pub struct UiState {
     pub sampled_at: Option<jiff::Timestamp>,
     /// `--record FILE` while the dashboard runs: the file (shown in the header).
     pub recording: Option<String>,
+    /// The explain overlay, while open.
+    pub explain: Option<ExplainOverlay>,
+    pub probe: ProbeStatus,
+    /// The terminal's size at the last draw (bounds the overlay's scroll).
+    pub screen: (u16, u16),
 }
 
 /// One line of the connections table: a carrier heading (when grouping) or a connection.
@@ -198,7 +295,71 @@ impl UiState {
             page: 10,
             sampled_at: None,
             recording: None,
+            explain: None,
+            probe: ProbeStatus::default(),
+            screen: (80, 24),
         }
+    }
+
+    /// The feed's walk for the overlay: kept only when it answers the query still open.
+    pub fn explained(&mut self, answer: Result<Arc<Explanation>, String>) {
+        let Some(overlay) = self.explain.as_mut() else {
+            return;
+        };
+        overlay.lines = Some(match answer {
+            Ok(explanation) if explanation.query != overlay.query => return,
+            Ok(explanation) => Ok(crate::report::explain::render(
+                &crate::report::explain::ExplainReport::new(&explanation),
+            )
+            .lines()
+            .map(str::to_string)
+            .collect()),
+            Err(why) => Err(why),
+        });
+    }
+
+    /// The live loop started the probes.
+    pub fn probe_started(&mut self) {
+        self.probe.running = true;
+    }
+
+    /// The live loop published the probed assessment (or the probes failed).
+    pub fn probe_finished(&mut self, outcome: Result<jiff::Timestamp, String>) {
+        self.probe.running = false;
+        match outcome {
+            Ok(at) => {
+                self.probe.finished_at = Some(at);
+                self.probe.failed = None;
+            }
+            Err(why) => self.probe.failed = Some(why),
+        }
+    }
+
+    /// The selected connection's walk, or why there is none.
+    fn explain_selected(&mut self) -> Result<ExplainQuery, String> {
+        if self.pane != Pane::Connections {
+            return Err("x explains the selected connection on the Connections pane (2)".into());
+        }
+        let a = self.assessment.as_ref().ok_or("nothing read yet")?;
+        let connection = self
+            .connections()
+            .get(self.selected())
+            .and_then(|&i| a.connections.get(i))
+            .ok_or("no connection selected")?;
+        ExplainQuery::for_connection(&connection.socket)
+            .ok_or_else(|| "the selected socket has no peer: nothing to explain".into())
+    }
+
+    /// The overlay's scroll, within its text at the last draw's size.
+    fn scroll_explain(&mut self, by: i32) {
+        let (width, height) = self.screen;
+        let Some(overlay) = self.explain.as_mut() else {
+            return;
+        };
+        let total = overlay.wrapped(explain_inner_width(width)).len() as i32;
+        let visible = i32::from(height.saturating_sub(4)).max(1);
+        let most = (total - visible).max(0);
+        overlay.scroll = (i32::from(overlay.scroll) + by).clamp(0, most) as u16;
     }
 
     #[allow(
@@ -432,6 +593,21 @@ impl UiState {
             self.help_scroll = (i32::from(self.help_scroll) + by).clamp(0, most) as u16;
             return Effect::None;
         }
+        if self.explain.is_some() {
+            let page = i32::from(self.screen.1.saturating_sub(5)).max(1);
+            match action {
+                Action::Quit => return Effect::Quit,
+                Action::CloseOverlay | Action::Escape | Action::Explain => self.explain = None,
+                Action::Up => self.scroll_explain(-1),
+                Action::Down => self.scroll_explain(1),
+                Action::PageUp => self.scroll_explain(-page),
+                Action::PageDown => self.scroll_explain(page),
+                Action::Top => self.scroll_explain(i32::MIN / 2),
+                Action::Bottom => self.scroll_explain(i32::MAX / 2),
+                _ => {}
+            }
+            return Effect::None;
+        }
         match action {
             Action::Quit => return Effect::Quit,
             Action::Escape if self.filter().is_empty() => return Effect::Quit,
@@ -487,6 +663,22 @@ impl UiState {
             // The engine keeps every move inside the capture.
             Action::ReplayStart => return Effect::Step(isize::MIN / 2),
             Action::ReplayEnd => return Effect::Step(isize::MAX / 2),
+            Action::Probe if self.probe.running => {
+                self.message = Some("a probe is already running".into());
+            }
+            Action::Probe => return Effect::Probe,
+            Action::Explain => match self.explain_selected() {
+                Ok(query) => {
+                    self.explain = Some(ExplainOverlay {
+                        query: query.clone(),
+                        lines: None,
+                        scroll: 0,
+                    });
+                    return Effect::Explain(query);
+                }
+                Err(why) => self.message = Some(why),
+            },
+            Action::CloseOverlay => {}
         }
         Effect::None
     }
@@ -528,6 +720,35 @@ mod tests {
         state.apply(Action::ToggleGroup);
         assert_eq!(state.sort, SortKey::Process);
         assert!(state.group_by_carrier);
+    }
+
+    #[test]
+    fn explain_lines_wrap_at_spaces_within_the_width_and_lose_nothing() {
+        let line = "  1. local              passed  52.96.10.10 is neither loopback nor link-local";
+        let pieces = wrap_line(line, 40);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 40), "{pieces:?}");
+        assert_eq!(pieces[0], "  1. local              passed");
+        assert_eq!(pieces[1], "    52.96.10.10 is neither loopback nor");
+        assert_eq!(pieces[2], "    link-local");
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&pieces.join(" ")), words(line));
+        // A word longer than the width is cut where it must be.
+        let long = "x".repeat(30);
+        let pieces = wrap_line(&long, 12);
+        assert_eq!(pieces.concat().replace(' ', ""), long);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 12), "{pieces:?}");
+    }
+
+    #[test]
+    fn the_probe_key_asks_once_while_a_probe_runs_and_again_after_it() {
+        let mut state = UiState::new(false);
+        assert_eq!(state.apply(Action::Probe), Effect::Probe);
+        state.probe_started();
+        assert_eq!(state.apply(Action::Probe), Effect::None);
+        assert_eq!(state.message.as_deref(), Some("a probe is already running"));
+        state.probe_finished(Err("no answer within 1000 ms".into()));
+        assert!(!state.probe.running);
+        assert_eq!(state.apply(Action::Probe), Effect::Probe);
     }
 
     #[test]

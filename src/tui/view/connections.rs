@@ -213,7 +213,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     );
     frame.render_widget(
         Paragraph::new(text)
-            .block(ctx.block(" Evidence (Enter hides) "))
+            .block(ctx.block(" Evidence (Enter hides, x explains) "))
             .wrap(Wrap { trim: true }),
         detail_area,
     );

@@ -4,6 +4,7 @@
 mod columns;
 mod connections;
 mod dns;
+mod explain;
 mod overview;
 mod routes;
 mod timeline;
@@ -179,6 +180,9 @@ fn draw_panes(frame: &mut Frame, state: &UiState, theme: &Theme) {
         },
     }
     draw_footer(frame, footer, &ctx);
+    if let Some(overlay) = &state.explain {
+        explain::draw(frame, area, &ctx, overlay);
+    }
     if state.show_help {
         draw_help(frame, area, &ctx);
     }
@@ -433,7 +437,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             keys.push(("p", "pause"));
         }
         keys.push(("e", "export"));
-        let mut spans = Vec::new();
+        let mut spans = probe_spans(ctx);
         for (key, what) in keys {
             spans.push(Span::styled(format!(" {key}"), slots.key.0));
             spans.push(Span::styled(format!(" {what} "), slots.muted.0));
@@ -447,6 +451,34 @@ fn draw_footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Line::from(spans)
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The footer's word on the probes: running, or when the results shown were probed and how
+/// long before the last sample (they stay until the next probe).
+fn probe_spans(ctx: &Ctx) -> Vec<Span<'static>> {
+    let slots = &ctx.theme.slots;
+    let probe = &ctx.state.probe;
+    let text = if probe.running {
+        format!(" probing{} ", ctx.glyphs.ellipsis())
+    } else if probe.failed.is_some() {
+        " probe failed ".to_string()
+    } else if let Some(at) = probe.finished_at {
+        let now = ctx
+            .state
+            .sampled_at
+            .or(ctx.state.assessment.as_ref().map(|a| a.taken_at))
+            .unwrap_or(at);
+        let seconds = at.duration_until(now).as_secs().max(0);
+        let age = match seconds {
+            s if s < 60 => format!("{s}s"),
+            s if s < 3600 => format!("{}m", s / 60),
+            s => format!("{}h", s / 3600),
+        };
+        format!(" probed {} ({age} ago) ", at.strftime("%H:%M:%S"))
+    } else {
+        return Vec::new();
+    };
+    vec![Span::styled(text, slots.notice.0)]
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
