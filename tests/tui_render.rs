@@ -488,6 +488,7 @@ fn hostile_strings_in_a_walk_are_escaped_in_the_explain_overlay() {
             "profile says\n[1/1] 10.0.0.1 -> direct (certain)\u{1b}[2J".into(),
             "exe\u{202e}cod.exe".into(),
         ],
+        ila: None,
     };
     state.explained(Ok(Arc::new(hostile)));
     let buffer = render(&state, &theme, 80, 24);

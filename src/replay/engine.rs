@@ -162,6 +162,7 @@ impl ReplayEngine {
                 resolution,
                 paths: Vec::new(),
                 notes: vec!["no snapshot at this position".into()],
+                ila: None,
             },
         }
     }

@@ -214,6 +214,13 @@ fn observe(facts: &Facts, attributor: &Attributor, result: &ProbeResult) -> Opti
         .sockets()
         .iter()
         .find(|s| s.local == local && s.remote == Some(remote));
+    // Results carried over from an earlier probe (the dashboard keeps them until the next
+    // `P`): their sockets are closed by now, which is no finding.
+    let carried_over = facts
+        .snapshot
+        .probes
+        .collected_at
+        .is_some_and(|at| facts.snapshot.taken_at.duration_since(at).as_secs() >= 5);
     let synthetic;
     let (socket, note) = match found {
         Some(socket) => (socket, "found in the socket table"),
@@ -228,7 +235,11 @@ fn observe(facts: &Facts, attributor: &Attributor, result: &ProbeResult) -> Opti
             };
             (
                 &synthetic,
-                "not in the socket table: attributed as a new connection",
+                if carried_over {
+                    "from an earlier probe, its socket closed since: attributed as a new connection"
+                } else {
+                    "not in the socket table: attributed as a new connection"
+                },
             )
         }
     };
@@ -749,5 +760,26 @@ mod tests {
             "6b1e4f0a-1111-2222-3333-444455556666.m365.client.globalsecureaccess.microsoft.com"
         );
         assert_eq!(m365[0].port, 443);
+    }
+    #[test]
+    fn a_probe_carried_over_to_a_later_snapshot_says_its_socket_closed_since() {
+        let knowledge = Knowledge::embedded();
+        let result = diagnostic(http(200, "pong", None));
+        let mut snapshot = with_gsa(Device::windows()).build();
+        let probed_at = snapshot.taken_at;
+        snapshot.probes = Section::ok(vec![result.clone()], probed_at, 40);
+        let fresh = {
+            let facts = Facts::new(&snapshot, &knowledge);
+            let attributor = Attributor::new(&facts, SetupId::None);
+            observe(&facts, &attributor, &result).unwrap().text
+        };
+        assert!(fresh.contains("not in the socket table"), "{fresh}");
+        snapshot.taken_at = probed_at
+            .checked_add(jiff::SignedDuration::from_secs(90))
+            .unwrap();
+        let facts = Facts::new(&snapshot, &knowledge);
+        let attributor = Attributor::new(&facts, SetupId::None);
+        let later = observe(&facts, &attributor, &result).unwrap().text;
+        assert!(later.contains("from an earlier probe"), "{later}");
     }
 }

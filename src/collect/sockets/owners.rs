@@ -9,6 +9,12 @@
 //!   reports it as the size of `/proc/PID/fd`; on older kernels the size is 0 and such a
 //!   process is read again each time owners are missing).
 //!
+//! - a process can close a descriptor and open a socket between two reads, leaving its count
+//!   unchanged: when sockets are still unknown after the pass above, every table is read once
+//!   more, and sockets that even that leaves unknown (held by another user's processes, which
+//!   an unprivileged ssetop cannot read, or already closed) are remembered and trigger no
+//!   further full pass.
+//!
 //! What this gives up: a process that gains a socket another process already holds (a fork
 //! sharing its parent's listener) is not added as a second owner until that socket is unknown
 //! for another reason; the first owner, the one the analysis reads first, stays right.
@@ -32,6 +38,8 @@ struct ReadProcess {
 pub(crate) struct OwnerIndex {
     processes: HashMap<u32, ReadProcess>,
     owners: HashMap<u32, Vec<u32>>,
+    /// Sockets a full pass could not place: no further full pass is made for them.
+    unplaceable: std::collections::HashSet<u32>,
     /// Descriptor tables read by the last `resolve` (for tests and the harness's reasoning).
     pub(crate) tables_read: usize,
 }
@@ -56,23 +64,53 @@ impl OwnerIndex {
         for pid in ended {
             self.forget(pid);
         }
-        if !inodes
-            .clone()
-            .any(|inode| inode != 0 && !self.owners.contains_key(&inode))
-        {
+        // Unknown sockets, leaving out those a full pass already failed to place.
+        let unknown = |index: &OwnerIndex| -> Vec<u32> {
+            inodes
+                .clone()
+                .filter(|inode| {
+                    *inode != 0
+                        && !index.owners.contains_key(inode)
+                        && !index.unplaceable.contains(inode)
+                })
+                .collect()
+        };
+        if unknown(self).is_empty() {
             return;
         }
         let mut pids: Vec<(u32, u64)> = running.into_iter().collect();
         pids.sort_unstable();
-        for (pid, proc_inode) in pids {
+        self.read_tables(&pids, false);
+        let still = unknown(self);
+        if still.is_empty() {
+            return;
+        }
+        self.read_tables(&pids, true);
+        // Forget the ones no longer asked about, so the set stays as small as the table.
+        let asked: std::collections::HashSet<u32> = inodes.clone().collect();
+        self.unplaceable.retain(|inode| asked.contains(inode));
+        self.unplaceable.extend(
+            still
+                .into_iter()
+                .filter(|inode| !self.owners.contains_key(inode)),
+        );
+    }
+
+    /// Reads the descriptor tables of `pids`: those not read before or whose descriptor count
+    /// changed, or (`all`) every one.
+    fn read_tables(&mut self, pids: &[(u32, u64)], all: bool) {
+        for &(pid, proc_inode) in pids {
             let fd_dir = format!("/proc/{pid}/fd");
             // A process that ended meanwhile, or one this user may not read.
             let Ok(descriptors) = fs::metadata(&fd_dir).map(|m| m.len()) else {
                 continue;
             };
-            let unchanged = self.processes.get(&pid).is_some_and(|read| {
-                read.proc_inode == proc_inode && descriptors != 0 && read.descriptors == descriptors
-            });
+            let unchanged = !all
+                && self.processes.get(&pid).is_some_and(|read| {
+                    read.proc_inode == proc_inode
+                        && descriptors != 0
+                        && read.descriptors == descriptors
+                });
             if unchanged {
                 continue;
             }
@@ -186,6 +224,21 @@ mod tests {
         index.resolve([inode_of(&first), inode_of(&second)].into_iter());
         assert!(index.tables_read > 0);
         assert_eq!(index.owners(inode_of(&second)), [std::process::id()]);
+        // A descriptor closed and a socket opened between two reads: the count is the same,
+        // and the socket is still found (by the full pass unknown sockets trigger).
+        let file = fs::File::open("/proc/self/stat").unwrap();
+        index.resolve([inode_of(&first), inode_of(&second)].into_iter());
+        drop(file);
+        let third = TcpListener::bind("127.0.0.1:0").unwrap();
+        index.resolve([inode_of(&first), inode_of(&second), inode_of(&third)].into_iter());
+        assert_eq!(index.owners(inode_of(&third)), [std::process::id()]);
+        // A socket nobody can be found holding triggers one full pass, not one per read.
+        index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        assert_eq!(
+            index.tables_read, 0,
+            "a known-unplaceable socket reads nothing"
+        );
         // The directory's size is the descriptor count on Linux >= 6.2, 0 before.
         let size = fs::metadata("/proc/self/fd").unwrap().size();
         assert!(size == 0 || size >= 3, "{size}");
