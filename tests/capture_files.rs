@@ -130,23 +130,8 @@ fn snapshots_going_back_in_time_exit_3() {
 }
 
 fn live_config() -> CollectConfig {
-    CollectConfig {
-        interval: Duration::from_millis(200),
-        slow_interval: Duration::from_secs(10),
-        source_deadline: Duration::from_secs(3),
-        dns_timeout: Duration::from_secs(1),
-        // No queries to the host's resolver from a test.
-        dns_names: None,
-        forwarding_profile_file: None,
-        tenant_id: None,
-        cmdline_names: vec![],
-        service_names: vec![],
-        gsa_executables: vec![],
-        macos_profile_files: vec![],
-        gsa_product_names: vec![],
-        macos_app_plists: vec![],
-        vendor_tools: vec![],
-    }
+    // No queries to the host's resolver from a test.
+    CollectConfig::quiet()
 }
 
 #[test]

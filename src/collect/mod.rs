@@ -109,6 +109,28 @@ impl CollectConfig {
             .collect()
     }
 
+    /// Reads the device every 200 ms but asks no DNS, names no service and runs no vendor
+    /// tool: for tests, which must not depend on the machine's resolver or vendors.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn quiet() -> CollectConfig {
+        CollectConfig {
+            interval: Duration::from_millis(200),
+            slow_interval: Duration::from_secs(10),
+            source_deadline: Duration::from_secs(3),
+            dns_timeout: Duration::from_secs(1),
+            dns_names: None,
+            forwarding_profile_file: None,
+            tenant_id: None,
+            cmdline_names: vec![],
+            service_names: vec![],
+            gsa_executables: vec![],
+            macos_profile_files: vec![],
+            gsa_product_names: vec![],
+            macos_app_plists: vec![],
+            vendor_tools: vec![],
+        }
+    }
+
     /// The vendors' own status commands for this OS.
     pub fn vendor_tools_from(knowledge: &Knowledge) -> Vec<crate::knowledge::VendorTool> {
         knowledge
@@ -557,33 +579,15 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
-    use crate::knowledge::{Os, Vendor};
 
     fn config_with_tool(path: &str) -> CollectConfig {
-        let knowledge = Knowledge::embedded();
-        let mut tool = knowledge
-            .vendor_tools_for(Os::Linux)
-            .find(|t| t.vendor == Vendor::GlobalProtect)
-            .unwrap()
-            .clone();
-        tool.paths = vec![path.into()];
+        let mut tool = vendor_status::tests::globalprotect_tool(path);
         tool.commands = vec![vec!["show".into(), "--status".into()]];
         tool.timeout_ms = 1500;
         CollectConfig {
             interval: Duration::from_millis(100),
-            slow_interval: Duration::from_secs(10),
-            source_deadline: Duration::from_secs(3),
-            dns_timeout: Duration::from_secs(1),
-            dns_names: None,
-            forwarding_profile_file: None,
-            tenant_id: None,
-            cmdline_names: vec![],
-            service_names: vec![],
-            gsa_executables: vec![],
-            macos_profile_files: vec![],
-            gsa_product_names: vec![],
-            macos_app_plists: vec![],
             vendor_tools: vec![tool],
+            ..CollectConfig::quiet()
         }
     }
 

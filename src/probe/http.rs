@@ -5,7 +5,7 @@
 //! [`HttpProbe`] so that the caller can find its socket in the OS socket table.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -155,15 +155,8 @@ fn get_into(
             url.host
         )));
     }
-    let stream = TcpStream::connect_timeout(&remote, left).map_err(|e| match e.kind() {
-        io::ErrorKind::ConnectionRefused => ConnectError::Refused(format!("{remote}: {e}")),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ConnectError::TimedOut(format!(
-            "no answer from {remote} within {} ms",
-            started.elapsed().as_millis()
-        )),
-        _ => ConnectError::Failed(format!("{remote}: {e}")),
-    })?;
-    probe.local = stream.local_addr().ok();
+    let (stream, local) = super::connect(remote, left)?;
+    probe.local = Some(local);
     let left = timeout
         .saturating_sub(started.elapsed())
         .max(Duration::from_millis(1));

@@ -200,7 +200,7 @@ pub(crate) fn collect(tools: &[VendorTool], deadline: Duration) -> JobResult<Vec
 
 #[cfg(test)]
 #[cfg(unix)]
-mod tests {
+pub(crate) mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
@@ -216,7 +216,7 @@ mod tests {
     }
 
     /// The embedded knowledge's Linux GlobalProtect entry, pointed at `path` first.
-    fn globalprotect_tool(path: &str) -> VendorTool {
+    pub(crate) fn globalprotect_tool(path: &str) -> VendorTool {
         let knowledge = Knowledge::embedded();
         let mut tool = knowledge
             .vendor_tools_for(Os::Linux)
