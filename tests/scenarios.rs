@@ -35,6 +35,8 @@ scenarios! {
     flow_test_globalprotect => "flow-test-globalprotect",
     flow_test_globalprotect_wrong => "flow-test-globalprotect-wrong",
     flow_test_globalprotect_m365_missing => "flow-test-globalprotect-m365-missing",
+    probe_globalprotect => "probe-globalprotect",
+    probe_zscaler_takes_diagnostic => "probe-zscaler-takes-diagnostic",
 }
 
 #[test]

@@ -11,6 +11,8 @@ use serde::Deserialize;
 
 /// The namespace where the device's processes and ssetop run.
 pub(crate) const DEVICE: &str = "device";
+/// Replaced in `[ssetop] env` by the scenario CA's PEM file.
+pub(crate) const SCENARIO_CA: &str = "{scenario_ca}";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,6 +208,26 @@ pub(crate) struct Server {
     /// instead of a plain TCP listener.
     #[serde(default)]
     pub tls_issuer: Option<String>,
+    /// An HTTP(S) server (examples/http_standin.rs) giving every request this answer, instead
+    /// of a plain TCP listener.
+    #[serde(default)]
+    pub http: Option<HttpServer>,
+}
+
+/// One fixed HTTP answer; over HTTPS when `tls_names` is given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpServer {
+    pub status: u16,
+    #[serde(default)]
+    pub body: String,
+    /// A `Location` header (a redirect).
+    #[serde(default)]
+    pub location: Option<String>,
+    /// HTTPS with a certificate for these names, issued by the scenario's own CA (its PEM file
+    /// is `{scenario_ca}` in `[ssetop] env`); empty: plain HTTP.
+    #[serde(default)]
+    pub tls_names: Vec<String>,
 }
 
 /// A process in the device: a copy of the stand-in helper under `name`.
@@ -277,6 +299,11 @@ pub(crate) struct Once {
     /// A GSA forwarding profile (JSON), given with `--forwarding-profile`.
     #[serde(default)]
     pub forwarding_profile: Option<String>,
+    /// Environment variables for every ssetop run of the scenario; `{scenario_ca}` is replaced
+    /// by the path (as ssetop names it) of the PEM file of the CA that issued the `[[servers]]
+    /// http` certificates, e.g. `SSL_CERT_FILE = "{scenario_ca}"`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// One `ssetop flow-test` run.
@@ -378,6 +405,14 @@ pub(crate) struct WaitFor {
     pub line: String,
 }
 
+/// A text, or a list of texts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// An expected check: a status, or a status and text its summary contains.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -392,6 +427,12 @@ pub(crate) struct CheckDetail {
     pub status: String,
     #[serde(default)]
     pub summary_contains: Option<String>,
+    /// For each of these texts (one, or a list), some evidence line contains it.
+    #[serde(default)]
+    pub evidence_contains: Option<OneOrMany>,
+    /// The remedy contains this.
+    #[serde(default)]
+    pub remedy_contains: Option<String>,
 }
 
 impl CheckExpect {
@@ -406,6 +447,27 @@ impl CheckExpect {
         match self {
             CheckExpect::Status(_) => None,
             CheckExpect::Full(d) => d.summary_contains.as_deref(),
+        }
+    }
+
+    pub(crate) fn evidence_contains(&self) -> Vec<&str> {
+        match self {
+            CheckExpect::Full(CheckDetail {
+                evidence_contains: Some(OneOrMany::One(text)),
+                ..
+            }) => vec![text.as_str()],
+            CheckExpect::Full(CheckDetail {
+                evidence_contains: Some(OneOrMany::Many(texts)),
+                ..
+            }) => texts.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn remedy_contains(&self) -> Option<&str> {
+        match self {
+            CheckExpect::Status(_) => None,
+            CheckExpect::Full(d) => d.remedy_contains.as_deref(),
         }
     }
 }
@@ -642,6 +704,21 @@ impl Scenario {
         }
         for server in &self.servers {
             known(&server.ns)?;
+            if server.tls_issuer.is_some() && server.http.is_some() {
+                return Err("a [[servers]] entry has tls_issuer or http, not both".into());
+            }
+        }
+        let has_ca = self
+            .servers
+            .iter()
+            .any(|s| s.http.as_ref().is_some_and(|h| !h.tls_names.is_empty()));
+        if let Some(once) = &self.ssetop
+            && once.env.values().any(|v| v.contains(SCENARIO_CA))
+            && !has_ca
+        {
+            return Err(format!(
+                "[ssetop] env names {SCENARIO_CA}, but no [[servers]] http has tls_names"
+            ));
         }
         match (&self.ssetop, &self.record) {
             (Some(_), None) if self.steps.is_empty() && self.expect_at.is_empty() => {}

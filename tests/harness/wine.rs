@@ -133,6 +133,8 @@ pub(crate) struct WineRunner<'n> {
     msi: PathBuf,
     tools: &'static Tools,
     knowledge: Knowledge,
+    /// The scenario's environment for ssetop.exe (`[ssetop] env`); Wine passes it on.
+    env: Vec<(String, String)>,
 }
 
 impl<'n> WineRunner<'n> {
@@ -148,6 +150,7 @@ impl<'n> WineRunner<'n> {
             msi: msi.to_path_buf(),
             tools: tools()?,
             knowledge: Knowledge::embedded(),
+            env: Vec::new(),
         };
         let started = Instant::now();
         runner.boot()?;
@@ -550,7 +553,8 @@ impl Runner for WineRunner<'_> {
             .arg(wine_loader())
             .arg(INSTALLED)
             .args(args)
-            .args(["--knowledge", KNOWLEDGE]);
+            .args(["--knowledge", KNOWLEDGE])
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         let (status, stdout, stderr, elapsed) = self.capture(command)?;
         outcome(status, &stdout, stderr, elapsed)
     }
@@ -561,6 +565,10 @@ impl Runner for WineRunner<'_> {
 
     fn ssetop_path(&self, path: &Path) -> String {
         windows_path(path)
+    }
+
+    fn set_ssetop_env(&mut self, env: Vec<(String, String)>) {
+        self.env = env;
     }
 }
 
