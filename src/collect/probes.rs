@@ -257,7 +257,7 @@ fn os_verdict(timeout: Duration) -> Option<ProbeOutcome> {
 
 #[cfg(not(target_os = "linux"))]
 fn os_verdict(_timeout: Duration) -> Option<ProbeOutcome> {
-    let _ = Path::new;
+    let _ = Path::new::<str>;
     None
 }
 
