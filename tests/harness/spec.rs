@@ -94,6 +94,9 @@ pub(crate) struct Wine {
     /// Registry values set before the stand-ins start.
     #[serde(default)]
     pub registry: Vec<RegistryValue>,
+    /// Files written into the prefix (`C:\…`) before the stand-ins start.
+    #[serde(default)]
+    pub files: Vec<WineFile>,
     /// More arguments for every ssetop run under Wine.
     #[serde(default)]
     pub args: Vec<String>,
@@ -123,6 +126,59 @@ pub(crate) struct RegistryValue {
     /// The WinHTTP proxy blob `netsh winhttp set proxy PROXY BYPASS` writes (`WinHttpSettings`).
     #[serde(default)]
     pub winhttp_proxy: Option<WinHttpProxy>,
+    /// REG_MULTI_SZ: these strings.
+    #[serde(default)]
+    pub multi_sz: Option<Vec<String>>,
+    /// REG_BINARY: these bytes in hex (spaces, commas and colons between them are allowed).
+    #[serde(default)]
+    pub hex: Option<String>,
+    /// REG_BINARY: a certificate store entry (`…\SystemCertificates\MY\Certificates\<THUMBPRINT>`,
+    /// value `Blob`) holding a certificate generated for the run.
+    #[serde(default)]
+    pub cert_blob: Option<CertBlob>,
+}
+
+impl RegistryValue {
+    /// How many kinds of data this value gives (exactly one is valid).
+    pub(crate) fn kinds(&self) -> usize {
+        [
+            self.sz.is_some(),
+            self.dword.is_some(),
+            self.winhttp_proxy.is_some(),
+            self.multi_sz.is_some(),
+            self.hex.is_some(),
+            self.cert_blob.is_some(),
+        ]
+        .iter()
+        .filter(|k| **k)
+        .count()
+    }
+}
+
+/// A self-signed certificate with this common name, expired (valid 2024-01-01 to 2025-01-01)
+/// or valid (from a day before the run to a year after).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CertBlob {
+    pub cn: String,
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// A file in the Wine prefix. `{filetime_minus_hours:N}` in its text becomes the Windows
+/// FILETIME (100 ns units since 1601) of N hours before the file is written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WineFile {
+    /// `C:\…`
+    pub path: String,
+    /// Written as UTF-16LE with a byte order mark, lines ending CRLF (as Windows Error
+    /// Reporting writes Report.wer).
+    #[serde(default)]
+    pub utf16: Option<String>,
+    /// Written as UTF-8.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -597,6 +653,23 @@ impl Expect {
     }
 }
 
+/// The bytes of hex text, pairs of digits with spaces, commas or colons between them.
+pub(crate) fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | ',' | ':' | '\n' | '\r' | '\t'))
+        .collect();
+    if digits.len() % 2 != 0 {
+        return Err(format!("hex {text:?} has an odd number of digits"));
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| format!("hex {text:?}: {e}"))
+        })
+        .collect()
+}
+
 /// Parses `500ms`, `3s`, `1m 20s` the way ssetop does.
 pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     ssetop::util::parse_duration(&text.replace(' ', ""))
@@ -781,15 +854,29 @@ impl Scenario {
                 return Err("[wine] joined = true needs tenant_id".into());
             }
             for value in &wine.registry {
-                let kinds = [
-                    value.sz.is_some(),
-                    value.dword.is_some(),
-                    value.winhttp_proxy.is_some(),
-                ];
-                if kinds.iter().filter(|k| **k).count() != 1 {
+                if value.kinds() != 1 {
                     return Err(format!(
-                        "[wine] registry value {}\\{}: give exactly one of sz, dword, winhttp_proxy",
+                        "[wine] registry value {}\\{}: give exactly one of sz, dword, winhttp_proxy, multi_sz, hex, cert_blob",
                         value.key, value.name
+                    ));
+                }
+                if let Some(hex) = &value.hex {
+                    hex_bytes(hex).map_err(|e| {
+                        format!("[wine] registry value {}\\{}: {e}", value.key, value.name)
+                    })?;
+                }
+            }
+            for file in &wine.files {
+                if file.utf16.is_some() == file.text.is_some() {
+                    return Err(format!(
+                        "[wine] file {}: give exactly one of utf16, text",
+                        file.path
+                    ));
+                }
+                if !file.path.starts_with("C:\\") || file.path.contains("..") {
+                    return Err(format!(
+                        "[wine] file {}: a path under C:\\ without ..",
+                        file.path
                     ));
                 }
             }
