@@ -36,6 +36,8 @@ scenarios! {
     flow_test_globalprotect_wrong => "flow-test-globalprotect-wrong",
     flow_test_globalprotect_m365_missing => "flow-test-globalprotect-m365-missing",
     flow_test_ila_private_access => "flow-test-ila-private-access",
+    probe_globalprotect => "probe-globalprotect",
+    probe_zscaler_takes_diagnostic => "probe-zscaler-takes-diagnostic",
 }
 
 #[test]

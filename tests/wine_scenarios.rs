@@ -28,6 +28,7 @@ wine_scenarios! {
     globalprotect_healthy_on_windows => "globalprotect-healthy",
     globalprotect_no_exclusions_on_windows => "globalprotect-no-exclusions",
     zscaler_private_on_windows => "zscaler-private",
+    windows_gsa_health_rows => "windows-gsa-health-rows",
 }
 
 /// GSA installed on a device that is not joined, with its tunnel service and driver stopped,

@@ -190,6 +190,14 @@ pub(crate) fn tls_standin_program() -> Result<PathBuf, String> {
         .clone()
 }
 
+/// The HTTP(S) server stand-in, built from examples/http_standin.rs.
+pub(crate) fn http_standin_program() -> Result<PathBuf, String> {
+    static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PROGRAM
+        .get_or_init(|| example_program("http_standin"))
+        .clone()
+}
+
 /// An example program next to this test binary, built if missing or older than its source.
 fn example_program(name: &str) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("no test executable: {e}"))?;
@@ -407,6 +415,9 @@ pub(crate) struct Network {
     standin: PathBuf,
     /// Copies of the stand-in helper, resolv.conf and other files.
     pub work: tempfile::TempDir,
+    /// The scenario's own CA, which issues the `[[servers]] http` certificates: its key pair
+    /// and its PEM file (for `SSL_CERT_FILE`); made for the first HTTPS server.
+    ca: Option<(rcgen::Issuer<'static, rcgen::KeyPair>, PathBuf)>,
 }
 
 impl Network {
@@ -419,6 +430,7 @@ impl Network {
             names: BTreeMap::new(),
             holders: BTreeMap::new(),
             processes: Vec::new(),
+            ca: None,
             standin: standin_program()?,
             // Beside the helper (same file system), so that stand-ins can be hard links.
             work: tempfile::Builder::new()
@@ -479,8 +491,15 @@ impl Network {
                 .collect();
             network.start_dnsmasq(&server.ns, &server.address, &records)?;
         }
-        for server in &scenario.servers {
-            network.start_server(&server.ns, &server.listen, server.tls_issuer.as_deref())?;
+        for (i, server) in scenario.servers.iter().enumerate() {
+            match &server.http {
+                Some(http) => network.start_http_server(i, &server.ns, &server.listen, http)?,
+                None => network.start_server(
+                    &server.ns,
+                    &server.listen,
+                    server.tls_issuer.as_deref(),
+                )?,
+            }
         }
         Ok(network)
     }
@@ -618,9 +637,108 @@ impl Network {
     pub(crate) fn device(&self) -> Result<&Holder, String> {
         self.holder(DEVICE)
     }
+
+    /// The scenario's CA, made (and its PEM file written) on first use.
+    fn ca(&mut self) -> Result<&rcgen::Issuer<'static, rcgen::KeyPair>, String> {
+        if self.ca.is_none() {
+            let fail = |e: rcgen::Error| format!("the scenario CA: {e}");
+            let key = rcgen::KeyPair::generate().map_err(fail)?;
+            let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, SCENARIO_CA_NAME);
+            let cert = params.self_signed(&key).map_err(fail)?;
+            let path = self.work.path().join("scenario-ca.pem");
+            std::fs::write(&path, cert.pem())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            self.ca = Some((rcgen::Issuer::new(params, key), path));
+        }
+        self.ca
+            .as_ref()
+            .map(|(issuer, _)| issuer)
+            .ok_or_else(|| "no scenario CA".to_string())
+    }
+
+    /// The PEM file of the scenario's CA, if an HTTPS server needed one.
+    pub(crate) fn ca_file(&self) -> Option<&Path> {
+        self.ca.as_ref().map(|(_, path)| path.as_path())
+    }
+
+    /// An HTTP(S) server (examples/http_standin.rs) with one fixed answer; over HTTPS its
+    /// certificate names `tls_names` and is issued by the scenario's CA.
+    fn start_http_server(
+        &mut self,
+        index: usize,
+        role: &str,
+        listen: &[std::net::SocketAddr],
+        http: &super::spec::HttpServer,
+    ) -> Result<(), String> {
+        let mut tls = Vec::new();
+        if !http.tls_names.is_empty() {
+            let fail = |e: rcgen::Error| format!("a certificate for {:?}: {e}", http.tls_names);
+            let key = rcgen::KeyPair::generate().map_err(fail)?;
+            let mut params = rcgen::CertificateParams::new(http.tls_names.clone()).map_err(fail)?;
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, http.tls_names[0].clone());
+            let cert = params.signed_by(&key, self.ca()?).map_err(fail)?;
+            let cert_file = self.work.path().join(format!("server-{index}.der"));
+            let key_file = self.work.path().join(format!("server-{index}.key"));
+            for (file, bytes) in [
+                (&cert_file, cert.der().to_vec()),
+                (&key_file, key.serialize_der()),
+            ] {
+                std::fs::write(file, bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            }
+            tls = vec![
+                "--tls".into(),
+                cert_file.into_os_string(),
+                key_file.into_os_string(),
+            ];
+        }
+        let mut command = self.holder(role)?.enter();
+        command.arg(http_standin_program()?).args(tls).args([
+            "--status",
+            &http.status.to_string(),
+            "--body",
+            &http.body,
+        ]);
+        if let Some(location) = &http.location {
+            command.args(["--location", location]);
+        }
+        command
+            .args(listen.iter().map(ToString::to_string))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = spawn(&mut command)?;
+        let stderr = child.stderr.take().map(Collected::read);
+        let mut lines = Lines::read(
+            &format!("the HTTP server in {role}"),
+            child.stdout.take().ok_or("no stdout")?,
+        );
+        self.processes.push(child);
+        lines.wait_for("ready", READY_LIMIT).map_err(|e| {
+            format!(
+                "{e}; stderr: {}",
+                stderr.map(|s| s.text()).unwrap_or_default()
+            )
+        })?;
+        Ok(())
+    }
 }
 
+/// The common name of the CA each scenario makes for its HTTPS servers; the probes' evidence
+/// names it as the issuer.
+pub(crate) const SCENARIO_CA_NAME: &str = "ssetop scenario CA";
+
 impl Lab for Network {
+    fn scenario_ca(&self) -> Option<&Path> {
+        self.ca_file()
+    }
+
     fn ip(&self, ns: &str, args: &str) -> Result<(), String> {
         let name = self.netns(ns)?;
         let mut words = vec!["-n", name];
@@ -660,6 +778,8 @@ impl Drop for Network {
 pub(crate) struct LinuxRunner<'n> {
     network: &'n Network,
     bin: PathBuf,
+    /// The scenario's environment for ssetop (`[ssetop] env`).
+    env: Vec<(String, String)>,
 }
 
 impl<'n> LinuxRunner<'n> {
@@ -667,7 +787,11 @@ impl<'n> LinuxRunner<'n> {
         let bin = network.work.path().join("bin");
         std::fs::create_dir_all(&bin)
             .map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
-        Ok(LinuxRunner { network, bin })
+        Ok(LinuxRunner {
+            network,
+            bin,
+            env: Vec::new(),
+        })
     }
 }
 
@@ -805,6 +929,7 @@ impl Runner for LinuxRunner<'_> {
         command
             .arg(env!("CARGO_BIN_EXE_ssetop"))
             .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env_remove("SSETOP_THEME");
         run_to_end(command, limit)
     }
@@ -814,6 +939,7 @@ impl Runner for LinuxRunner<'_> {
         command
             .arg(env!("CARGO_BIN_EXE_ssetop"))
             .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env_remove("SSETOP_THEME")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -828,6 +954,10 @@ impl Runner for LinuxRunner<'_> {
 
     fn ssetop_path(&self, path: &Path) -> String {
         path.display().to_string()
+    }
+
+    fn set_ssetop_env(&mut self, env: Vec<(String, String)>) {
+        self.env = env;
     }
 }
 

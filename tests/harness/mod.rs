@@ -269,6 +269,32 @@ fn snapshot_time(capture: &Path, n: usize) -> Result<String, String> {
         .ok_or_else(|| format!("{} line {}: no taken_at", capture.display(), n + 1))
 }
 
+/// `[ssetop] env`, with `{scenario_ca}` replaced by the CA file as ssetop names it.
+fn ssetop_env(
+    scenario: &Scenario,
+    lab: &dyn Lab,
+    runner: &dyn Runner,
+) -> Result<Vec<(String, String)>, String> {
+    let Some(once) = &scenario.ssetop else {
+        return Ok(Vec::new());
+    };
+    once.env
+        .iter()
+        .map(|(key, value)| {
+            if !value.contains(spec::SCENARIO_CA) {
+                return Ok((key.clone(), scenario.fill(value)));
+            }
+            let ca = lab
+                .scenario_ca()
+                .ok_or("[ssetop] env names {scenario_ca}, but no HTTPS server made it")?;
+            Ok((
+                key.clone(),
+                value.replace(spec::SCENARIO_CA, &runner.ssetop_path(ca)),
+            ))
+        })
+        .collect()
+}
+
 /// Plays a scenario: starts its stand-ins, runs ssetop (once, or a recording driven by the
 /// steps and then replayed) and compares each report with the expectations.
 pub(crate) fn play(
@@ -307,6 +333,8 @@ pub(crate) fn play(
         standins.insert(name.to_string(), standin);
         Ok(())
     };
+    let env = ssetop_env(scenario, lab, runner)?;
+    runner.set_ssetop_env(env);
     for s in scenario.clients.iter().chain(&scenario.apps) {
         if !s.later {
             start(runner, &mut standins, &s.name)?;

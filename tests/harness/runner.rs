@@ -40,6 +40,8 @@ pub(crate) trait Runner {
     fn spawn_ssetop(&mut self, args: &[String]) -> Result<Box<dyn Background>, String>;
     /// A host file as ssetop names it (the same path on Linux; `Z:\…` under Wine).
     fn ssetop_path(&self, path: &Path) -> String;
+    /// Environment variables for every later ssetop run (`[ssetop] env`).
+    fn set_ssetop_env(&mut self, env: Vec<(String, String)>);
 }
 
 /// The network around the device, as steps change it.
@@ -48,6 +50,8 @@ pub(crate) trait Lab {
     fn ip(&self, ns: &str, args: &str) -> Result<(), String>;
     /// Destroys the sockets `ss` selects with `filter` in the namespace of role `ns`.
     fn kill_connections(&self, ns: &str, filter: &str) -> Result<String, String>;
+    /// The PEM file of the CA that issued the scenario's HTTPS servers' certificates, if any.
+    fn scenario_ca(&self) -> Option<&Path>;
 }
 
 /// Lines a process prints, read on a thread and handed over as they come.

@@ -11,6 +11,8 @@ use serde::Deserialize;
 
 /// The namespace where the device's processes and ssetop run.
 pub(crate) const DEVICE: &str = "device";
+/// Replaced in `[ssetop] env` by the scenario CA's PEM file.
+pub(crate) const SCENARIO_CA: &str = "{scenario_ca}";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +94,9 @@ pub(crate) struct Wine {
     /// Registry values set before the stand-ins start.
     #[serde(default)]
     pub registry: Vec<RegistryValue>,
+    /// Files written into the prefix (`C:\…`) before the stand-ins start.
+    #[serde(default)]
+    pub files: Vec<WineFile>,
     /// More arguments for every ssetop run under Wine.
     #[serde(default)]
     pub args: Vec<String>,
@@ -121,6 +126,59 @@ pub(crate) struct RegistryValue {
     /// The WinHTTP proxy blob `netsh winhttp set proxy PROXY BYPASS` writes (`WinHttpSettings`).
     #[serde(default)]
     pub winhttp_proxy: Option<WinHttpProxy>,
+    /// REG_MULTI_SZ: these strings.
+    #[serde(default)]
+    pub multi_sz: Option<Vec<String>>,
+    /// REG_BINARY: these bytes in hex (spaces, commas and colons between them are allowed).
+    #[serde(default)]
+    pub hex: Option<String>,
+    /// REG_BINARY: a certificate store entry (`…\SystemCertificates\MY\Certificates\<THUMBPRINT>`,
+    /// value `Blob`) holding a certificate generated for the run.
+    #[serde(default)]
+    pub cert_blob: Option<CertBlob>,
+}
+
+impl RegistryValue {
+    /// How many kinds of data this value gives (exactly one is valid).
+    pub(crate) fn kinds(&self) -> usize {
+        [
+            self.sz.is_some(),
+            self.dword.is_some(),
+            self.winhttp_proxy.is_some(),
+            self.multi_sz.is_some(),
+            self.hex.is_some(),
+            self.cert_blob.is_some(),
+        ]
+        .iter()
+        .filter(|k| **k)
+        .count()
+    }
+}
+
+/// A self-signed certificate with this common name, expired (valid 2024-01-01 to 2025-01-01)
+/// or valid (from a day before the run to a year after).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CertBlob {
+    pub cn: String,
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// A file in the Wine prefix. `{filetime_minus_hours:N}` in its text becomes the Windows
+/// FILETIME (100 ns units since 1601) of N hours before the file is written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WineFile {
+    /// `C:\…`
+    pub path: String,
+    /// Written as UTF-16LE with a byte order mark, lines ending CRLF (as Windows Error
+    /// Reporting writes Report.wer).
+    #[serde(default)]
+    pub utf16: Option<String>,
+    /// Written as UTF-8.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -206,6 +264,26 @@ pub(crate) struct Server {
     /// instead of a plain TCP listener.
     #[serde(default)]
     pub tls_issuer: Option<String>,
+    /// An HTTP(S) server (examples/http_standin.rs) giving every request this answer, instead
+    /// of a plain TCP listener.
+    #[serde(default)]
+    pub http: Option<HttpServer>,
+}
+
+/// One fixed HTTP answer; over HTTPS when `tls_names` is given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpServer {
+    pub status: u16,
+    #[serde(default)]
+    pub body: String,
+    /// A `Location` header (a redirect).
+    #[serde(default)]
+    pub location: Option<String>,
+    /// HTTPS with a certificate for these names, issued by the scenario's own CA (its PEM file
+    /// is `{scenario_ca}` in `[ssetop] env`); empty: plain HTTP.
+    #[serde(default)]
+    pub tls_names: Vec<String>,
 }
 
 /// A process in the device: a copy of the stand-in helper under `name`.
@@ -277,6 +355,11 @@ pub(crate) struct Once {
     /// A GSA forwarding profile (JSON), given with `--forwarding-profile`.
     #[serde(default)]
     pub forwarding_profile: Option<String>,
+    /// Environment variables for every ssetop run of the scenario; `{scenario_ca}` is replaced
+    /// by the path (as ssetop names it) of the PEM file of the CA that issued the `[[servers]]
+    /// http` certificates, e.g. `SSL_CERT_FILE = "{scenario_ca}"`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// One `ssetop flow-test` run.
@@ -378,6 +461,14 @@ pub(crate) struct WaitFor {
     pub line: String,
 }
 
+/// A text, or a list of texts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// An expected check: a status, or a status and text its summary contains.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -392,6 +483,12 @@ pub(crate) struct CheckDetail {
     pub status: String,
     #[serde(default)]
     pub summary_contains: Option<String>,
+    /// For each of these texts (one, or a list), some evidence line contains it.
+    #[serde(default)]
+    pub evidence_contains: Option<OneOrMany>,
+    /// The remedy contains this.
+    #[serde(default)]
+    pub remedy_contains: Option<String>,
 }
 
 impl CheckExpect {
@@ -406,6 +503,27 @@ impl CheckExpect {
         match self {
             CheckExpect::Status(_) => None,
             CheckExpect::Full(d) => d.summary_contains.as_deref(),
+        }
+    }
+
+    pub(crate) fn evidence_contains(&self) -> Vec<&str> {
+        match self {
+            CheckExpect::Full(CheckDetail {
+                evidence_contains: Some(OneOrMany::One(text)),
+                ..
+            }) => vec![text.as_str()],
+            CheckExpect::Full(CheckDetail {
+                evidence_contains: Some(OneOrMany::Many(texts)),
+                ..
+            }) => texts.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn remedy_contains(&self) -> Option<&str> {
+        match self {
+            CheckExpect::Status(_) => None,
+            CheckExpect::Full(d) => d.remedy_contains.as_deref(),
         }
     }
 }
@@ -535,6 +653,23 @@ impl Expect {
     }
 }
 
+/// The bytes of hex text, pairs of digits with spaces, commas or colons between them.
+pub(crate) fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | ',' | ':' | '\n' | '\r' | '\t'))
+        .collect();
+    if digits.len() % 2 != 0 {
+        return Err(format!("hex {text:?} has an odd number of digits"));
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| format!("hex {text:?}: {e}"))
+        })
+        .collect()
+}
+
 /// Parses `500ms`, `3s`, `1m 20s` the way ssetop does.
 pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     ssetop::util::parse_duration(&text.replace(' ', ""))
@@ -642,6 +777,21 @@ impl Scenario {
         }
         for server in &self.servers {
             known(&server.ns)?;
+            if server.tls_issuer.is_some() && server.http.is_some() {
+                return Err("a [[servers]] entry has tls_issuer or http, not both".into());
+            }
+        }
+        let has_ca = self
+            .servers
+            .iter()
+            .any(|s| s.http.as_ref().is_some_and(|h| !h.tls_names.is_empty()));
+        if let Some(once) = &self.ssetop
+            && once.env.values().any(|v| v.contains(SCENARIO_CA))
+            && !has_ca
+        {
+            return Err(format!(
+                "[ssetop] env names {SCENARIO_CA}, but no [[servers]] http has tls_names"
+            ));
         }
         match (&self.ssetop, &self.record) {
             (Some(_), None) if self.steps.is_empty() && self.expect_at.is_empty() => {}
@@ -704,15 +854,29 @@ impl Scenario {
                 return Err("[wine] joined = true needs tenant_id".into());
             }
             for value in &wine.registry {
-                let kinds = [
-                    value.sz.is_some(),
-                    value.dword.is_some(),
-                    value.winhttp_proxy.is_some(),
-                ];
-                if kinds.iter().filter(|k| **k).count() != 1 {
+                if value.kinds() != 1 {
                     return Err(format!(
-                        "[wine] registry value {}\\{}: give exactly one of sz, dword, winhttp_proxy",
+                        "[wine] registry value {}\\{}: give exactly one of sz, dword, winhttp_proxy, multi_sz, hex, cert_blob",
                         value.key, value.name
+                    ));
+                }
+                if let Some(hex) = &value.hex {
+                    hex_bytes(hex).map_err(|e| {
+                        format!("[wine] registry value {}\\{}: {e}", value.key, value.name)
+                    })?;
+                }
+            }
+            for file in &wine.files {
+                if file.utf16.is_some() == file.text.is_some() {
+                    return Err(format!(
+                        "[wine] file {}: give exactly one of utf16, text",
+                        file.path
+                    ));
+                }
+                if !file.path.starts_with("C:\\") || file.path.contains("..") {
+                    return Err(format!(
+                        "[wine] file {}: a path under C:\\ without ..",
+                        file.path
                     ));
                 }
             }

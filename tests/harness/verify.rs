@@ -296,6 +296,25 @@ fn verify_checks(expect: &Expect, report: &Value, wrong: &mut Vec<String>) {
                 "check {id}: summary {summary:?} does not contain {needle:?}"
             ));
         }
+        let evidence: Vec<&str> = array(check, "evidence")
+            .iter()
+            .map(|e| e.as_str().unwrap_or_default())
+            .collect();
+        for needle in want.evidence_contains() {
+            if !evidence.iter().any(|e| e.contains(needle)) {
+                wrong.push(format!(
+                    "check {id}: no evidence line contains {needle:?} (evidence: {evidence:?})"
+                ));
+            }
+        }
+        if let Some(needle) = want.remedy_contains() {
+            let remedy = text(check, "remedy");
+            if !remedy.contains(needle) {
+                wrong.push(format!(
+                    "check {id}: remedy {remedy:?} does not contain {needle:?}"
+                ));
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use ssetop::knowledge::{Knowledge, Os, ServiceKind};
 
 use super::linux::{Network, describe, end_tree, outcome, program, run, spawn};
 use super::runner::{Background, Collected, Lines, Runner, Standin};
-use super::spec::{Behaviour, RegistryValue, Scenario, ServiceState, Wine};
+use super::spec::{Behaviour, CertBlob, RegistryValue, Scenario, ServiceState, Wine, WineFile};
 use super::verify::Outcome;
 
 /// The MSI the scenarios install.
@@ -133,6 +133,8 @@ pub(crate) struct WineRunner<'n> {
     msi: PathBuf,
     tools: &'static Tools,
     knowledge: Knowledge,
+    /// The scenario's environment for ssetop.exe (`[ssetop] env`); Wine passes it on.
+    env: Vec<(String, String)>,
 }
 
 impl<'n> WineRunner<'n> {
@@ -148,6 +150,7 @@ impl<'n> WineRunner<'n> {
             msi: msi.to_path_buf(),
             tools: tools()?,
             knowledge: Knowledge::embedded(),
+            env: Vec::new(),
         };
         let started = Instant::now();
         runner.boot()?;
@@ -311,15 +314,35 @@ impl<'n> WineRunner<'n> {
         if !values.is_empty() {
             self.import_registry(&values)?;
         }
+        for file in &wine.files {
+            self.write_file(file)?;
+        }
         for (name, state) in &wine.services {
             self.install_service(name, *state)?;
         }
         Ok(())
     }
 
+    /// Writes a `[wine] files` entry into the prefix, its placeholders filled.
+    fn write_file(&self, file: &WineFile) -> Result<(), String> {
+        let relative = file.path.get(3..).unwrap_or_default();
+        let path = self.drive_c(relative);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let now = std::time::SystemTime::now();
+        let bytes = match (&file.utf16, &file.text) {
+            (Some(text), _) => utf16_file(&fill_times(text, now)?),
+            (None, Some(text)) => fill_times(text, now)?.into_bytes(),
+            (None, None) => Vec::new(),
+        };
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
     fn import_registry(&self, values: &[RegistryValue]) -> Result<(), String> {
         let file = self.network.work.path().join("scenario.reg");
-        std::fs::write(&file, reg_file(values))
+        std::fs::write(&file, reg_file(values)?)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         self.wine(&["reg", "import", &windows_path(&file)])
             .map(|_| ())
@@ -418,11 +441,82 @@ fn sz(key: &str, name: &str, data: &str) -> RegistryValue {
         sz: Some(data.into()),
         dword: None,
         winhttp_proxy: None,
+        multi_sz: None,
+        hex: None,
+        cert_blob: None,
     }
 }
 
+/// `{filetime_minus_hours:N}` replaced by the FILETIME (100 ns units since 1601-01-01) of N
+/// hours before `now`.
+pub(crate) fn fill_times(text: &str, now: std::time::SystemTime) -> Result<String, String> {
+    const OPEN: &str = "{filetime_minus_hours:";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + OPEN.len()..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("{OPEN}…: no closing brace in {text:?}"))?;
+        let hours: u64 = after[..end]
+            .trim()
+            .parse()
+            .map_err(|e| format!("{OPEN}{}}}: {e}", &after[..end]))?;
+        let then = now
+            .checked_sub(Duration::from_secs(hours * 3600))
+            .ok_or("a time before the epoch")?;
+        let unix = then
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| format!("a time before the epoch: {e}"))?;
+        let filetime =
+            (unix.as_secs() + 11_644_473_600) * 10_000_000 + u64::from(unix.subsec_nanos() / 100);
+        out.push_str(&filetime.to_string());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// UTF-16LE with a byte order mark, lines ending CRLF.
+pub(crate) fn utf16_file(text: &str) -> Vec<u8> {
+    let text = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+/// A registry certificate store entry (`Blob`): the certificate as property 32
+/// (`CERT_CERT_PROP_ID`: `u32 id, u32 1, u32 length`, then the DER bytes).
+pub(crate) fn cert_blob(spec: &CertBlob) -> Result<Vec<u8>, String> {
+    let fail = |e: rcgen::Error| format!("a certificate for {:?}: {e}", spec.cn);
+    let key = rcgen::KeyPair::generate().map_err(fail)?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, spec.cn.clone());
+    if spec.expired {
+        params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2025, 1, 1);
+    } else {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| format!("the clock: {e}"))?;
+        let day = Duration::from_secs(24 * 3600);
+        params.not_before = (std::time::UNIX_EPOCH + (now - day)).into();
+        params.not_after = (std::time::UNIX_EPOCH + now + 365 * day).into();
+    }
+    let der = params.self_signed(&key).map_err(fail)?.der().to_vec();
+    let mut blob = Vec::new();
+    for word in [32u32, 1, der.len() as u32] {
+        blob.extend(word.to_le_bytes());
+    }
+    blob.extend(der);
+    Ok(blob)
+}
+
 /// A .reg file (REGEDIT4, CRLF) that sets `values`.
-pub(crate) fn reg_file(values: &[RegistryValue]) -> String {
+pub(crate) fn reg_file(values: &[RegistryValue]) -> Result<String, String> {
     let mut text = String::from("REGEDIT4\r\n");
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     for value in values {
@@ -435,15 +529,43 @@ pub(crate) fn reg_file(values: &[RegistryValue]) -> String {
         } else if let Some(dword) = value.dword {
             format!("dword:{dword:08x}")
         } else if let Some(proxy) = &value.winhttp_proxy {
-            let bytes = winhttp_blob(&proxy.proxy, &proxy.bypass);
-            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            format!("hex:{}", hex.join(","))
+            format!("hex:{}", hex(&winhttp_blob(&proxy.proxy, &proxy.bypass)))
+        } else if let Some(strings) = &value.multi_sz {
+            // REGEDIT4 holds REG_MULTI_SZ as ANSI bytes (reg import widens them): each string
+            // NUL-terminated, then an empty one.
+            let mut bytes = Vec::new();
+            for s in strings {
+                bytes.extend(s.as_bytes());
+                bytes.push(0);
+            }
+            bytes.push(0);
+            format!("hex(7):{}", hex(&bytes))
+        } else if let Some(text) = &value.hex {
+            format!("hex:{}", hex(&super::spec::hex_bytes(text)?))
+        } else if let Some(spec) = &value.cert_blob {
+            format!("hex:{}", hex(&cert_blob(spec)?))
         } else {
             continue;
         };
         text.push_str(&format!("\r\n[{key}]\r\n{}={data}\r\n", quote(&value.name)));
     }
-    text
+    Ok(text)
+}
+
+/// Bytes as .reg hex: `0a,ff,…`, continued on the next line every 25 bytes (as regedit
+/// writes long values).
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .chunks(25)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join(",\\\r\n  ")
 }
 
 /// The `WinHttpSettings` blob `netsh winhttp set proxy PROXY BYPASS` writes: a version (24),
@@ -550,7 +672,8 @@ impl Runner for WineRunner<'_> {
             .arg(wine_loader())
             .arg(INSTALLED)
             .args(args)
-            .args(["--knowledge", KNOWLEDGE]);
+            .args(["--knowledge", KNOWLEDGE])
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         let (status, stdout, stderr, elapsed) = self.capture(command)?;
         outcome(status, &stdout, stderr, elapsed)
     }
@@ -561,6 +684,10 @@ impl Runner for WineRunner<'_> {
 
     fn ssetop_path(&self, path: &Path) -> String {
         windows_path(path)
+    }
+
+    fn set_ssetop_env(&mut self, env: Vec<(String, String)>) {
+        self.env = env;
     }
 }
 
@@ -579,6 +706,54 @@ mod tests {
     }
 
     #[test]
+    fn multi_strings_binary_and_certificate_entries_are_written_as_reg_hex() {
+        let text = reg_file(&[
+            RegistryValue {
+                multi_sz: Some(vec![".corp.contoso.com".into(), "a".into()]),
+                sz: None,
+                ..sz(r"HKLM\SOFTWARE\N", "Name", "")
+            },
+            RegistryValue {
+                hex: Some("01 02,ff".into()),
+                sz: None,
+                ..sz(r"HKLM\SOFTWARE\B", "Bin", "")
+            },
+        ])
+        .unwrap();
+        assert!(text.contains(
+            "\"Name\"=hex(7):2e,63,6f,72,70,2e,63,6f,6e,74,6f,73,6f,2e,63,6f,6d,00,61,00,00\r\n"
+        ));
+        assert!(text.contains("\"Bin\"=hex:01,02,ff\r\n"));
+        // A long value continues on the next line, as regedit writes it.
+        let long = hex(&[0u8; 30]);
+        assert!(long.contains(",\\\r\n  00"), "{long:?}");
+        let blob = cert_blob(&CertBlob {
+            cn: "x.gsa.client".into(),
+            expired: true,
+        })
+        .unwrap();
+        assert_eq!(&blob[..8], &[32, 0, 0, 0, 1, 0, 0, 0]);
+        let length = u32::from_le_bytes(blob[8..12].try_into().unwrap()) as usize;
+        assert_eq!(blob.len(), 12 + length);
+        assert_eq!(blob[12], 0x30, "the certificate is DER (a SEQUENCE)");
+    }
+
+    #[test]
+    fn filetime_placeholders_are_hours_before_now_and_report_wer_is_utf16_with_a_bom() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let text = fill_times("EventTime={filetime_minus_hours:2}\nX=1", now).unwrap();
+        let expected = (1_700_000_000u64 - 7200 + 11_644_473_600) * 10_000_000;
+        assert_eq!(text, format!("EventTime={expected}\nX=1"));
+        assert!(fill_times("{filetime_minus_hours:x}", now).is_err());
+        let bytes = utf16_file("A=1\nB");
+        assert_eq!(&bytes[..2], &[0xff, 0xfe]);
+        assert_eq!(
+            &bytes[2..],
+            &[b'A', 0, b'=', 0, b'1', 0, b'\r', 0, b'\n', 0, b'B', 0]
+        );
+    }
+
+    #[test]
     fn a_reg_file_escapes_strings_and_expands_the_hive() {
         let text = reg_file(&[
             sz(r"HKLM\SOFTWARE\X", "V", r#"{"a": "b\c"}"#),
@@ -587,7 +762,8 @@ mod tests {
                 sz: None,
                 ..sz(r"HKLM\SOFTWARE\Y", "D", "")
             },
-        ]);
+        ])
+        .unwrap();
         assert!(text.starts_with("REGEDIT4\r\n"));
         assert!(text.contains(
             "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n\"V\"=\"{\\\"a\\\": \\\"b\\\\c\\\"}\"\r\n"
