@@ -429,14 +429,83 @@ impl Redactor {
             }
         }
         let mut value = serde_json::to_value(snapshot).unwrap_or(Value::Null);
+        redact_vendor_output(&mut value);
         self.apply_value(&mut value);
         value
+    }
+}
+
+/// The vendors' own tools print identities ssetop has not learned (a user's UPN, a portal):
+/// a redacted capture keeps what they were understood to say, but neither their raw output
+/// nor a field that names a person.
+fn redact_vendor_output(snapshot: &mut Value) {
+    let Some(reports) = snapshot
+        .pointer_mut("/vendor_reports/data")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for report in reports {
+        for run in report
+            .get_mut("runs")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            for stream in ["stdout", "stderr"] {
+                if let Some(text) = run.get_mut(stream)
+                    && text.as_str().is_some_and(|t| !t.is_empty())
+                {
+                    *text = Value::String("[redacted]".into());
+                }
+            }
+        }
+        for field in report
+            .pointer_mut("/status/fields")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let personal = field.get("name").and_then(Value::as_str).is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                ["user", "mail", "upn", "account", "login", "portal"]
+                    .iter()
+                    .any(|w| n.contains(w))
+            });
+            if personal && let Some(v) = field.get_mut("value") {
+                *v = Value::String("[redacted]".into());
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redacted_capture_keeps_no_raw_vendor_output_nor_personal_fields() {
+        let mut value = serde_json::json!({"vendor_reports": {"data": [{
+            "runs": [{"stdout": "User: alice@contoso.com\nStatus: Connected", "stderr": ""}],
+            "status": {"state": "connected", "fields": [
+                {"name": "User Name", "value": "alice@contoso.com"},
+                {"name": "Portal", "value": "vpn.contoso.com"},
+                {"name": "protocol", "value": "IPSec"}
+            ]}
+        }]}});
+        redact_vendor_output(&mut value);
+        let text = value.to_string();
+        assert!(!text.contains("alice"), "{text}");
+        assert!(!text.contains("vpn.contoso.com"), "{text}");
+        assert!(
+            text.contains("IPSec") && text.contains("connected"),
+            "{text}"
+        );
+        assert_eq!(
+            value.pointer("/vendor_reports/data/0/runs/0/stderr"),
+            Some(&serde_json::json!(""))
+        );
+    }
 
     #[test]
     fn redaction_replaces_whole_words_only_and_stably() {

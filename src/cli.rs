@@ -217,8 +217,8 @@ pub(crate) enum Protocol {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct FlowTestArgs {
     /// Also open one TCP connection to each destination (TLS handshake only on port 443,
-    /// nothing sent after it) and attribute the real socket. This is the only way ssetop
-    /// opens connections; without it ssetop sends only DNS queries.
+    /// nothing sent after it) and attribute the real socket. Without it (and without
+    /// `--probe`) ssetop opens no connection and sends only DNS queries.
     #[arg(long)]
     pub connect: bool,
 

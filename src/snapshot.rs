@@ -459,7 +459,7 @@ impl ProfileText {
     /// them by name, so the system resolver must answer them with a synthetic address.
     pub fn diagnostic_hosts(&self) -> Vec<String> {
         static URI: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r#"(?i)"diagnosticUri"\s*:\s*"(?:[a-z][a-z0-9+.-]*://)?([a-z0-9.-]{1,253})"#)
+            Regex::new(r#"(?i)"diagnosticUri"\s*:\s*"(?:[a-z][a-z0-9+.-]*:(?:\\?/){2})?([a-z0-9.-]{1,253})"#)
                 .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
         });
         let mut hosts: Vec<String> = URI
@@ -939,6 +939,10 @@ pub struct ProbeResult {
     #[serde(default)]
     pub elapsed_ms: Option<u64>,
     pub outcome: ProbeOutcome,
+    /// Carried over from an earlier probe (the dashboard keeps the last results until the
+    /// next `P`): its socket is closed by now.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub carried: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -1142,6 +1146,25 @@ mod tests {
         let old: Snapshot = serde_json::from_value(value).unwrap();
         assert_eq!(old.vendor_reports.status, SourceStatus::Skipped);
         assert!(old.vendor_reports.describe().contains("not recorded"));
+    }
+
+    #[test]
+    fn diagnostic_hosts_are_found_with_plain_or_escaped_slashes() {
+        let text = ProfileText {
+            origin: "registry".into(),
+            json: r#"{"a": {"diagnosticUri": "https://M365.edgediagnostic.globalsecureaccess.microsoft.com/ping"},
+                      "b": {"diagnosticUri":"https:\/\/private.edgediagnostic.globalsecureaccess.microsoft.com\/ping"},
+                      "c": {"diagnosticUri": "not a url"}}"#
+                .into(),
+            timestamp: None,
+        };
+        assert_eq!(
+            text.diagnostic_hosts(),
+            [
+                "m365.edgediagnostic.globalsecureaccess.microsoft.com",
+                "private.edgediagnostic.globalsecureaccess.microsoft.com"
+            ]
+        );
     }
 
     #[test]

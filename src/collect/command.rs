@@ -78,7 +78,7 @@ pub(crate) fn run(
             Ok(Some(status)) => break status.code(),
             Ok(None) if started.elapsed() >= timeout => {
                 // Killed and reaped, so that no zombie outlives the run. The drains end when
-                // the pipes close with the process.
+                // the pipes close.
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(CommandError::TimedOut {
@@ -89,6 +89,7 @@ pub(crate) fn run(
             Ok(None) => std::thread::sleep(POLL.min(timeout.saturating_sub(started.elapsed()))),
             Err(e) => {
                 let _ = child.kill();
+                let _ = child.wait();
                 return Err(CommandError::Failed {
                     program: shown,
                     reason: e.to_string(),
@@ -96,10 +97,16 @@ pub(crate) fn run(
             }
         }
     };
-    let collect = |reader: Option<std::thread::JoinHandle<(Vec<u8>, bool)>>| {
-        reader
-            .and_then(|r| r.join().ok())
-            .unwrap_or((Vec::new(), false))
+    // A child the command left running may keep the pipes open after it exited: what was read
+    // by the time left (at least a moment, for the last bytes) is the output, and a drain
+    // still waiting is left behind rather than waited for.
+    let grace = timeout
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_millis(100));
+    let until = Instant::now() + grace;
+    let collect = |reader: Option<Drain>| match reader {
+        Some(drain) => drain.take(until),
+        None => (Vec::new(), false),
     };
     let (out, out_cut) = collect(stdout);
     let (err, err_cut) = collect(stderr);
@@ -112,26 +119,50 @@ pub(crate) fn run(
     })
 }
 
-/// Reads a pipe to its end on a thread of its own, keeping at most [`OUTPUT_LIMIT`] bytes
-/// (the rest is read and dropped, so the writer never blocks).
-fn drain<R: Read + Send + 'static>(mut pipe: R) -> std::thread::JoinHandle<(Vec<u8>, bool)> {
+/// A pipe being read to its end on a thread of its own.
+struct Drain {
+    /// What was read so far (at most [`OUTPUT_LIMIT`] bytes) and whether some was dropped.
+    kept: std::sync::Arc<std::sync::Mutex<(Vec<u8>, bool)>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Drain {
+    /// What was read once the pipe closed, or (still open at `until`) what was read by then.
+    fn take(self, until: Instant) -> (Vec<u8>, bool) {
+        let _ = self
+            .done
+            .recv_timeout(until.saturating_duration_since(Instant::now()));
+        match self.kept.lock() {
+            Ok(mut kept) => std::mem::take(&mut *kept),
+            Err(_) => (Vec::new(), false),
+        }
+    }
+}
+
+/// Reads a pipe to its end, keeping at most [`OUTPUT_LIMIT`] bytes (the rest is read and
+/// dropped, so the writer never blocks).
+fn drain<R: Read + Send + 'static>(mut pipe: R) -> Drain {
+    let kept = std::sync::Arc::new(std::sync::Mutex::new((Vec::new(), false)));
+    let (tx, done) = std::sync::mpsc::channel();
+    let shared = kept.clone();
     std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut cut = false;
         let mut buffer = [0u8; 8192];
         loop {
             match pipe.read(&mut buffer) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    let room = OUTPUT_LIMIT.saturating_sub(kept.len());
+                    let Ok(mut kept) = shared.lock() else { break };
+                    let room = OUTPUT_LIMIT.saturating_sub(kept.0.len());
                     let take = n.min(room);
-                    kept.extend_from_slice(buffer.get(..take).unwrap_or_default());
-                    cut |= take < n;
+                    kept.0
+                        .extend_from_slice(buffer.get(..take).unwrap_or_default());
+                    kept.1 |= take < n;
                 }
             }
         }
-        (kept, cut)
-    })
+        let _ = tx.send(());
+    });
+    Drain { kept, done }
 }
 
 #[cfg(all(test, unix))]
@@ -188,5 +219,23 @@ mod tests {
         assert_eq!(out.stdout.len(), OUTPUT_LIMIT);
         assert!(out.truncated);
         assert_eq!(out.stderr, "done\n");
+    }
+    #[test]
+    fn a_child_left_running_with_the_pipes_open_does_not_hold_the_command() {
+        let started = Instant::now();
+        // The shell prints and exits at once; its background child keeps stdout open for 30 s.
+        let out = run(
+            Path::new("/bin/sh"),
+            &["-c", "echo ready; sleep 30 & exit 0"],
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, "ready\n");
+        assert!(out.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

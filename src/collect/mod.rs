@@ -553,12 +553,12 @@ pub fn host_info() -> Host {
 }
 
 #[cfg(unix)]
-fn is_elevated() -> bool {
+pub(crate) fn is_elevated() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
 #[cfg(windows)]
-fn is_elevated() -> bool {
+pub(crate) fn is_elevated() -> bool {
     win32::is_elevated()
 }
 

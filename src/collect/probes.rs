@@ -10,9 +10,6 @@ use std::time::{Duration, Instant};
 use crate::probe::{self, ConnectError, http};
 use crate::snapshot::{ProbeKind, ProbeOutcome, ProbeResult, ProbeTarget};
 
-/// Windows' own connectivity-test URL (NCSI), which answers `Microsoft Connect Test`.
-pub(crate) const DEFAULT_INTERNET_URL: &str = "http://www.msftconnecttest.com/connecttest.txt";
-
 /// The probes' connections, open until this is dropped.
 #[derive(Default)]
 pub(crate) struct Held(
@@ -132,6 +129,7 @@ fn result(target: ProbeTarget, outcome: ProbeOutcome) -> ProbeResult {
         remote: None,
         elapsed_ms: None,
         outcome,
+        carried: false,
     }
 }
 
@@ -180,6 +178,7 @@ fn edge(target: ProbeTarget, timeout: Duration) -> (ProbeResult, Option<Box<dyn 
                 remote: Some(remote),
                 elapsed_ms,
                 outcome: ProbeOutcome::Connected,
+                carried: false,
             },
             Some(Box::new(stream)),
         ),
@@ -190,6 +189,7 @@ fn edge(target: ProbeTarget, timeout: Duration) -> (ProbeResult, Option<Box<dyn 
                 remote: Some(remote),
                 elapsed_ms,
                 outcome: error_outcome(e),
+                carried: false,
             },
             None,
         ),
@@ -230,6 +230,7 @@ fn get(target: ProbeTarget, timeout: Duration) -> (ProbeResult, Option<Box<dyn S
             remote: probe.remote,
             elapsed_ms: Some(probe.elapsed.as_millis() as u64),
             outcome,
+            carried: false,
         },
         probe.held,
     )
@@ -240,7 +241,8 @@ fn get(target: ProbeTarget, timeout: Duration) -> (ProbeResult, Option<Box<dyn S
 fn os_verdict(timeout: Duration) -> Option<ProbeOutcome> {
     // NetworkManager's last known connectivity; `general` does not start a new check.
     let output = super::command::run(
-        std::path::Path::new("nmcli"),
+        // An absolute path: run elevated, ssetop does not take a program from `PATH`.
+        std::path::Path::new("/usr/bin/nmcli"),
         &["-t", "-f", "CONNECTIVITY", "general"],
         timeout,
     )

@@ -259,6 +259,7 @@ impl KnowledgeFile {
                 .iter()
                 .map(|d| (d.source.as_str(), format!("bypass domain {}", d.pattern))),
         );
+        refs.push((self.connectivity.source.as_str(), "connectivity".into()));
         refs.extend(self.gsa.client_versions.iter().map(|v| {
             (
                 v.source.as_str(),

@@ -364,4 +364,30 @@ pub struct KnowledgeFile {
     /// The vendors' own status commands. Absent in older files: none is run.
     #[serde(default)]
     pub vendor_tools: Vec<VendorTool>,
+    /// The connectivity test the `internet` probe uses where the OS gives no verdict.
+    #[serde(default = "Connectivity::ncsi")]
+    pub connectivity: Connectivity,
+}
+
+/// A connectivity test: a plain-HTTP URL and the body it answers when the internet is reached
+/// (anything else, a captive portal's page say, is not).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connectivity {
+    pub url: String,
+    pub answer: String,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+impl Connectivity {
+    /// Windows' own test (NCSI), for knowledge files written before the table.
+    pub fn ncsi() -> Connectivity {
+        Connectivity {
+            url: "http://www.msftconnecttest.com/connecttest.txt".into(),
+            answer: "Microsoft Connect Test".into(),
+            source: "mslearn-ncsi".into(),
+            confirmed: true,
+        }
+    }
 }

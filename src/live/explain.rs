@@ -215,6 +215,8 @@ pub(crate) fn explain(
         .max(Duration::from_millis(50));
     let mut config = collect_config(options, &knowledge);
     config.source_deadline = budget;
+    // The walk reads no vendor's own word: its tools are not run.
+    config.vendor_tools.clear();
     let (snapshot, resolution) = run_to_end(async {
         tokio::join!(
             collect::collect_once(config, budget),

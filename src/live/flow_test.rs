@@ -192,7 +192,9 @@ pub(crate) fn flow_test(
 ) -> Result<FlowTest, AppError> {
     let request = request_of(args)?;
     let budget = || deadline.remaining().saturating_sub(OUTPUT_RESERVE);
-    let config = collect_config(options, &knowledge);
+    let mut config = collect_config(options, &knowledge);
+    // The rows read no vendor's own word: its tools are not run.
+    config.vendor_tools.clear();
     let mut analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
     analyzer.set_profile_deadline(Instant::now() + budget());
     // With --connect, the first collection leaves time for the connections and the second.

@@ -32,7 +32,7 @@ pub(crate) fn once(
         run_to_end(super::probes::snapshot_with_probes(
             config,
             &mut analyzer,
-            super::probes::internet_probe(options),
+            super::probes::internet_probe(options, &knowledge),
             budget,
         ))?
     } else {

@@ -9,16 +9,19 @@ use jiff::Timestamp;
 
 use crate::analysis::Analyzer;
 use crate::cli::Options;
-use crate::collect::probes::{DEFAULT_INTERNET_URL, InternetProbe};
+use crate::collect::probes::InternetProbe;
 use crate::collect::{self, CollectConfig};
 use crate::snapshot::{Section, Snapshot};
 
-pub(crate) fn internet_probe(options: &Options) -> InternetProbe {
+pub(crate) fn internet_probe(
+    options: &Options,
+    knowledge: &crate::knowledge::Knowledge,
+) -> InternetProbe {
     InternetProbe {
         url: options
             .probe_url
             .clone()
-            .unwrap_or_else(|| DEFAULT_INTERNET_URL.to_string()),
+            .unwrap_or_else(|| knowledge.file.connectivity.url.clone()),
         prefer_url: options.probe_url.is_some(),
     }
 }
@@ -32,7 +35,11 @@ pub(crate) async fn snapshot_with_probes(
 ) -> Snapshot {
     let started = Instant::now();
     let floor = Duration::from_millis(50);
-    let first = collect::collect_once(config.clone(), (budget / 3).max(floor)).await;
+    // The planning read needs the profile and sockets only: the vendors' tools run once, in
+    // the read the report judges.
+    let mut planning = config.clone();
+    planning.vendor_tools.clear();
+    let first = collect::collect_once(planning, (budget / 3).max(floor)).await;
     let targets = analyzer.probe_plan(&first);
     let probe_budget = (budget / 3).max(floor);
     let probed_at = Timestamp::now();

@@ -94,7 +94,7 @@ pub(crate) fn start_dashboard_feed(
     let analyzer = Analyzer::new(knowledge.clone(), analysis_options(options));
     let probes = ProbeSetup {
         config: collect_config(options, &knowledge),
-        internet: super::probes::internet_probe(options),
+        internet: super::probes::internet_probe(options, &knowledge),
         budget: options.deadline.max(Duration::from_secs(1)),
         at_start: options.probe,
     };
@@ -304,6 +304,9 @@ impl Publish {
             self.last_probes = Some(snapshot.probes.clone());
         } else if let Some(probes) = &self.last_probes {
             snapshot.probes = probes.clone();
+            for result in snapshot.probes.data.iter_mut().flatten() {
+                result.carried = true;
+            }
         }
     }
 
@@ -486,7 +489,7 @@ mod tests {
         let analyzer = Analyzer::new(knowledge.clone(), analysis_options(&options));
         let probes = ProbeSetup {
             config: collect_config(&options, &knowledge),
-            internet: super::super::probes::internet_probe(&options),
+            internet: super::super::probes::internet_probe(&options, &knowledge),
             budget: Duration::from_secs(1),
             at_start: false,
         };
@@ -636,7 +639,7 @@ mod tests {
         let analyzer = Analyzer::new(knowledge.clone(), analysis_options(&options));
         let probes = ProbeSetup {
             config: collect_config(&options, &knowledge),
-            internet: super::super::probes::internet_probe(&options),
+            internet: super::super::probes::internet_probe(&options, &knowledge),
             budget: Duration::from_secs(3),
             at_start: options.probe,
         };

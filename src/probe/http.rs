@@ -164,6 +164,13 @@ fn get_into(
         .set_read_timeout(Some(left))
         .and_then(|()| stream.set_write_timeout(Some(left)))
         .map_err(|e| ConnectError::Failed(format!("cannot set a timeout: {e}")))?;
+    // The read timeout is set again before each read from what is left of the whole
+    // probe's time, so that a server trickling bytes cannot hold it past its deadline; a
+    // clone of the socket sets it while the TLS stream holds the original.
+    let deadline = started + timeout;
+    let control = stream
+        .try_clone()
+        .map_err(|e| ConnectError::Failed(format!("cannot set a timeout: {e}")))?;
     let request = request_text(url);
     if url.https {
         let config = tls_config()?;
@@ -172,7 +179,7 @@ fn get_into(
         let connection = ClientConnection::new(config, name)
             .map_err(|e| ConnectError::Failed(format!("TLS configuration: {e}")))?;
         let mut tls = StreamOwned::new(connection, stream);
-        let answer = exchange(&mut tls, &request, started);
+        let answer = exchange(&mut tls, &request, started, deadline, &control);
         let issuer = tls
             .conn
             .peer_certificates()
@@ -184,7 +191,7 @@ fn get_into(
         Ok(answer)
     } else {
         let mut stream = stream;
-        let answer = exchange(&mut stream, &request, started);
+        let answer = exchange(&mut stream, &request, started, deadline, &control);
         probe.held = Some(Box::new(stream));
         answer
     }
@@ -244,6 +251,8 @@ fn exchange(
     stream: &mut (impl Read + Write),
     request: &str,
     started: Instant,
+    deadline: Instant,
+    control: &std::net::TcpStream,
 ) -> Result<HttpAnswer, ConnectError> {
     stream
         .write_all(request.as_bytes())
@@ -252,6 +261,16 @@ fn exchange(
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ConnectError::TimedOut(format!(
+                "the answer was not complete within {} ms",
+                started.elapsed().as_millis()
+            )));
+        }
+        control
+            .set_read_timeout(Some(left))
+            .map_err(|e| ConnectError::Failed(format!("cannot set a timeout: {e}")))?;
         let read = match stream.read(&mut chunk) {
             Ok(n) => n,
             // A TLS server that closes without close_notify: what arrived is the answer.

@@ -36,6 +36,15 @@ pub(super) fn break_glass_check(facts: &Facts) -> Check {
         .filter(|c| c.enabled)
         .map(|c| c.name.as_str())
         .collect();
+    // No channel at all is a layout ssetop does not know, not a proof of break-glass.
+    if profile.channels.is_empty() {
+        return Check::new(
+            id,
+            Status::Warn,
+            "the forwarding profile lists no channel ssetop can read: its layout is not understood, so break-glass cannot be told",
+        )
+        .remedy("keep the profile (--record) for the ssetop maintainers; GSA's own Health check shows its reading");
+    }
     if enabled.is_empty() {
         return Check::new(
             id,
@@ -97,5 +106,12 @@ mod tests {
     fn without_a_profile_break_glass_is_skipped_and_still_listed() {
         let s = with_gsa(Device::windows()).build();
         assert_eq!(status(&s, None, "break-glass"), Status::Skip);
+    }
+    #[test]
+    fn a_profile_without_channels_warns_instead_of_claiming_break_glass() {
+        let s = with_profile(r#"{"policy": {"rules": [], "somethingNew": {"channels": []}}}"#);
+        let check = find(&checks(&s, None), "break-glass").clone();
+        assert_eq!(check.status, Status::Warn, "{check:#?}");
+        assert!(check.summary.contains("not understood"));
     }
 }

@@ -23,11 +23,17 @@ pub(super) fn gsa_crashes_check(facts: &Facts) -> Check {
     let (recent, older): (Vec<&CrashReport>, Vec<&CrashReport>) = reports
         .iter()
         .partition(|r| now.duration_since(r.time) <= WINDOW);
+    // A report dated after the snapshot (a clock set back since) counts as recent, and says so.
     let mut evidence: Vec<String> = recent
         .iter()
         .map(|r| {
+            let future = if r.time > now {
+                ", dated after this snapshot: was the clock changed?"
+            } else {
+                ""
+            };
             format!(
-                "{} crashed at {} (report {})",
+                "{} crashed at {} (report {}{future})",
                 r.executable, r.time, r.report
             )
         })

@@ -16,10 +16,6 @@ use crate::snapshot::{ProbeKind, ProbeOutcome, ProbeResult, ProbeTarget, Protoco
 /// GSA's traffic channels, in the order their checks are listed.
 const CHANNELS: [Channel; 3] = [Channel::M365, Channel::Internet, Channel::Private];
 
-/// What Windows' connectivity-test URL answers (NCSI); another URL passes on any 200.
-const NCSI_URL: &str = "http://www.msftconnecttest.com/connecttest.txt";
-const NCSI_ANSWER: &str = "Microsoft Connect Test";
-
 /// What to probe: per GSA channel its edges and its `diagnosticUri`, or, where one cannot be
 /// probed, a target with the reason (`skip`), so that the check can say why.
 pub(crate) fn plan(facts: &Facts, setup: SetupId) -> Vec<ProbeTarget> {
@@ -180,7 +176,11 @@ pub(super) fn probe_checks(facts: &Facts, attributor: &Attributor) -> Vec<Check>
         {
             Some(result) => {
                 let observed = observe(facts, attributor, result);
-                judge_internet(result, observed.as_ref())
+                judge_internet(
+                    result,
+                    observed.as_ref(),
+                    &facts.knowledge.file.connectivity,
+                )
             }
             None => Check::new("internet", Status::Skip, "the internet probe did not run"),
         },
@@ -216,11 +216,7 @@ fn observe(facts: &Facts, attributor: &Attributor, result: &ProbeResult) -> Opti
         .find(|s| s.local == local && s.remote == Some(remote));
     // Results carried over from an earlier probe (the dashboard keeps them until the next
     // `P`): their sockets are closed by now, which is no finding.
-    let carried_over = facts
-        .snapshot
-        .probes
-        .collected_at
-        .is_some_and(|at| facts.snapshot.taken_at.duration_since(at).as_secs() >= 5);
+    let carried_over = result.carried;
     let synthetic;
     let (socket, note) = match found {
         Some(socket) => (socket, "found in the socket table"),
@@ -441,7 +437,11 @@ pub(super) fn judge_diagnostic(
 }
 
 /// "Can connect to the internet": the OS's verdict, or the connectivity-test URL's answer.
-pub(super) fn judge_internet(result: &ProbeResult, observed: Option<&Observed>) -> Check {
+pub(super) fn judge_internet(
+    result: &ProbeResult,
+    observed: Option<&Observed>,
+    test: &crate::knowledge::Connectivity,
+) -> Check {
     let id = "internet";
     let remedy = "check the network connection, a captive portal, and the proxy settings";
     match &result.outcome {
@@ -473,7 +473,9 @@ pub(super) fn judge_internet(result: &ProbeResult, observed: Option<&Observed>) 
                 elapsed(result)
             )];
             evidence.extend(observed.map(|o| o.text.clone()));
-            let expected = (url == NCSI_URL).then_some(NCSI_ANSWER);
+            // The knowledge base's connectivity test must give its answer; another URL
+            // (`--probe-url`) passes on any 200.
+            let expected = (url == test.url).then_some(test.answer.as_str());
             if (300..400).contains(status) {
                 evidence.push(format!(
                     "Location: {}",
@@ -539,6 +541,7 @@ mod tests {
             remote: Some("150.171.19.10:443".parse().unwrap()),
             elapsed_ms: Some(12),
             outcome,
+            carried: false,
         }
     }
 
@@ -654,21 +657,33 @@ mod tests {
             verdict: "portal".into(),
         });
         result.target.kind = ProbeKind::Internet;
-        assert_eq!(judge_internet(&result, None).status, Status::Warn);
+        assert_eq!(
+            judge_internet(&result, None, &Knowledge::embedded().file.connectivity).status,
+            Status::Warn
+        );
         result.outcome = ProbeOutcome::OsVerdict {
             source: "NetworkManager".into(),
             verdict: "full".into(),
         };
-        let check = judge_internet(&result, None);
+        let check = judge_internet(&result, None, &Knowledge::embedded().file.connectivity);
         assert_eq!(check.status, Status::Pass);
         assert_eq!(check.evidence, vec!["NetworkManager: full".to_string()]);
-        result.target.url = Some(NCSI_URL.into());
+        result.target.url = Some(Knowledge::embedded().file.connectivity.url);
         result.outcome = http(200, "Microsoft Connect Test", None);
-        assert_eq!(judge_internet(&result, None).status, Status::Pass);
+        assert_eq!(
+            judge_internet(&result, None, &Knowledge::embedded().file.connectivity).status,
+            Status::Pass
+        );
         result.outcome = http(200, "<html>hotel wifi</html>", None);
-        assert_eq!(judge_internet(&result, None).status, Status::Fail);
+        assert_eq!(
+            judge_internet(&result, None, &Knowledge::embedded().file.connectivity).status,
+            Status::Fail
+        );
         result.outcome = http(302, "", Some("http://portal.example/"));
-        assert_eq!(judge_internet(&result, None).status, Status::Fail);
+        assert_eq!(
+            judge_internet(&result, None, &Knowledge::embedded().file.connectivity).status,
+            Status::Fail
+        );
     }
 
     #[test]
@@ -774,12 +789,13 @@ mod tests {
             observe(&facts, &attributor, &result).unwrap().text
         };
         assert!(fresh.contains("not in the socket table"), "{fresh}");
-        snapshot.taken_at = probed_at
-            .checked_add(jiff::SignedDuration::from_secs(90))
-            .unwrap();
+        let carried = ProbeResult {
+            carried: true,
+            ..result.clone()
+        };
         let facts = Facts::new(&snapshot, &knowledge);
         let attributor = Attributor::new(&facts, SetupId::None);
-        let later = observe(&facts, &attributor, &result).unwrap().text;
+        let later = observe(&facts, &attributor, &carried).unwrap().text;
         assert!(later.contains("from an earlier probe"), "{later}");
     }
 }

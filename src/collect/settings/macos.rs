@@ -24,14 +24,14 @@ use crate::snapshot::{MacosSettings, ProfileFile, ProfileText, Reading};
 const SYSTEMEXTENSIONSCTL: &str = "/usr/bin/systemextensionsctl";
 const SCUTIL: &str = "/usr/sbin/scutil";
 
-/// Every part within `budget` (a sixth each: four tools and the file here, `scutil --proxy`
-/// beside them in [`proxy`], one after the other); the
+/// Every part within `budget` (an eighth each: four tools and the file here, `scutil --proxy`
+/// and the app's version beside them, one after the other, and room to spare); the
 /// cached profile, when the file holds one.
 pub(crate) fn read(
     profile_files: &[PathBuf],
     budget: Duration,
 ) -> (MacosSettings, Option<ProfileText>) {
-    let timeout = budget / 6;
+    let timeout = budget / 8;
     let (profile_file, profile) = read_profile_file(profile_files, &Deadline::after(timeout));
     let settings = MacosSettings {
         system_extensions: tool(SYSTEMEXTENSIONSCTL, &["list"], timeout, |out| {

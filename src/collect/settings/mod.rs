@@ -61,10 +61,10 @@ pub fn collect(config: &CollectConfig) -> JobResult<Settings> {
         let (macos, cached) = macos::read(&config.macos_profile_files, config.source_deadline);
         settings.forwarding_profile = cached_profile_reading(&macos.profile_file, cached);
         settings.macos = Reading::Value(macos);
-        settings.proxy = macos::proxy(config.source_deadline / 6);
+        settings.proxy = macos::proxy(config.source_deadline / 8);
         settings.gsa_client = macos::app_version(
             &config.macos_app_plists,
-            &crate::input_file::Deadline::after(config.source_deadline / 6),
+            &crate::input_file::Deadline::after(config.source_deadline / 8),
         );
     }
     #[cfg(not(any(target_os = "macos", windows)))]

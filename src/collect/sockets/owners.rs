@@ -11,15 +11,18 @@
 //!
 //! - a process can close a descriptor and open a socket between two reads, leaving its count
 //!   unchanged: when sockets are still unknown after the pass above, every table is read once
-//!   more, and sockets that even that leaves unknown (held by another user's processes, which
-//!   an unprivileged ssetop cannot read, or already closed) are remembered and trigger no
-//!   further full pass.
+//!   more; sockets that even that leaves unknown (held by another user's processes, which an
+//!   unprivileged ssetop cannot read, or closed meanwhile) trigger no further full pass for
+//!   the next [`UNPLACEABLE_SAMPLES`] reads (the cheap pass above still runs for them).
 //!
 //! What this gives up: a process that gains a socket another process already holds (a fork
 //! sharing its parent's listener) is not added as a second owner until that socket is unknown
 //! for another reason; the first owner, the one the analysis reads first, stays right.
 
 use std::collections::HashMap;
+
+/// How many reads a socket that no descriptor table holds waits before another full pass.
+const UNPLACEABLE_SAMPLES: u32 = 10;
 use std::fs;
 use std::os::unix::fs::DirEntryExt;
 
@@ -38,8 +41,11 @@ struct ReadProcess {
 pub(crate) struct OwnerIndex {
     processes: HashMap<u32, ReadProcess>,
     owners: HashMap<u32, Vec<u32>>,
-    /// Sockets a full pass could not place: no further full pass is made for them.
-    unplaceable: std::collections::HashSet<u32>,
+    /// Sockets a full pass could not place, with the reads since: no full pass is made for
+    /// them until [`UNPLACEABLE_SAMPLES`] reads have passed.
+    unplaceable: HashMap<u32, u32>,
+    /// Full passes made by the last `resolve` (for tests).
+    pub(crate) full_passes: usize,
     /// Descriptor tables read by the last `resolve` (for tests and the harness's reasoning).
     pub(crate) tables_read: usize,
 }
@@ -64,15 +70,18 @@ impl OwnerIndex {
         for pid in ended {
             self.forget(pid);
         }
-        // Unknown sockets, leaving out those a full pass already failed to place.
+        self.full_passes = 0;
+        // Age the sockets a full pass could not place; forget those no longer asked about.
+        let asked: std::collections::HashSet<u32> = inodes.clone().collect();
+        self.unplaceable
+            .retain(|inode, reads| asked.contains(inode) && *reads < UNPLACEABLE_SAMPLES);
+        for reads in self.unplaceable.values_mut() {
+            *reads += 1;
+        }
         let unknown = |index: &OwnerIndex| -> Vec<u32> {
             inodes
                 .clone()
-                .filter(|inode| {
-                    *inode != 0
-                        && !index.owners.contains_key(inode)
-                        && !index.unplaceable.contains(inode)
-                })
+                .filter(|inode| *inode != 0 && !index.owners.contains_key(inode))
                 .collect()
         };
         if unknown(self).is_empty() {
@@ -81,19 +90,20 @@ impl OwnerIndex {
         let mut pids: Vec<(u32, u64)> = running.into_iter().collect();
         pids.sort_unstable();
         self.read_tables(&pids, false);
-        let still = unknown(self);
+        let still: Vec<u32> = unknown(self)
+            .into_iter()
+            .filter(|inode| !self.unplaceable.contains_key(inode))
+            .collect();
         if still.is_empty() {
             return;
         }
+        self.full_passes += 1;
         self.read_tables(&pids, true);
-        // Forget the ones no longer asked about, so the set stays as small as the table.
-        let asked: std::collections::HashSet<u32> = inodes.clone().collect();
-        self.unplaceable.retain(|inode| asked.contains(inode));
-        self.unplaceable.extend(
-            still
-                .into_iter()
-                .filter(|inode| !self.owners.contains_key(inode)),
-        );
+        for inode in still {
+            if !self.owners.contains_key(&inode) {
+                self.unplaceable.insert(inode, 0);
+            }
+        }
     }
 
     /// Reads the descriptor tables of `pids`: those not read before or whose descriptor count
@@ -232,13 +242,18 @@ mod tests {
         let third = TcpListener::bind("127.0.0.1:0").unwrap();
         index.resolve([inode_of(&first), inode_of(&second), inode_of(&third)].into_iter());
         assert_eq!(index.owners(inode_of(&third)), [std::process::id()]);
-        // A socket nobody can be found holding triggers one full pass, not one per read.
+        // A socket nobody can be found holding triggers one full pass, not one per read,
+        // until it has waited its reads.
         index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        assert_eq!(index.full_passes, 1);
+        for _ in 0..UNPLACEABLE_SAMPLES {
+            index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+            assert_eq!(index.full_passes, 0, "a known-unplaceable socket waits");
+        }
         index.resolve([inode_of(&first), 4_000_000_000].into_iter());
-        assert_eq!(
-            index.tables_read, 0,
-            "a known-unplaceable socket reads nothing"
-        );
+        assert_eq!(index.full_passes, 1, "then it is looked for once more");
+        index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        assert_eq!(index.full_passes, 0);
         // The directory's size is the descriptor count on Linux >= 6.2, 0 before.
         let size = fs::metadata("/proc/self/fd").unwrap().size();
         assert!(size == 0 || size >= 3, "{size}");

@@ -34,12 +34,32 @@ fn bounded(text: &str, limit: usize) -> (String, bool) {
     (text.get(..cut).unwrap_or_default().to_string(), true)
 }
 
+/// The directories an elevated ssetop looks in for a bare tool name, instead of an inherited
+/// `PATH` that another user may have put a writable directory on (sudo's usual secure path).
+const TRUSTED_DIRS: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
 /// The first of `paths` that exists: a path with a directory as it is, a bare name on `PATH`
-/// (on Windows also with `.exe`).
+/// (on Windows also with `.exe`); elevated, a bare name only in [`TRUSTED_DIRS`] (and on
+/// Windows not at all): ssetop must not run as root whatever a user's `PATH` offers.
 pub(crate) fn find_tool(paths: &[String]) -> Option<PathBuf> {
-    let search: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
+    let search: Vec<PathBuf> = if super::is_elevated() {
+        if cfg!(windows) {
+            Vec::new()
+        } else {
+            TRUSTED_DIRS.iter().map(PathBuf::from).collect()
+        }
+    } else {
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default()
+    };
     paths.iter().find_map(|candidate| {
         let path = Path::new(candidate);
         if path.components().count() > 1 || path.is_absolute() {
