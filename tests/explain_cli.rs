@@ -96,18 +96,6 @@ fn explain_bad_input_exits_3_with_a_clear_message() {
 }
 
 #[test]
-fn flow_test_help_says_connect_is_the_only_way_ssetop_opens_connections() {
-    let out = run(&["flow-test", "--help"]);
-    assert_eq!(code(&out), 0);
-    let text = stdout(&out).replace('\n', " ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        text.contains("This is the only way ssetop opens connections"),
-        "{text}"
-    );
-}
-
-#[test]
 fn explain_says_intelligent_local_access_from_the_profile_and_asks_nothing_with_no_dns() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain_cli");
     std::fs::create_dir_all(&dir).unwrap();

@@ -137,7 +137,7 @@ fn flow_test_destination_override_and_literal_address_are_predicted_without_dns(
 }
 
 #[test]
-fn flow_test_help_says_connect_is_the_only_way_it_opens_connections() {
+fn flow_test_help_says_it_opens_connections_only_with_connect_or_probe() {
     let out = run(&["flow-test", "--help"]);
     assert_eq!(code(&out), 0);
     // Help wraps at the terminal's width: compare with the line breaks as spaces.
@@ -146,7 +146,10 @@ fn flow_test_help_says_connect_is_the_only_way_it_opens_connections() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(help.contains("--connect"), "{help}");
-    assert!(help.contains("only way ssetop opens connections"), "{help}");
+    assert!(
+        help.contains("Without it (and without `--probe`) ssetop opens no connection"),
+        "{help}"
+    );
 }
 
 #[test]
