@@ -429,8 +429,19 @@ fn print_report(format: Format, report: &Report) -> Result<(), AppError> {
             .map(drop)
             .or_else(quiet_broken_pipe)
             .map_err(|e| AppError::Io(format!("cannot write the report: {e}"))),
-        Format::Text => print(&safe_text::output(&crate::report::text::render(report))),
+        Format::Text => write_report_text(report, std::io::stdout().lock())
+            .map(drop)
+            .or_else(quiet_broken_pipe)
+            .map_err(|e| AppError::Io(format!("cannot write the report: {e}"))),
     }
+}
+
+/// The `--once --format text` bytes: `safe_text::output(text::render(report))`, streamed.
+fn write_report_text<W: Write>(report: &Report, out: W) -> std::io::Result<W> {
+    let mut escaper =
+        safe_text::TextEscaper::new(std::io::BufWriter::with_capacity(64 * 1024, out));
+    crate::report::text::render_to(report, &mut escaper);
+    escaper.finish()?.into_inner().map_err(|e| e.into_error())
 }
 
 /// The `--once --format json` bytes: `safe_text::json(report.to_json())` and a line break.
@@ -510,6 +521,22 @@ mod tests {
             String::from_utf8(streamed).unwrap(),
             string_rendering(&report)
         );
+    }
+
+    #[test]
+    fn the_streamed_text_report_is_byte_identical_to_the_string_rendering_hostile_names_too() {
+        let mut report = replayed_report("outage-heals.ndjson");
+        let before = |r: &Report| safe_text::output(&crate::report::text::render(r)).into_owned();
+        let streamed = |r: &Report| String::from_utf8(write_report_text(r, Vec::new()).unwrap());
+        assert_eq!(streamed(&report).unwrap(), before(&report));
+        let hostile = "\u{1b}]2;PWNED\u{7}a\u{9b}31m\u{7f}exe\u{202e}fdp\n\rFAIL é日";
+        report.host.name = hostile.into();
+        for connection in &mut report.connections {
+            connection.process = Some(hostile.into());
+        }
+        let text = streamed(&report).unwrap();
+        assert!(text.contains("\\x1b]2;PWNED\\x07a\\u{9b}31m"), "{text}");
+        assert_eq!(text, before(&report));
     }
 
     #[test]

@@ -175,6 +175,40 @@ impl<W: std::io::Write> std::io::Write for JsonEscaper<W> {
     }
 }
 
+/// [`output`] as a `fmt::Write` onto an `io::Write`: each piece is escaped on its way, which
+/// gives the bytes [`output`] gives for the whole text (its rule is per character), without
+/// the text ever being held whole. The first failed write ends the writing; [`Self::finish`]
+/// returns its error.
+pub(crate) struct TextEscaper<W: std::io::Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> TextEscaper<W> {
+    pub(crate) fn new(inner: W) -> TextEscaper<W> {
+        TextEscaper { inner, error: None }
+    }
+
+    pub(crate) fn finish(mut self) -> std::io::Result<W> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.inner.flush().map(|()| self.inner),
+        }
+    }
+}
+
+impl<W: std::io::Write> Write for TextEscaper<W> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.inner.write_all(output(text).as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
+}
+
 /// What serde_json leaves raw of [`needs_escape`]: everything but the C0 controls, which it
 /// escapes, and the line breaks between a pretty document's lines.
 fn needs_escape_in_json(c: char) -> bool {
