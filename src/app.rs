@@ -225,7 +225,7 @@ fn run(options: Options) -> Result<u8, AppError> {
         Mode::Once => {
             let knowledge = live_knowledge(&options, &deadline)?;
             let (report, code) = live::once(&options, knowledge, &deadline)?;
-            print(&render(&options, &report)).map(|()| code)
+            print_report(options.format, &report).map(|()| code)
         }
         Mode::RecordHeadless { path, duration } => live::record_headless(
             &options,
@@ -240,7 +240,7 @@ fn run(options: Options) -> Result<u8, AppError> {
         Mode::ReplayOnce(path) => {
             let (settings, capture) = open_replay(&options, &path, &deadline)?;
             let (report, code) = replay::once(options.at.as_deref(), settings, capture)?;
-            print(&render(&options, &report)).map(|()| code)
+            print_report(options.format, &report).map(|()| code)
         }
         Mode::ReplayDashboard(path) => {
             let config = dashboard_config(&options, &deadline)?;
@@ -418,13 +418,49 @@ dumb or a DEC VT terminal (vt100, vt220, ...) gives the mono theme unless \-\-th
 given, and ASCII drawing
 "#;
 
-/// Renders a report as `--once` prints it.
-fn render(options: &Options, report: &Report) -> String {
-    format_output(
-        options.format,
-        || report.to_json(),
-        || crate::report::text::render(report),
-    )
+/// Prints a report as `--once` asks. The JSON is streamed to stdout through the sanitiser
+/// ([`safe_text::JsonEscaper`], the same bytes [`format_output`] would print) rather than
+/// built whole: at scale it is tens of megabytes.
+fn print_report(format: Format, report: &Report) -> Result<(), AppError> {
+    match format {
+        Format::Json => write_report_json(report, std::io::stdout().lock())
+            .map(drop)
+            .or_else(quiet_broken_pipe)
+            .map_err(|e| AppError::Io(format!("cannot write the report: {e}"))),
+        Format::Text => write_report_text(report, std::io::stdout().lock())
+            .map(drop)
+            .or_else(quiet_broken_pipe)
+            .map_err(|e| AppError::Io(format!("cannot write the report: {e}"))),
+    }
+}
+
+/// The `--once --format text` bytes: `safe_text::output(text::render(report))`, streamed.
+fn write_report_text<W: Write>(report: &Report, out: W) -> std::io::Result<W> {
+    let mut escaper =
+        safe_text::TextEscaper::new(std::io::BufWriter::with_capacity(64 * 1024, out));
+    crate::report::text::render_to(report, &mut escaper);
+    escaper.finish()?.into_inner().map_err(|e| e.into_error())
+}
+
+/// The `--once --format json` bytes: `safe_text::json(report.to_json())` and a line break.
+fn write_report_json<W: Write>(report: &Report, out: W) -> std::io::Result<W> {
+    // Buffered before the escaper, so that it scans large blocks, not serde's small writes.
+    let mut buffered =
+        std::io::BufWriter::with_capacity(64 * 1024, safe_text::JsonEscaper::new(out));
+    report
+        .write_json(&mut buffered)
+        .map_err(std::io::Error::from)?;
+    buffered.write_all(b"\n")?;
+    buffered.into_inner().map_err(|e| e.into_error())?.finish()
+}
+
+/// A closed pipe (`ssetop --once | head`) ends quietly.
+fn quiet_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
 }
 
 /// A view's JSON or text, as `--format` asks, through the sanitiser either way (every one-shot
@@ -451,5 +487,67 @@ fn print(text: &str) -> Result<(), AppError> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(AppError::Io(format!("cannot write the report: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report of a capture, as `--replay CAPTURE --once --format json` makes it.
+    fn replayed_report(capture: &str) -> Report {
+        let path = format!("{}/tests/captures/{capture}", env!("CARGO_MANIFEST_DIR"));
+        let options =
+            Options::parse_args(["ssetop", "--replay", &path, "--once", "--format", "json"])
+                .unwrap();
+        let deadline = Deadline::after(options.deadline);
+        let (settings, capture) = open_replay(&options, Path::new(&path), &deadline).unwrap();
+        replay::once(None, settings, capture).unwrap().0
+    }
+
+    /// What `--once --format json` printed before it was streamed: the whole text, sanitised.
+    fn string_rendering(report: &Report) -> String {
+        format_output(Format::Json, || report.to_json(), String::new)
+    }
+
+    #[test]
+    fn the_streamed_json_report_is_byte_identical_to_the_string_rendering() {
+        let report = replayed_report("outage-heals.ndjson");
+        assert!(!report.connections.is_empty() && !report.checks.is_empty());
+        let streamed = write_report_json(&report, Vec::new()).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            string_rendering(&report)
+        );
+    }
+
+    #[test]
+    fn the_streamed_text_report_is_byte_identical_to_the_string_rendering_hostile_names_too() {
+        let mut report = replayed_report("outage-heals.ndjson");
+        let before = |r: &Report| safe_text::output(&crate::report::text::render(r)).into_owned();
+        let streamed = |r: &Report| String::from_utf8(write_report_text(r, Vec::new()).unwrap());
+        assert_eq!(streamed(&report).unwrap(), before(&report));
+        let hostile = "\u{1b}]2;PWNED\u{7}a\u{9b}31m\u{7f}exe\u{202e}fdp\n\rFAIL é日";
+        report.host.name = hostile.into();
+        for connection in &mut report.connections {
+            connection.process = Some(hostile.into());
+        }
+        let text = streamed(&report).unwrap();
+        assert!(text.contains("\\x1b]2;PWNED\\x07a\\u{9b}31m"), "{text}");
+        assert_eq!(text, before(&report));
+    }
+
+    #[test]
+    fn the_streamed_json_report_escapes_hostile_names_as_the_string_rendering_did() {
+        let mut report = replayed_report("outage-heals.ndjson");
+        let hostile = "\u{1b}]2;PWNED\u{7}a\u{9b}31m\u{7f}exe\u{202e}fdp\u{2066}é日\u{85}";
+        report.host.name = hostile.repeat(3);
+        for (i, connection) in report.connections.iter_mut().enumerate() {
+            // Shifted by one byte per row, so that the buffer's edges cut every character.
+            connection.process = Some(format!("{}{hostile}", "x".repeat(i % 7)));
+        }
+        let streamed = String::from_utf8(write_report_json(&report, Vec::new()).unwrap()).unwrap();
+        assert!(streamed.contains("\\u009b31m\\u007fexe\\u202efdp\\u2066é日\\u0085"));
+        assert_eq!(streamed, string_rendering(&report));
     }
 }

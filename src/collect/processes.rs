@@ -1,5 +1,9 @@
-//! Processes: pid, name, executable, start time and user, from one long-lived sysinfo `System`
-//! that refreshes processes only (rebuilding it per tick would re-read everything).
+//! Processes: pid, name, executable, start time and user. On Linux, read from `/proc` directly:
+//! per process `stat` (name, parent, start), `status` (the real uid), and, once per process
+//! while it lives, its `exe` link and `cmdline`; that is what `ps -e` reads, less than sysinfo
+//! (which at scale made this source 1.3–1.9 times `ps -e`). Elsewhere from one long-lived
+//! sysinfo `System` that refreshes processes only (rebuilding it per tick would re-read
+//! everything).
 
 use jiff::Timestamp;
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
@@ -23,10 +27,26 @@ fn full_name(name: String, exe: Option<&str>, command: Option<&str>) -> String {
 }
 
 pub(crate) struct ProcessReader {
+    #[cfg_attr(target_os = "linux", allow(dead_code))]
     system: Option<System>,
     users: Option<Users>,
     /// Lower-case names whose command lines are kept.
     cmdline_names: Vec<String>,
+    #[cfg(target_os = "linux")]
+    proc_fs: proc_fs::ProcTable,
+}
+
+/// One process as the OS gives it, before it becomes a snapshot row.
+struct RawProcess {
+    pid: u32,
+    parent: Option<u32>,
+    name: String,
+    exe: Option<String>,
+    /// The command line, empty arguments left out (as sysinfo gives it).
+    cmd: Vec<String>,
+    /// Seconds since the epoch; 0 when unknown.
+    start_time: u64,
+    uid: Option<sysinfo::Uid>,
 }
 
 impl ProcessReader {
@@ -35,10 +55,21 @@ impl ProcessReader {
             system: None,
             users: None,
             cmdline_names: cmdline_names.iter().map(|n| n.to_lowercase()).collect(),
+            #[cfg(target_os = "linux")]
+            proc_fs: proc_fs::ProcTable::default(),
         }
     }
 
     pub(crate) fn collect(&mut self) -> JobResult<Vec<Process>> {
+        #[cfg(target_os = "linux")]
+        let raw = self.proc_fs.read()?;
+        #[cfg(not(target_os = "linux"))]
+        let raw = self.read_sysinfo()?;
+        Ok((self.rows(raw), None))
+    }
+
+    #[cfg_attr(target_os = "linux", allow(dead_code))]
+    fn read_sysinfo(&mut self) -> Result<Vec<RawProcess>, String> {
         if self.system.is_none() {
             self.system =
                 Some(System::new().map_err(|e| format!("cannot read the process table: {e}"))?);
@@ -55,35 +86,50 @@ impl ProcessReader {
                 .with_cmd(UpdateKind::OnlyIfNotSet)
                 .with_user(UpdateKind::OnlyIfNotSet),
         );
+        Ok(system
+            .processes()
+            .values()
+            .map(|p| RawProcess {
+                pid: p.pid().as_u32(),
+                parent: p.parent().map(|pp| pp.as_u32()),
+                name: p.name().to_string_lossy().into_owned(),
+                exe: p.exe().map(|e| e.display().to_string()),
+                cmd: p
+                    .cmd()
+                    .iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+                start_time: p.start_time(),
+                uid: p.user_id().cloned(),
+            })
+            .collect())
+    }
+
+    /// Snapshot rows, in pid order, with user names and the command lines the knowledge base
+    /// asks for.
+    fn rows(&mut self, raw: Vec<RawProcess>) -> Vec<Process> {
         let unknown_user = |users: &Option<Users>, uid: &sysinfo::Uid| {
             users
                 .as_ref()
                 .is_none_or(|u| u.get_user_by_id(uid).is_none())
         };
-        if system
-            .processes()
-            .values()
-            .filter_map(|p| p.user_id())
+        if raw
+            .iter()
+            .filter_map(|p| p.uid.as_ref())
             .any(|uid| unknown_user(&self.users, uid))
         {
             self.users = Users::new_with_refreshed_list().ok();
         }
-        let mut processes: Vec<Process> = system
-            .processes()
-            .values()
+        let mut processes: Vec<Process> = raw
+            .into_iter()
             .map(|p| {
-                let exe = p.exe().map(|e| e.display().to_string());
+                let exe = p.exe;
                 let command = p
-                    .cmd()
+                    .cmd
                     .first()
-                    .map(|a| a.to_string_lossy())
                     .and_then(|a| a.rsplit(['/', '\\']).next().map(str::to_string))
                     .filter(|c| !c.is_empty());
-                let name = full_name(
-                    p.name().to_string_lossy().into_owned(),
-                    exe.as_deref(),
-                    command.as_deref(),
-                );
+                let name = full_name(p.name, exe.as_deref(), command.as_deref());
                 let keep_cmdline = {
                     let stem = exe
                         .as_deref()
@@ -94,22 +140,17 @@ impl ProcessReader {
                     })
                 };
                 Process {
-                    pid: p.pid().as_u32(),
-                    parent: p.parent().map(|pp| pp.as_u32()),
-                    cmdline: keep_cmdline.then(|| {
-                        p.cmd()
-                            .iter()
-                            .map(|a| a.to_string_lossy().into_owned())
-                            .collect()
-                    }),
+                    pid: p.pid,
+                    parent: p.parent,
+                    cmdline: keep_cmdline.then_some(p.cmd),
                     command,
-                    started_at: (p.start_time() > 0)
-                        .then(|| Timestamp::from_second(p.start_time() as i64).ok())
+                    started_at: (p.start_time > 0)
+                        .then(|| Timestamp::from_second(p.start_time as i64).ok())
                         .flatten(),
-                    user: p.user_id().and_then(|uid| {
+                    user: p.uid.and_then(|uid| {
                         self.users
                             .as_ref()
-                            .and_then(|u| u.get_user_by_id(uid))
+                            .and_then(|u| u.get_user_by_id(&uid))
                             .map(|u| u.name().to_string())
                     }),
                     name,
@@ -117,9 +158,180 @@ impl ProcessReader {
                 }
             })
             .collect();
-        // sysinfo keeps processes in a hash map, whose order changes as processes come and go.
+        // Neither sysinfo's hash map nor /proc's listing is in pid order.
         processes.sort_unstable_by_key(|p| p.pid);
-        Ok((processes, None))
+        processes
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod proc_fs {
+    //! The process table from `/proc`, one buffer reused for every file.
+
+    use std::collections::HashMap;
+    use std::fs::File;
+    use std::io::Read;
+
+    use super::RawProcess;
+
+    /// Linux's USER_HZ, the unit of `stat`'s start time: 100 on every architecture ssetop is
+    /// built for (only alpha's is 1024).
+    const TICKS_PER_SECOND: u64 = 100;
+
+    /// What is read once per process while it lives.
+    struct Known {
+        start_ticks: u64,
+        exe: Option<String>,
+        cmd: Vec<String>,
+    }
+
+    #[derive(Default)]
+    pub(super) struct ProcTable {
+        /// Seconds since the epoch at boot (`btime` in `/proc/stat`), read once.
+        boot_time: Option<u64>,
+        known: HashMap<u32, Known>,
+        buf: Vec<u8>,
+    }
+
+    impl ProcTable {
+        pub(super) fn read(&mut self) -> Result<Vec<RawProcess>, String> {
+            let boot_time = match self.boot_time {
+                Some(t) => t,
+                None => {
+                    let t = read_into("/proc/stat", &mut self.buf)
+                        .then(|| boot_time(&self.buf))
+                        .flatten()
+                        .unwrap_or(0);
+                    self.boot_time = Some(t);
+                    t
+                }
+            };
+            let entries = std::fs::read_dir("/proc")
+                .map_err(|e| format!("cannot read the process table: {e}"))?;
+            let mut known = HashMap::with_capacity(self.known.len());
+            let mut processes = Vec::new();
+            for entry in entries.flatten() {
+                let Some(pid) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.parse::<u32>().ok())
+                else {
+                    continue;
+                };
+                let dir = format!("/proc/{pid}");
+                // A process that ended meanwhile is left out.
+                if !read_into(&format!("{dir}/stat"), &mut self.buf) {
+                    continue;
+                }
+                let Some(stat) = parse_stat(&self.buf) else {
+                    continue;
+                };
+                let uid = read_into(&format!("{dir}/status"), &mut self.buf)
+                    .then(|| real_uid(&self.buf))
+                    .flatten()
+                    .and_then(|uid| uid.to_string().parse::<sysinfo::Uid>().ok());
+                // The same pid with the same start is the same process: its executable and
+                // command line are kept; both are read again while unknown (as sysinfo did).
+                let mut this = self
+                    .known
+                    .remove(&pid)
+                    .filter(|k| k.start_ticks == stat.start_ticks)
+                    .unwrap_or(Known {
+                        start_ticks: stat.start_ticks,
+                        exe: None,
+                        cmd: Vec::new(),
+                    });
+                if this.exe.is_none() {
+                    this.exe = std::fs::read_link(format!("{dir}/exe")).ok().map(|exe| {
+                        let exe = exe.to_string_lossy().into_owned();
+                        // A replaced or removed executable reads `PATH (deleted)`.
+                        match exe.strip_suffix(" (deleted)") {
+                            Some(path) => path.to_string(),
+                            None => exe,
+                        }
+                    });
+                }
+                if this.cmd.is_empty() && read_into(&format!("{dir}/cmdline"), &mut self.buf) {
+                    this.cmd = split_cmdline(&self.buf);
+                }
+                processes.push(RawProcess {
+                    pid,
+                    parent: stat.parent.filter(|p| *p != 0),
+                    name: stat.name,
+                    exe: this.exe.clone(),
+                    cmd: this.cmd.clone(),
+                    start_time: (stat.start_ticks / TICKS_PER_SECOND).saturating_add(boot_time),
+                    uid,
+                });
+                known.insert(pid, this);
+            }
+            self.known = known;
+            Ok(processes)
+        }
+    }
+
+    /// Reads a whole file into `buf`; false when it cannot be read.
+    fn read_into(path: &str, buf: &mut Vec<u8>) -> bool {
+        buf.clear();
+        File::open(path)
+            .and_then(|mut f| f.read_to_end(buf))
+            .is_ok()
+    }
+
+    pub(super) struct Stat {
+        pub(super) name: String,
+        pub(super) parent: Option<u32>,
+        pub(super) start_ticks: u64,
+    }
+
+    /// `PID (NAME) STATE PPID … STARTTIME …`: the name is everything between the first `(`
+    /// and the last `)` (it may hold spaces and parentheses); the fields after it are counted
+    /// from the state (field 3): the parent is field 4, the start time field 22.
+    pub(super) fn parse_stat(data: &[u8]) -> Option<Stat> {
+        let open = data.iter().position(|b| *b == b'(')?;
+        let close = data.iter().rposition(|b| *b == b')')?;
+        let name = data.get(open.checked_add(1)?..close)?;
+        let mut fields = data
+            .get(close.checked_add(1)?..)?
+            .split(|b| *b == b' ')
+            .filter(|f| !f.is_empty());
+        let parent = fields.nth(1).and_then(number);
+        let start_ticks = fields.nth(22 - 5).and_then(number)?;
+        Some(Stat {
+            name: String::from_utf8_lossy(name).into_owned(),
+            parent: parent.and_then(|p| u32::try_from(p).ok()),
+            start_ticks,
+        })
+    }
+
+    fn number(field: &[u8]) -> Option<u64> {
+        std::str::from_utf8(field).ok()?.trim().parse().ok()
+    }
+
+    /// The real uid: the first number of `status`'s `Uid:` line.
+    pub(super) fn real_uid(status: &[u8]) -> Option<u32> {
+        status
+            .split(|b| *b == b'\n')
+            .find_map(|line| line.strip_prefix(b"Uid:"))?
+            .split(|b| *b == b'\t' || *b == b' ')
+            .find(|f| !f.is_empty())
+            .and_then(number)
+            .and_then(|n| u32::try_from(n).ok())
+    }
+
+    /// `cmdline`'s NUL-separated arguments, empty ones left out.
+    pub(super) fn split_cmdline(data: &[u8]) -> Vec<String> {
+        data.split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
+    /// `btime` in `/proc/stat`.
+    pub(super) fn boot_time(stat: &[u8]) -> Option<u64> {
+        stat.split(|b| *b == b'\n')
+            .find_map(|line| line.strip_prefix(b"btime"))
+            .and_then(number)
     }
 }
 
@@ -154,5 +366,87 @@ mod tests {
             full_name("bash".into(), Some("/usr/bin/bash-static"), None),
             "bash"
         );
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod proc_fs_tests {
+    use super::proc_fs::*;
+    use super::*;
+
+    /// A real `stat` line (kernel 6.x) of a process whose name holds spaces and parentheses.
+    const STAT: &[u8] = b"4242 (Web (Content) x) S 1 4242 4242 0 -1 4194560 6351 0 12 0 40 11 0 0 20 0 \
+        27 0 123456 228372480 12117 18446744073709551615 1 1 0 0 0 0 0 4096 17663 0 0 0 17 1 0 0 0 0 0 \
+        0 0 0 0 0 0 0 0\n";
+
+    #[test]
+    fn stat_gives_the_whole_name_the_parent_and_the_start() {
+        let stat = parse_stat(STAT).unwrap();
+        assert_eq!(stat.name, "Web (Content) x");
+        assert_eq!(stat.parent, Some(1));
+        assert_eq!(stat.start_ticks, 123_456);
+        // pid 1's parent is 0, which means none (the caller drops it); garbage is no process.
+        assert_eq!(
+            parse_stat(b"1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5 0")
+                .unwrap()
+                .parent,
+            Some(0)
+        );
+        assert!(parse_stat(b"garbage").is_none());
+        assert!(parse_stat(b"12 (cut) S 1 2").is_none());
+    }
+
+    #[test]
+    fn status_gives_the_real_uid_and_stat_the_boot_time() {
+        let status = b"Name:\tsudo\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t77\n\
+            Uid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n";
+        assert_eq!(real_uid(status), Some(1000));
+        assert_eq!(real_uid(b"Name:\tx\n"), None);
+        let stat = b"cpu  1 2 3 4\nintr 5 6\nctxt 7\nbtime 1764400000\nprocesses 9\n";
+        assert_eq!(boot_time(stat), Some(1_764_400_000));
+        assert_eq!(boot_time(b"cpu 1\r\n"), None);
+    }
+
+    #[test]
+    fn command_lines_lose_their_empty_arguments() {
+        assert_eq!(
+            split_cmdline(b"/opt/paloaltonetworks/globalprotect/PanGPS\0\0--flag\0"),
+            ["/opt/paloaltonetworks/globalprotect/PanGPS", "--flag"]
+        );
+        assert!(split_cmdline(b"").is_empty());
+    }
+
+    /// This test process, read through /proc, is what sysinfo says it is.
+    #[test]
+    fn the_proc_reader_agrees_with_sysinfo_on_this_process() {
+        let own = std::process::id();
+        let mut table = ProcTable::default();
+        let raw = table.read().unwrap();
+        let mine = raw.iter().find(|p| p.pid == own).unwrap();
+        let mut system = System::new().unwrap();
+        system.refresh_processes_specifics(
+            ProcessesToUpdate::Some(&[sysinfo::Pid::from_u32(own)]),
+            true,
+            ProcessRefreshKind::nothing()
+                .with_exe(UpdateKind::Always)
+                .with_cmd(UpdateKind::Always)
+                .with_user(UpdateKind::Always),
+        );
+        let p = system.process(sysinfo::Pid::from_u32(own)).unwrap();
+        assert_eq!(mine.name, p.name().to_string_lossy());
+        assert_eq!(mine.parent, p.parent().map(|pp| pp.as_u32()));
+        assert_eq!(mine.exe, p.exe().map(|e| e.display().to_string()));
+        assert_eq!(
+            mine.cmd,
+            p.cmd()
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(mine.start_time, p.start_time());
+        assert_eq!(mine.uid.as_ref(), p.user_id());
+        // A second read keeps what it read once.
+        let again = table.read().unwrap();
+        assert_eq!(again.iter().find(|p| p.pid == own).unwrap().cmd, mine.cmd);
     }
 }

@@ -561,6 +561,12 @@ impl Report {
         }
     }
 
+    /// [`Report::to_json`]'s text written to `out` as it is made, never held whole (at scale
+    /// the report is tens of megabytes).
+    pub fn write_json(&self, out: impl std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer_pretty(out, self)
+    }
+
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))

@@ -37,8 +37,17 @@ fn own_word(own: &super::VendorReport) -> String {
     line
 }
 
+/// The whole text at once (the tests' view; `--once` streams [`render_to`]).
+#[cfg(test)]
 pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
+    render_to(report, &mut out);
+    out
+}
+
+/// [`render`] written piece by piece to `out` (`--once` streams it to stdout; at scale it is
+/// megabytes). A write that fails is the writer's to report: the rest is not written.
+pub(crate) fn render_to(report: &Report, out: &mut impl Write) {
     let count = |s: &str| report.checks.iter().filter(|c| c.status == s).count();
     let (fails, warns, passes) = (count("fail"), count("warn"), count("pass"));
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -134,7 +143,7 @@ pub(crate) fn render(report: &Report) -> String {
         }
     }
 
-    interfaces(&mut out, &report.interfaces);
+    interfaces(out, &report.interfaces);
 
     let _ = writeln!(out, "\nConnections by carrier");
     if report.connections.is_empty() {
@@ -198,12 +207,11 @@ pub(crate) fn render(report: &Report) -> String {
             let _ = writeln!(out, "  {}", field(line));
         }
     }
-    out
 }
 
 /// The interfaces, vendors' adapters first (in the clients' order) and marked with the vendor;
 /// the rest by index, marked `-`.
-fn interfaces(out: &mut String, interfaces: &[super::Interface]) {
+fn interfaces(out: &mut impl Write, interfaces: &[super::Interface]) {
     if interfaces.is_empty() {
         return;
     }
