@@ -405,10 +405,20 @@ impl<'n> WineRunner<'n> {
             // StartService returns once the service left START_PENDING, and the stand-in
             // reports SERVICE_RUNNING only when its sockets are open.
             self.wine(&["sc", "start", name])?;
-            let query = self.wine(&["sc", "query", name])?;
-            if !query.contains("RUNNING") {
-                return Err(format!("service {name} did not come up: {}", query.trim()));
+            // Wine's `sc query` now and then fails (exit 1, nothing said) right after a start
+            // (seen once in CI): ask again a few times before calling the service down.
+            let mut last = String::new();
+            for attempt in 0..5 {
+                if attempt > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                }
+                match self.wine(&["sc", "query", name]) {
+                    Ok(query) if query.contains("RUNNING") => return Ok(()),
+                    Ok(query) => last = query.trim().to_string(),
+                    Err(e) => last = e,
+                }
             }
+            return Err(format!("service {name} did not come up: {last}"));
         }
         Ok(())
     }
