@@ -82,7 +82,9 @@ fn with_probe_the_profiles_edge_and_diagnostic_uri_are_probed() {
                             stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\npong\n");
                     }
                 }
-                std::thread::sleep(Duration::from_secs(5));
+                // Held open until ssetop closes its end (or the read timeout passes): the
+                // probe's socket must still be in the table when ssetop reads it.
+                while matches!(stream.read(&mut request), Ok(n) if n > 0) {}
             });
         }
     });

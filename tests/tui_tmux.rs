@@ -485,8 +485,11 @@ fn the_live_dashboard_with_probe_probes_at_start_and_again_on_shift_p() {
     tmux.keys(&["/", "internet", "Enter"]);
     let internet = tmux.wait_for("no internet connectivity");
     assert!(!internet.contains("not probed"), "{internet}");
-    // One second later P probes again: a later time in the footer.
-    std::thread::sleep(Duration::from_millis(1100));
+    // Once the footer says the probe is a second old, P probes again: a later time in the
+    // footer (the loop's own samples move the age; nothing here sleeps).
+    tmux.wait_until("the probe a second old", |s| {
+        s.contains(" probed ") && !s.contains("(0s ago)")
+    });
     tmux.keys(&["P"]);
     tmux.wait_until("probed again", |s| {
         when(s.trim_end()).is_some_and(|t| t.len() == 8 && t != started)

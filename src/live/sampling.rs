@@ -563,21 +563,25 @@ mod tests {
         let mut feed = feed(&file);
         next_assessment(&mut feed).await;
         feed.pause.send(true).unwrap();
-        // Let the loop reach its pause.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let lines = file.lines();
         let query = ExplainQuery {
             destination: "192.0.2.7".into(),
             port: 22,
             protocol: crate::snapshot::Protocol::Tcp,
         };
-        feed.requests
-            .send(Request::Explain(query.clone()))
-            .await
-            .unwrap();
-        let answer = tokio::time::timeout(Duration::from_secs(10), feed.answers.recv())
-            .await
-            .expect("an answer while paused");
+        let ask = async |feed: &mut LiveFeed| {
+            feed.requests
+                .send(Request::Explain(query.clone()))
+                .await
+                .unwrap();
+            tokio::time::timeout(Duration::from_secs(10), feed.answers.recv())
+                .await
+                .expect("an answer while paused")
+        };
+        // Requests are answered between samples only, so once one is answered after the pause
+        // the loop takes no further sample: what is recorded now must stay as it is.
+        ask(&mut feed).await;
+        let lines = file.lines();
+        let answer = ask(&mut feed).await;
         assert!(
             matches!(&answer, Some(Answer::Explained(Ok(e))) if e.query == query),
             "{answer:?}"
