@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use super::value_or_check;
+use super::{reading_or_check, value_or_check};
 use crate::analysis::facts::Facts;
 use crate::assessment::{Check, Status};
 use crate::knowledge::{MacosComponentKind, Vendor};
@@ -33,17 +33,7 @@ fn part<'s, T>(
     pick: impl Fn(&'s MacosSettings) -> &'s Reading<T>,
 ) -> Result<&'s T, Check> {
     let macos = value_or_check(facts, id, "GSA's macOS client state", |s| &s.macos)?;
-    match pick(macos) {
-        Reading::Value(value) => Ok(value),
-        Reading::NotApplicable(reason) | Reading::Missing(reason) => {
-            Err(Check::new(id, Status::Skip, reason.clone()))
-        }
-        Reading::Unavailable(reason) => Err(Check::new(
-            id,
-            Status::Warn,
-            format!("cannot read {what}: {reason}"),
-        )),
-    }
+    reading_or_check(id, what, pick(macos))
 }
 
 /// GSA's extension identifiers (both generations), from the knowledge base.

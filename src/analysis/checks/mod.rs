@@ -150,17 +150,25 @@ fn value_or_check<'s, T>(
             ),
         ));
     };
-    match pick(settings) {
+    reading_or_check(id, what, pick(settings)).map_err(|check| match check.status {
+        Status::Warn => check.remedy("run ssetop elevated (Run as administrator) to read it"),
+        _ => check,
+    })
+}
+
+/// A reading's value, or the check that says why there is none: `skip` where it does not
+/// apply or is not set, `warn` where it could not be read.
+fn reading_or_check<'s, T>(id: &str, what: &str, reading: &'s Reading<T>) -> Result<&'s T, Check> {
+    match reading {
         Reading::Value(value) => Ok(value),
         Reading::NotApplicable(reason) | Reading::Missing(reason) => {
             Err(Check::new(id, Status::Skip, reason.clone()))
         }
-        Reading::Unavailable(reason) => {
-            Err(
-                Check::new(id, Status::Warn, format!("cannot read {what}: {reason}"))
-                    .remedy("run ssetop elevated (Run as administrator) to read it"),
-            )
-        }
+        Reading::Unavailable(reason) => Err(Check::new(
+            id,
+            Status::Warn,
+            format!("cannot read {what}: {reason}"),
+        )),
     }
 }
 
