@@ -239,7 +239,7 @@ fn run(options: Options) -> Result<u8, AppError> {
         }
         Mode::ReplayOnce(path) => {
             let (settings, capture) = open_replay(&options, &path, &deadline)?;
-            let (report, code) = replay::once(options.at.as_deref(), settings, capture)?;
+            let (report, code) = replay::once(options.at.as_deref(), settings, capture, &deadline)?;
             print_report(options.format, &report).map(|()| code)
         }
         Mode::ReplayDashboard(path) => {
@@ -310,9 +310,12 @@ fn open_replay(
     deadline: &Deadline,
 ) -> Result<(ReplaySettings, Capture), AppError> {
     let given = given_knowledge(options, deadline)?;
-    let bytes = input_file::read_bytes(path, "capture", deadline)
-        .map_err(|e| AppError::Input(e.to_string()))?;
-    let capture = Capture::read(bytes.as_slice(), &path.display().to_string())?;
+    // Read as it streams: a capture is held as patches, never whole.
+    let shown = path.display().to_string();
+    let capture = input_file::read_with(path, "capture", deadline, move |file| {
+        Capture::read(file, &shown)
+    })
+    .map_err(|e| AppError::Input(e.to_string()))??;
     let settings = ReplaySettings::resolve(options, given, &capture)?;
     Ok((settings, capture))
 }
@@ -360,7 +363,9 @@ fn replay_dashboard(
 ) -> Result<u8, AppError> {
     let start = ReplayStart::for_dashboard(options.at.as_deref(), &capture)?;
     tui::require_terminal()?;
-    let engine = ReplayEngine::open(capture, settings, start);
+    // Where `--at` opens it, analysed before the screen is taken.
+    let engine = ReplayEngine::open(capture, settings, start, None)
+        .map_err(|e| AppError::Input(e.to_string()))?;
     let feed = Feed::Replay(Box::new(engine));
     live::run_to_end(tui::run(&config, feed, live::shutdown_signal()))?
 }
@@ -502,7 +507,7 @@ mod tests {
                 .unwrap();
         let deadline = Deadline::after(options.deadline);
         let (settings, capture) = open_replay(&options, Path::new(&path), &deadline).unwrap();
-        replay::once(None, settings, capture).unwrap().0
+        replay::once(None, settings, capture, &deadline).unwrap().0
     }
 
     /// What `--once --format json` printed before it was streamed: the whole text, sanitised.

@@ -55,7 +55,10 @@ pub(crate) enum InputFileError {
         path: String,
         kind: &'static str,
     },
-    #[error("stopped reading {what} {path}: --deadline {deadline} passed before it was read")]
+    #[error(
+        "stopped reading {what} {path}: --deadline {deadline} passed before it was read (a \
+         longer --deadline gives it more time)"
+    )]
     Deadline {
         what: &'static str,
         path: String,
@@ -72,6 +75,25 @@ pub(crate) fn read_bytes(
     what: &'static str,
     deadline: &Deadline,
 ) -> Result<Vec<u8>, InputFileError> {
+    let read = read_with(path, what, deadline, |mut file| {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map(|_| bytes)
+    })?;
+    read.map_err(|source| InputFileError::Io {
+        what,
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Opens a regular file and hands it to `read`, by the deadline: for a file read as it
+/// streams (a capture), which need not be held whole. `read`'s own errors are its result's.
+pub(crate) fn read_with<T: Send + 'static>(
+    path: &Path,
+    what: &'static str,
+    deadline: &Deadline,
+    read: impl FnOnce(std::fs::File) -> T + Send + 'static,
+) -> Result<T, InputFileError> {
     let shown = path.display().to_string();
     // `metadata` follows symlinks and never opens the file: a FIFO is refused before an open
     // that would wait for a writer.
@@ -96,7 +118,7 @@ pub(crate) fn read_bytes(
     let reader = std::thread::Builder::new()
         .name("ssetop-read-input".into())
         .spawn(move || {
-            let _ = tx.send(read_regular(&owned));
+            let _ = tx.send(open_regular(&owned).map(read));
         })
         .map_err(|source| InputFileError::Io {
             what,
@@ -106,7 +128,7 @@ pub(crate) fn read_bytes(
     // A read still blocked at the deadline is left behind: the process ends without it.
     drop(reader);
     match rx.recv_timeout(deadline.remaining()) {
-        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Ok(read)) => Ok(read),
         Ok(Err(ReadFailure::Io(source))) => Err(InputFileError::Io {
             what,
             path: shown,
@@ -138,17 +160,15 @@ enum ReadFailure {
     Special(&'static str),
 }
 
-/// Opens and reads on the reading thread; the opened file is checked again, in case the path
-/// was swapped for something else after the first look.
-fn read_regular(path: &Path) -> Result<Vec<u8>, ReadFailure> {
-    let mut file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+/// Opens on the reading thread; the opened file is checked again, in case the path was
+/// swapped for something else after the first look.
+fn open_regular(path: &Path) -> Result<std::fs::File, ReadFailure> {
+    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
     let metadata = file.metadata().map_err(ReadFailure::Io)?;
     if let Some(kind) = special_kind(&metadata) {
         return Err(ReadFailure::Special(kind));
     }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
-    Ok(bytes)
+    Ok(file)
 }
 
 fn refuse_special(

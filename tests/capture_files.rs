@@ -175,7 +175,7 @@ fn a_live_recording_replays_to_the_same_report_as_the_live_analysis() {
     );
     // And the capture reads back snapshot for snapshot.
     let capture = Capture::load(&path).unwrap();
-    assert_eq!(capture.snapshots.len(), 3);
+    assert_eq!(capture.len(), 3);
     assert!(capture.warnings.is_empty());
 }
 
@@ -201,13 +201,8 @@ fn headless_recording_with_redaction_hides_the_host_name() {
     let capture = Capture::load(&path).unwrap();
     assert!(capture.header.redacted);
     assert_eq!(capture.header.host, "redacted-host");
-    assert!(!capture.snapshots.is_empty());
-    assert!(
-        capture
-            .snapshots
-            .iter()
-            .all(|s| s.host.name == "redacted-host")
-    );
+    assert!(!capture.is_empty());
+    assert!(capture.snapshots().all(|s| s.host.name == "redacted-host"));
 }
 
 fn sysinfo_host() -> String {
@@ -222,7 +217,7 @@ fn once_with_record_keeps_the_snapshot_behind_the_report() {
     let path = dir.path().join("once.ndjson");
     let live = record_once(&path, &[]);
     let capture = Capture::load(&path).unwrap();
-    assert_eq!(capture.snapshots.len(), 1);
+    assert_eq!(capture.len(), 1);
     let mut replayed = json(&replay_file(&path));
     replayed.as_object_mut().unwrap().remove("replay");
     assert_eq!(

@@ -20,7 +20,7 @@ use ssetop::tui::view;
 
 fn assessment(name: &str, at_index: Option<usize>) -> Arc<Assessment> {
     let capture = Capture::load(&common::capture(name)).expect("capture loads");
-    let last = at_index.unwrap_or(capture.snapshots.len() - 1);
+    let last = at_index.unwrap_or(capture.len() - 1);
     Arc::new(replay_until(
         Arc::new(Knowledge::embedded()),
         AnalysisOptions::default(),
@@ -82,10 +82,13 @@ fn failing_overview_and_routes_without_exclusions() {
 
 /// The outage capture as an unprivileged run would have recorded it.
 fn unelevated_state(at_index: usize) -> UiState {
-    let mut capture = Capture::load(&common::capture("outage-heals")).expect("capture loads");
-    for snapshot in &mut capture.snapshots {
+    let recorded = Capture::load(&common::capture("outage-heals")).expect("capture loads");
+    let unelevated = recorded.snapshots().map(|mut snapshot| {
         snapshot.host.elevated = false;
-    }
+        snapshot
+    });
+    let capture = Capture::from_snapshots(&recorded.path, recorded.header.clone(), unelevated)
+        .expect("the altered capture reads");
     let mut state = UiState::new(false);
     state.set_assessment(Arc::new(replay_until(
         Arc::new(Knowledge::embedded()),
@@ -369,7 +372,7 @@ fn explain_state(name: &str, at_index: usize, filter: &str) -> UiState {
         panic!("x on a connection with a peer asks for its walk");
     };
     let explanation = ssetop::analysis::explain_snapshot(
-        &capture.snapshots[at_index],
+        &capture.snapshots().nth(at_index).expect("the snapshot"),
         &Knowledge::embedded(),
         &AnalysisOptions::default(),
         &query,
@@ -441,7 +444,7 @@ fn a_walk_for_another_connection_than_the_one_open_is_not_shown() {
         protocol: ssetop::snapshot::Protocol::Tcp,
     };
     let late = ssetop::analysis::explain_snapshot(
-        &capture.snapshots[12],
+        &capture.snapshots().nth(12).expect("the snapshot"),
         &Knowledge::embedded(),
         &AnalysisOptions::default(),
         &other,

@@ -1,34 +1,39 @@
 //! `--replay FILE`: any bytes give a capture or an error, never a panic. A capture that reads
-//! re-serialises to NDJSON that reads back to the same header and snapshots (what `--record`
-//! writes, a replay reads), and every snapshot is found at its own time.
+//! rebuilds every snapshot; written again by the recorder (the first snapshot whole, the rest
+//! as patches), it reads back to the same header and snapshots; and every snapshot is found
+//! at its own time.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ssetop::capture::Capture;
+use ssetop::capture::{Capture, Recorder};
+use ssetop::snapshot::Snapshot;
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(capture) = Capture::read(bytes, "fuzz") else {
         return;
     };
-    assert!(
-        !capture.snapshots.is_empty(),
-        "a capture that reads holds a snapshot"
-    );
-    let mut written = serde_json::to_string(&capture.header).expect("a header serialises");
-    written.push('\n');
-    for snapshot in &capture.snapshots {
-        written.push_str(&serde_json::to_string(snapshot).expect("a snapshot serialises"));
-        written.push('\n');
+    let snapshots: Vec<Snapshot> = capture.snapshots().collect();
+    assert!(!snapshots.is_empty(), "a capture that reads holds a snapshot");
+    assert_eq!(snapshots.len(), capture.len(), "every snapshot rebuilds");
+    let mut recorder =
+        Recorder::start(Vec::new(), capture.header.clone(), false).expect("a header writes");
+    for snapshot in &snapshots {
+        recorder.write(snapshot).expect("a snapshot writes");
     }
-    let again = Capture::read(written.as_bytes(), "fuzz (re-serialised)")
-        .unwrap_or_else(|e| panic!("the re-serialised capture does not read: {e}\n{written}"));
-    assert_eq!(again.header, capture.header);
-    assert_eq!(again.snapshots, capture.snapshots);
+    let written = recorder.into_inner();
+    let again = Capture::read(written.as_slice(), "fuzz (written again)").unwrap_or_else(|e| {
+        panic!(
+            "the capture written again does not read: {e}\n{}",
+            String::from_utf8_lossy(&written)
+        )
+    });
+    assert_eq!(again.header.host, capture.header.host);
+    assert_eq!(again.snapshots().collect::<Vec<_>>(), snapshots);
     assert!(again.warnings.is_empty(), "{:?}", again.warnings);
-    for snapshot in &capture.snapshots {
+    for snapshot in &snapshots {
         let index = capture
             .index_at(snapshot.taken_at)
             .expect("a snapshot's own time is in the capture");
-        assert_eq!(capture.snapshots[index].taken_at, snapshot.taken_at);
+        assert_eq!(capture.taken_at(index), Some(snapshot.taken_at));
     }
 });

@@ -15,7 +15,7 @@ fuzz_target!(|at: &str| {
     let (report, dashboard) = ssetop::replay::starts_at_for_fuzzing(at, &CAPTURE);
     for index in [report, dashboard].into_iter().flatten() {
         assert!(
-            index < CAPTURE.snapshots.len(),
+            index < CAPTURE.len(),
             "--at {at:?} opens at {index}"
         );
     }

@@ -521,9 +521,9 @@ mod tests {
         let first = next_assessment(&mut feed).await;
         drop(feed);
         let capture = file.capture();
-        assert!(!capture.snapshots.is_empty());
+        assert!(!capture.is_empty());
         // The first assessment is always published: it is the first snapshot recorded's.
-        assert_eq!(capture.snapshots[0].taken_at, first.taken_at);
+        assert_eq!(capture.taken_at(0), Some(first.taken_at));
     }
 
     #[tokio::test]
@@ -554,7 +554,7 @@ mod tests {
         assert_eq!(file.lines(), 1, "the header only");
         feed.pause.send(false).unwrap();
         next_assessment(&mut feed).await;
-        assert!(!file.capture().snapshots.is_empty());
+        assert!(!file.capture().is_empty());
     }
 
     #[tokio::test]
@@ -615,10 +615,7 @@ mod tests {
         let internet = shown.checks.iter().find(|c| c.id == "internet").unwrap();
         assert_eq!(internet.status, crate::assessment::Status::Skip);
         assert!(
-            file.capture()
-                .snapshots
-                .iter()
-                .all(|s| s.probes.data.is_none()),
+            file.capture().snapshots().all(|s| s.probes.data.is_none()),
             "no snapshot recorded a probe"
         );
         assert!(feed.answers.try_recv().is_err(), "no probe started");
@@ -682,11 +679,10 @@ mod tests {
         }
         drop(feed);
         let capture = file.capture();
-        assert!(capture.snapshots.len() >= 2, "{}", capture.snapshots.len());
+        assert!(capture.len() >= 2, "{}", capture.len());
         assert!(
             capture
-                .snapshots
-                .iter()
+                .snapshots()
                 .all(|s| s.probes.collected_at == Some(probed_at) && s.probes.data.is_some()),
             "every snapshot from the probe on carries its results"
         );
@@ -756,6 +752,6 @@ mod tests {
             .expect("the recording ends by its duration")
             .unwrap();
         assert!(recorded >= 1, "{recorded} snapshots");
-        assert_eq!(file.capture().snapshots.len(), recorded);
+        assert_eq!(file.capture().len(), recorded);
     }
 }

@@ -16,7 +16,7 @@ impl ReplayStart {
     /// `--replay --once`: the report at `--at`, else at the capture's end.
     pub(crate) fn for_report(at: Option<&str>, capture: &Capture) -> Result<ReplayStart, AppError> {
         let index = match at {
-            None => capture.snapshots.len() - 1,
+            None => capture.len() - 1,
             Some(text) => index_at(text, capture)?,
         };
         Ok(ReplayStart {
@@ -63,14 +63,9 @@ pub fn starts_at_for_fuzzing(
 /// refused at both ends, in both modes: before the first snapshot there is nothing to show,
 /// and after the last one the capture cannot say what the device did (the last snapshot
 /// would pass for a state it may not have been in).
-#[allow(
-    clippy::indexing_slicing,
-    reason = "a loaded capture holds at least one snapshot: Capture::read refuses one without"
-)]
 fn index_at(text: &str, capture: &Capture) -> Result<usize, AppError> {
     let at = resolve_at(text, capture)?;
-    let first = capture.snapshots[0].taken_at;
-    let last = capture.snapshots[capture.snapshots.len() - 1].taken_at;
+    let (first, last) = capture.span();
     let span = crate::util::format_duration_exact(first.duration_until(last).unsigned_abs());
     if at > last {
         return Err(AppError::Usage(format!(
@@ -83,12 +78,8 @@ fn index_at(text: &str, capture: &Capture) -> Result<usize, AppError> {
 }
 
 /// An RFC 3339 time, or `+OFFSET` from the capture's first snapshot.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "a loaded capture holds at least one snapshot: Capture::read refuses one without"
-)]
 fn resolve_at(text: &str, capture: &Capture) -> Result<Timestamp, AppError> {
-    let start = capture.snapshots[0].taken_at;
+    let (start, _) = capture.span();
     if let Some(offset) = text.strip_prefix('+') {
         let offset = crate::util::parse_duration(offset)
             .map_err(|e| AppError::Usage(format!("--at {text}: {e}")))?;

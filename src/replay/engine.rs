@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use super::{ReplaySettings, ReplayStart};
 use crate::analysis::{AnalysisOptions, Analyzer, Assessment};
 use crate::assessment::{ExplainQuery, Explanation};
-use crate::capture::Capture;
+use crate::capture::{Capture, Cursor};
+use crate::input_file::Deadline;
 use crate::knowledge::Knowledge;
 use crate::report::{Replay, ReplayOption};
 use crate::snapshot::Snapshot;
@@ -19,7 +20,10 @@ pub(crate) struct ReplayEngine {
     capture: Capture,
     settings: ReplaySettings,
     analyzer: Analyzer,
-    /// The snapshot analysed last, and its assessment.
+    /// Rebuilds the snapshots after the one shown.
+    cursor: Cursor,
+    /// The snapshot shown, its index, and its assessment.
+    shown: Snapshot,
     position: usize,
     assessment: Arc<Assessment>,
     playing: bool,
@@ -55,25 +59,53 @@ impl ReplayStatus {
     }
 }
 
-impl ReplayEngine {
-    /// Analyses the capture up to `start`'s snapshot.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
+/// Why a replay could not open where it was asked to.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReplayError {
+    #[error(
+        "stopped replaying {capture}: --deadline {deadline} passed with {analysed} of the {wanted} \
+         snapshot(s) up to the one asked for analysed (a longer --deadline lets it finish)"
     )]
-    pub(crate) fn open(capture: Capture, settings: ReplaySettings, start: ReplayStart) -> Self {
+    Deadline {
+        capture: String,
+        deadline: String,
+        analysed: usize,
+        wanted: usize,
+    },
+    #[error("{capture}: snapshot {index} cannot be rebuilt")]
+    Damaged { capture: String, index: usize },
+}
+
+impl ReplayEngine {
+    /// Analyses the capture up to `start`'s snapshot, by `deadline` if one is given (a
+    /// one-shot report has one; the dashboard shows the replay as it plays).
+    pub(crate) fn open(
+        capture: Capture,
+        settings: ReplaySettings,
+        start: ReplayStart,
+        deadline: Option<&Deadline>,
+    ) -> Result<Self, ReplayError> {
         let mut analyzer = new_analyzer(&settings);
-        // A loaded capture holds at least one snapshot.
-        let position = start.index.min(capture.snapshots.len() - 1);
-        let assessment = Arc::new(analyse(&mut analyzer, &capture.snapshots[..=position]));
-        ReplayEngine {
+        let mut cursor = Cursor::default();
+        let Some(first) = cursor.next(&capture) else {
+            return Err(ReplayError::Damaged {
+                capture: capture.path.clone(),
+                index: 0,
+            });
+        };
+        let assessment = Arc::new(analyzer.assess(&first));
+        let mut engine = ReplayEngine {
             capture,
             settings,
             analyzer,
-            position,
+            cursor,
+            shown: first,
+            position: 0,
             assessment,
             playing: start.playing,
-        }
+        };
+        engine.analyse_to(start.index.min(engine.last()), deadline)?;
+        Ok(engine)
     }
 
     /// The assessment of the snapshot shown.
@@ -89,16 +121,12 @@ impl ReplayEngine {
         self.playing
     }
 
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
-    )]
     pub(crate) fn status(&self) -> ReplayStatus {
         ReplayStatus {
             capture: self.capture.path.clone(),
             position: self.position,
-            total: self.capture.snapshots.len(),
-            at: self.capture.snapshots[self.position].taken_at,
+            total: self.capture.len(),
+            at: self.shown.taken_at,
             playing: self.playing,
             warnings: self.settings.warnings.clone(),
             options: self.settings.options.clone(),
@@ -118,22 +146,14 @@ impl ReplayEngine {
 
     /// Pauses and moves by this much capture time: forward to the first snapshot at or after
     /// it (else the last), back to the last one at or before it (else the first).
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
-    )]
     pub(crate) fn jump(&mut self, seconds: i64) -> bool {
         self.playing = false;
-        let now = self.capture.snapshots[self.position].taken_at;
+        let now = self.shown.taken_at;
         let target = now
             .checked_add(jiff::SignedDuration::from_secs(seconds))
             .unwrap_or(now);
         let index = if seconds >= 0 {
-            self.capture
-                .snapshots
-                .iter()
-                .position(|s| s.taken_at >= target)
-                .unwrap_or(self.last())
+            self.capture.index_from(target).unwrap_or(self.last())
         } else {
             self.capture.index_at(target).unwrap_or(0)
         };
@@ -154,21 +174,11 @@ impl ReplayEngine {
     /// same engine as `ssetop explain`, with the destination's own address (no DNS).
     pub(crate) fn explain(&mut self, query: &ExplainQuery) -> Explanation {
         let resolution = query.literal_resolution();
-        match self.capture.snapshots.get(self.position) {
-            Some(snapshot) => self.analyzer.explain(snapshot, query, resolution),
-            // Not reached: the position is kept within the capture.
-            None => Explanation {
-                query: query.clone(),
-                resolution,
-                paths: Vec::new(),
-                notes: vec!["no snapshot at this position".into()],
-                ila: None,
-            },
-        }
+        self.analyzer.explain(&self.shown, query, resolution)
     }
 
     fn last(&self) -> usize {
-        self.capture.snapshots.len() - 1
+        self.capture.len() - 1
     }
 
     fn move_by(&mut self, by: isize) -> bool {
@@ -182,26 +192,54 @@ impl ReplayEngine {
 
     /// Analyses up to snapshot `target`: from the start again when going back. True when it
     /// moved.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
-    )]
     fn seek(&mut self, target: usize) -> bool {
         if target == self.position {
             return false;
         }
-        let assessment = if target < self.position {
+        if target < self.position {
+            let mut cursor = Cursor::default();
+            let Some(first) = cursor.next(&self.capture) else {
+                return false;
+            };
             self.analyzer = new_analyzer(&self.settings);
-            analyse(&mut self.analyzer, &self.capture.snapshots[..=target])
-        } else {
-            analyse(
-                &mut self.analyzer,
-                &self.capture.snapshots[self.position + 1..=target],
-            )
-        };
-        self.assessment = Arc::new(assessment);
-        self.position = target;
+            self.assessment = Arc::new(self.analyzer.assess(&first));
+            self.cursor = cursor;
+            self.shown = first;
+            self.position = 0;
+        }
+        // No deadline: nothing to miss.
+        let _ = self.analyse_to(target, None);
         true
+    }
+
+    /// Analyses the snapshots after the one shown up to `target`, one after the other.
+    fn analyse_to(
+        &mut self,
+        target: usize,
+        deadline: Option<&Deadline>,
+    ) -> Result<(), ReplayError> {
+        while self.position < target {
+            if let Some(deadline) = deadline
+                && deadline.remaining().is_zero()
+            {
+                return Err(ReplayError::Deadline {
+                    capture: self.capture.path.clone(),
+                    deadline: crate::util::format_duration_exact(deadline.given()),
+                    analysed: self.position + 1,
+                    wanted: target + 1,
+                });
+            }
+            let Some(snapshot) = self.cursor.next(&self.capture) else {
+                return Err(ReplayError::Damaged {
+                    capture: self.capture.path.clone(),
+                    index: self.position + 1,
+                });
+            };
+            self.assessment = Arc::new(self.analyzer.assess(&snapshot));
+            self.shown = snapshot;
+            self.position += 1;
+        }
+        Ok(())
     }
 }
 
@@ -209,22 +247,8 @@ fn new_analyzer(settings: &ReplaySettings) -> Analyzer {
     Analyzer::new(settings.knowledge.clone(), settings.analysis.clone())
 }
 
-/// The analysis over `snapshots`, in order, after what `analyzer` has seen; the last
-/// assessment. `snapshots` is never empty: every caller takes at least one.
-fn analyse(analyzer: &mut Analyzer, snapshots: &[Snapshot]) -> Assessment {
-    let mut assessment = None;
-    for snapshot in snapshots {
-        assessment = Some(analyzer.assess(snapshot));
-    }
-    assessment.unwrap_or_else(|| unreachable!("a replay analyses at least one snapshot"))
-}
-
 /// The assessment of a capture's snapshot `last`, analysed from the first as a replay does
 /// (for tests that draw the dashboard from a capture).
-#[allow(
-    clippy::indexing_slicing,
-    reason = "a loaded capture holds at least one snapshot, and the position is kept within it"
-)]
 pub fn replay_until(
     knowledge: Arc<Knowledge>,
     analysis: AnalysisOptions,
@@ -232,7 +256,11 @@ pub fn replay_until(
     last: usize,
 ) -> Assessment {
     let mut analyzer = Analyzer::new(knowledge, analysis);
-    analyse(&mut analyzer, &capture.snapshots[..=last])
+    let mut assessment = None;
+    for snapshot in capture.snapshots().take(last + 1) {
+        assessment = Some(analyzer.assess(&snapshot));
+    }
+    assessment.unwrap_or_else(|| panic!("{}: no snapshot {last} to replay to", capture.path))
 }
 
 #[cfg(test)]
@@ -255,7 +283,13 @@ mod tests {
             options: Vec::new(),
             warnings: vec!["recorded by a test".into()],
         };
-        ReplayEngine::open(capture.clone(), settings, ReplayStart { index, playing })
+        ReplayEngine::open(
+            capture.clone(),
+            settings,
+            ReplayStart { index, playing },
+            None,
+        )
+        .expect("the test capture replays")
     }
 
     fn json(assessment: &Assessment) -> String {
@@ -315,6 +349,30 @@ mod tests {
     }
 
     #[test]
+    fn a_report_past_its_deadline_stops_with_how_far_it_got() {
+        let settings = ReplaySettings {
+            knowledge: Arc::new(Knowledge::embedded()),
+            analysis: AnalysisOptions::default(),
+            options: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let start = ReplayStart {
+            index: 12,
+            playing: false,
+        };
+        let passed = Deadline::after(std::time::Duration::ZERO);
+        let Err(err) = ReplayEngine::open(capture(), settings, start, Some(&passed)) else {
+            panic!("a passed deadline stops the replay");
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains("--deadline 0s passed with 1 of the 13 snapshot(s)")
+                && text.contains("a longer --deadline"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn stepping_pauses_a_playing_replay() {
         let mut engine = open(&capture(), 3, true);
         assert!(engine.step(1));
@@ -333,7 +391,7 @@ mod tests {
             section.snapshots, 13,
             "the snapshots analysed: up to the one shown"
         );
-        assert_eq!(section.at, capture.snapshots[12].taken_at);
+        assert_eq!(Some(section.at), capture.taken_at(12));
         assert_eq!(section.warnings, ["recorded by a test"]);
     }
 }

@@ -551,7 +551,7 @@ mod tests {
             index: 12,
             playing: false,
         };
-        ReplayEngine::open(Capture::load(&path).unwrap(), settings, start)
+        ReplayEngine::open(Capture::load(&path).unwrap(), settings, start, None).unwrap()
     }
 
     #[test]

@@ -253,20 +253,14 @@ fn wait_snapshots(
     }
 }
 
-/// The `taken_at` of the capture's snapshot number `n` (1-based).
+/// The `taken_at` of the capture's snapshot number `n` (1-based), as ssetop reads it (after
+/// the first, each line is a patch to the one before).
 fn snapshot_time(capture: &Path, n: usize) -> Result<String, String> {
-    let text = std::fs::read_to_string(capture)
-        .map_err(|e| format!("cannot read {}: {e}", capture.display()))?;
-    let line = text
-        .lines()
-        .nth(n)
-        .ok_or_else(|| format!("{} has no snapshot {n}", capture.display()))?;
-    let value: serde_json::Value = serde_json::from_str(line)
-        .map_err(|e| format!("{} line {}: {e}", capture.display(), n + 1))?;
-    value["taken_at"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("{} line {}: no taken_at", capture.display(), n + 1))
+    let read = ssetop::capture::Capture::load(capture).map_err(|e| e.to_string())?;
+    n.checked_sub(1)
+        .and_then(|index| read.taken_at(index))
+        .map(|at| at.to_string())
+        .ok_or_else(|| format!("{} has no snapshot {n}", capture.display()))
 }
 
 /// `[ssetop] env`, with `{scenario_ca}` replaced by the CA file as ssetop names it.

@@ -1,0 +1,409 @@
+//! What changed between two snapshots, as JSON: a capture stores its first snapshot whole and
+//! every later one as a patch against the one before, so that its size and a replay's memory
+//! follow what changed on the device (a few rows a tick) rather than what it holds (tens of
+//! thousands of routes and sockets, mostly the same from one tick to the next).
+//!
+//! A patch is one of:
+//! - `{"v": VALUE}`: the value replaced whole;
+//! - `{"o": {KEY: PATCH, ...}, "r": [KEY, ...]}`: an object, its changed members patched (a new
+//!   member is a `{"v": ...}`), the members in `r` removed; members not named are unchanged;
+//! - `{"a": [OP, ...]}`: an array, rebuilt from the old one by its operations in order: a
+//!   positive number keeps that many old elements, a negative one drops that many, an array
+//!   inserts its elements. The operations account for every old element.
+//!
+//! An array's elements are rows, kept or replaced whole. The writer compares them by a 64-bit
+//! hash of their JSON text ([`Shape`]), read from the snapshot's serialised line without
+//! building a JSON tree of it: it keeps no previous snapshot, only its hashes, and holds no
+//! more than the line it writes anyway (a tree of 50,000 routes would be tens of megabytes).
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::time::{Duration, Instant};
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use similar::DiffOp;
+
+/// The longest the row comparison of one array may take: past it, the comparison settles for
+/// a larger patch (still exact) rather than hold up a recording.
+const DIFF_TIME: Duration = Duration::from_millis(50);
+
+/// Arrays this short are written whole when they change: a patch would be no smaller.
+const SHORT_ARRAY: usize = 4;
+
+/// What the writer remembers of the value it wrote last: hashes, not the value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    Leaf(u64),
+    Object(BTreeMap<String, Shape>),
+    Array(Vec<u64>),
+}
+
+/// A JSON value as its text, split one level: an object's members or an array's rows, each
+/// still text.
+enum Split<'a> {
+    Object(BTreeMap<String, &'a RawValue>),
+    Array(Vec<&'a RawValue>),
+    Leaf,
+}
+
+fn split(raw: &RawValue) -> Result<Split<'_>, String> {
+    let text = raw.get().trim_start();
+    let parsed = match text.as_bytes().first() {
+        Some(b'{') => serde_json::from_str(text).map(Split::Object),
+        Some(b'[') => serde_json::from_str(text).map(Split::Array),
+        _ => return Ok(Split::Leaf),
+    };
+    parsed.map_err(|e| format!("not JSON ({e})"))
+}
+
+impl Shape {
+    pub(crate) fn of(raw: &RawValue) -> Result<Shape, String> {
+        Ok(match split(raw)? {
+            Split::Object(members) => Shape::Object(
+                members
+                    .into_iter()
+                    .map(|(key, member)| Ok((key, Shape::of(member)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            Split::Array(rows) => Shape::Array(rows.into_iter().map(hash).collect()),
+            Split::Leaf => Shape::Leaf(hash(raw)),
+        })
+    }
+}
+
+/// The patch that turns the value `old` describes into `new` (JSON text), and `new`'s shape;
+/// no patch when they are the same.
+pub(crate) fn diff(old: &Shape, new: &RawValue) -> Result<(Option<Value>, Shape), String> {
+    Ok(match (old, split(new)?) {
+        (Shape::Object(old_members), Split::Object(new_members)) => {
+            let mut changed = Map::new();
+            let mut shape = BTreeMap::new();
+            for (key, member) in &new_members {
+                let (patch, member_shape) = match old_members.get(key) {
+                    Some(old_member) => diff(old_member, member)?,
+                    None => (Some(whole(member)?), Shape::of(member)?),
+                };
+                if let Some(patch) = patch {
+                    changed.insert(key.clone(), patch);
+                }
+                shape.insert(key.clone(), member_shape);
+            }
+            let removed: Vec<Value> = old_members
+                .keys()
+                .filter(|key| !new_members.contains_key(*key))
+                .map(|key| Value::String(key.clone()))
+                .collect();
+            let patch = (!changed.is_empty() || !removed.is_empty()).then(|| {
+                let mut patch = Map::new();
+                patch.insert("o".into(), Value::Object(changed));
+                if !removed.is_empty() {
+                    patch.insert("r".into(), Value::Array(removed));
+                }
+                Value::Object(patch)
+            });
+            (patch, Shape::Object(shape))
+        }
+        (Shape::Array(old_rows), Split::Array(new_rows)) => {
+            let hashes: Vec<u64> = new_rows.iter().map(|row| hash(row)).collect();
+            let patch = if hashes == *old_rows {
+                None
+            } else {
+                match rows_patch(old_rows, &hashes, &new_rows)? {
+                    Some(patch) => Some(patch),
+                    None => Some(whole(new)?),
+                }
+            };
+            (patch, Shape::Array(hashes))
+        }
+        (old, _) => {
+            let shape = Shape::of(new)?;
+            let patch = if shape == *old {
+                None
+            } else {
+                Some(whole(new)?)
+            };
+            (patch, shape)
+        }
+    })
+}
+
+/// The array operations from the old rows to the new, or none when no row is kept (or the
+/// array is short): the whole array is then the smaller patch.
+fn rows_patch(old: &[u64], new: &[u64], rows: &[&RawValue]) -> Result<Option<Value>, String> {
+    if old.len() < SHORT_ARRAY || new.len() < SHORT_ARRAY {
+        return Ok(None);
+    }
+    let ops = similar::capture_diff_deadline(
+        similar::Algorithm::Myers,
+        old,
+        0..old.len(),
+        new,
+        0..new.len(),
+        Instant::now().checked_add(DIFF_TIME),
+    );
+    let mut out: Vec<Value> = Vec::new();
+    let mut kept = 0;
+    let insert = |out: &mut Vec<Value>, range: std::ops::Range<usize>| -> Result<(), String> {
+        let inserted = rows
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .map(|row| parse(row))
+            .collect::<Result<Vec<Value>, String>>()?;
+        out.push(Value::Array(inserted));
+        Ok(())
+    };
+    for op in ops {
+        match op {
+            DiffOp::Equal { len, .. } => {
+                kept += len;
+                out.push(Value::from(len));
+            }
+            DiffOp::Delete { old_len, .. } => out.push(Value::from(-(old_len as i64))),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => insert(&mut out, new_index..new_index + new_len)?,
+            DiffOp::Replace {
+                old_len,
+                new_index,
+                new_len,
+                ..
+            } => {
+                out.push(Value::from(-(old_len as i64)));
+                insert(&mut out, new_index..new_index + new_len)?;
+            }
+        }
+    }
+    Ok((kept > 0).then(|| serde_json::json!({ "a": out })))
+}
+
+fn parse(raw: &RawValue) -> Result<Value, String> {
+    serde_json::from_str(raw.get()).map_err(|e| format!("not JSON ({e})"))
+}
+
+fn whole(raw: &RawValue) -> Result<Value, String> {
+    Ok(serde_json::json!({ "v": parse(raw)? }))
+}
+
+/// Applies `patch` to `target`; an error says what in the patch does not fit (and leaves
+/// `target` half-changed: a capture with such a line is refused, not replayed).
+pub(crate) fn apply(target: &mut Value, patch: Value) -> Result<(), String> {
+    let Value::Object(mut patch) = patch else {
+        return Err("a patch is not an object".into());
+    };
+    if let Some(value) = patch.remove("v") {
+        *target = value;
+        return Ok(());
+    }
+    if let Some(ops) = patch.remove("a") {
+        let Value::Array(rows) = target else {
+            return Err("an array patch for a value that is not an array".into());
+        };
+        let Value::Array(ops) = ops else {
+            return Err("an array patch's operations are not a list".into());
+        };
+        *rows = rebuild(std::mem::take(rows), ops)?;
+        return Ok(());
+    }
+    if let Some(changed) = patch.remove("o") {
+        let Value::Object(members) = target else {
+            return Err("an object patch for a value that is not an object".into());
+        };
+        let Value::Object(changed) = changed else {
+            return Err("an object patch's members are not an object".into());
+        };
+        for (key, member_patch) in changed {
+            match members.get_mut(&key) {
+                Some(member) => {
+                    apply(member, member_patch).map_err(|e| format!("{key}: {e}"))?;
+                }
+                None => {
+                    let mut member = Value::Null;
+                    match member_patch {
+                        Value::Object(ref p) if p.contains_key("v") => {
+                            apply(&mut member, member_patch)?;
+                        }
+                        _ => return Err(format!("{key}: a patch for a member that is not there")),
+                    }
+                    members.insert(key, member);
+                }
+            }
+        }
+        if let Some(removed) = patch.remove("r") {
+            let Value::Array(removed) = removed else {
+                return Err("an object patch's removed members are not a list".into());
+            };
+            for key in removed {
+                let Value::String(key) = key else {
+                    return Err("a removed member is not named by a string".into());
+                };
+                members.remove(&key);
+            }
+        }
+        return Ok(());
+    }
+    Err("a patch has none of \"v\", \"o\", \"a\"".into())
+}
+
+/// The new rows from the old ones and the operations.
+fn rebuild(old: Vec<Value>, ops: Vec<Value>) -> Result<Vec<Value>, String> {
+    let old_len = old.len();
+    let mut old = old.into_iter();
+    let mut rows = Vec::with_capacity(old_len);
+    let mut used = 0usize;
+    for op in ops {
+        match op {
+            Value::Array(inserted) => rows.extend(inserted),
+            Value::Number(n) => {
+                let count = n
+                    .as_i64()
+                    .ok_or_else(|| format!("an array operation {n} is not a whole number"))?;
+                let len = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+                used = used.saturating_add(len);
+                if used > old_len {
+                    return Err(format!(
+                        "the array operations account for more than its {old_len} rows"
+                    ));
+                }
+                if count >= 0 {
+                    rows.extend(old.by_ref().take(len));
+                } else {
+                    old.by_ref().take(len).for_each(drop);
+                }
+            }
+            _ => return Err("an array operation is neither a number nor a list".into()),
+        }
+    }
+    if used != old_len {
+        return Err(format!(
+            "the array operations account for {used} of its {old_len} rows"
+        ));
+    }
+    Ok(rows)
+}
+
+/// A hash of a value's JSON text: the same for the same row written by the same writer.
+fn hash(raw: &RawValue) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    raw.get().hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn raw(value: &Value) -> Box<RawValue> {
+        RawValue::from_string(value.to_string()).unwrap()
+    }
+
+    /// Diffs `old` → `new`, applies the patch to `old`, and returns the patch.
+    fn round_trip(old: Value, new: Value) -> Option<Value> {
+        let (patch, shape) = diff(&Shape::of(&raw(&old)).unwrap(), &raw(&new)).unwrap();
+        assert_eq!(
+            shape,
+            Shape::of(&raw(&new)).unwrap(),
+            "the shape returned is the new value's"
+        );
+        let mut rebuilt = old;
+        if let Some(patch) = patch.clone() {
+            apply(&mut rebuilt, patch).expect("the patch applies");
+        }
+        assert_eq!(rebuilt, new, "the patch rebuilds the new value");
+        patch
+    }
+
+    fn rows(range: std::ops::Range<u32>) -> Vec<Value> {
+        range
+            .map(|i| json!({ "local": format!("10.0.0.{i}:443"), "state": "ESTABLISHED" }))
+            .collect()
+    }
+
+    #[test]
+    fn an_unchanged_value_has_no_patch() {
+        let value =
+            json!({ "taken_at": "2026-11-29T10:00:00Z", "sockets": { "data": rows(0..50) } });
+        assert_eq!(round_trip(value.clone(), value), None);
+    }
+
+    #[test]
+    fn a_few_rows_changed_among_many_give_a_patch_of_those_rows_only() {
+        let old_rows = rows(0..1000);
+        let mut new_rows = old_rows.clone();
+        new_rows.remove(500);
+        new_rows.insert(10, json!({ "local": "10.9.9.9:443", "state": "SYN_SENT" }));
+        new_rows.push(json!({ "local": "10.9.9.10:443", "state": "TIME_WAIT" }));
+        let old = json!({ "sockets": { "status": "ok", "data": old_rows } });
+        let new = json!({ "sockets": { "status": "ok", "data": new_rows } });
+        let patch = round_trip(old, new).expect("a patch");
+        let text = patch.to_string();
+        assert!(
+            text.len() < 300,
+            "the patch names the three changed rows, not the thousand: {text}"
+        );
+        assert!(text.contains("10.9.9.9") && text.contains("10.9.9.10"));
+    }
+
+    #[test]
+    fn members_added_changed_and_removed_and_types_changed_rebuild_exactly() {
+        let old = json!({ "a": 1, "b": { "c": [1, 2, 3], "d": "x" }, "gone": true, "n": null, "t": [1, 2, 3, 4, 5] });
+        let new = json!({ "a": 1.5, "b": { "c": [1, 2, 3, 4], "d": "x" }, "new": { "k": -3 }, "n": [1], "t": "now text" });
+        let patch = round_trip(old, new).expect("a patch");
+        assert_eq!(patch["r"], json!(["gone"]));
+    }
+
+    #[test]
+    fn arrays_with_nothing_in_common_are_written_whole() {
+        let patch = round_trip(json!({ "x": rows(0..10) }), json!({ "x": rows(10..20) }));
+        assert!(patch.expect("a patch")["o"]["x"].get("v").is_some());
+    }
+
+    #[test]
+    fn a_patch_that_does_not_fit_is_an_error_naming_where() {
+        let target = json!({ "sockets": [1, 2, 3] });
+        let cases = [
+            (
+                json!({ "o": { "sockets": { "a": [5] } } }),
+                "more than its 3 rows",
+            ),
+            (
+                json!({ "o": { "sockets": { "a": [1] } } }),
+                "1 of its 3 rows",
+            ),
+            (
+                json!({ "o": { "sockets": { "a": [1.5] } } }),
+                "not a whole number",
+            ),
+            (json!({ "o": { "sockets": { "o": {} } } }), "not an object"),
+            (json!({ "o": { "missing": { "a": [] } } }), "not there"),
+            (
+                json!({ "o": { "sockets": { "a": ["x"] } } }),
+                "neither a number",
+            ),
+            (json!({ "q": 1 }), "none of"),
+            (json!([1]), "not an object"),
+            (
+                json!({ "o": { "sockets": { "a": [i64::MIN] } } }),
+                "more than",
+            ),
+        ];
+        for (patch, says) in cases {
+            let err = apply(&mut target.clone(), patch.clone()).expect_err(&patch.to_string());
+            assert!(err.contains(says), "{patch}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_row_written_with_other_spacing_is_a_changed_row_and_still_rebuilds() {
+        let old = raw(&json!({ "rows": rows(0..10) }));
+        let spaced = old.get().replace(',', ", ");
+        let new = RawValue::from_string(spaced).unwrap();
+        let (patch, _) = diff(&Shape::of(&old).unwrap(), &new).unwrap();
+        let mut rebuilt: Value = serde_json::from_str(old.get()).unwrap();
+        apply(&mut rebuilt, patch.expect("a patch")).unwrap();
+        assert_eq!(rebuilt, serde_json::from_str::<Value>(new.get()).unwrap());
+    }
+}
