@@ -121,9 +121,13 @@ if [ "${1:-}" = --inner ] || [ "${SCALE_INNER:-}" = 1 ]; then
   # last one): how many, and their time per tick over the ticks after the first.
   snapshots=$(($(wc -l <"$rec") - 1))
   echo "record_snapshots $snapshots" >>"$results"
+  # Each snapshot whole (after the first, a capture holds what changed since the one before).
+  jq -c -n -f "$SCALE_REPO/scripts/capture-whole.jq" <"$rec" | tail -n +2 >"$dir/snapshots.ndjson"
+  echo "record_capture_kib $(($(stat -c %s "$rec") / 1024))" >>"$results"
+  echo "record_whole_kib $(($(stat -c %s "$dir/snapshots.ndjson") / 1024))" >>"$results"
   later_reads() {
-    tail -n +2 "$rec" | jq -r --arg s "$1" '.[$s] | select(.collected_at != null) | "\(.collected_at) \(.elapsed_ms)"' |
-      sort -u | tail -n +2
+    jq -r --arg s "$1" '.[$s] | select(.collected_at != null) | "\(.collected_at) \(.elapsed_ms)"' \
+      "$dir/snapshots.ndjson" | sort -u | tail -n +2
   }
   later_reads routes | awk -v n="$((snapshots - 1))" '{ s += $2; c++ }
     END { printf "record_routes_reads %d\nrecord_routes_ms_per_tick %.3f\n", c, (n > 0 ? s / n : 0) }' >>"$results"
@@ -221,7 +225,7 @@ routes=$(inside ip route show table all | wc -l)
 processes=$(ps -e --no-headers | wc -l)
 echo "built in $((SECONDS - started)) s: $routes routes, $established established TCP sockets held by $HOLDERS processes, $processes processes ($IDLE idle), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-SCALE_DIR=$dir SCALE_INNER=1 SSETOP_BIN=$SSETOP_BIN inside "$0" --inner
+SCALE_DIR=$dir SCALE_INNER=1 SCALE_REPO=$PWD SSETOP_BIN=$SSETOP_BIN inside "$0" --inner
 
 r=$dir/results
 m() { awk -v k="$1" '$1 == k { print $2 }' "$r" | median; }
@@ -269,6 +273,7 @@ record_mib=$(($(m record_rss_kib) / 1024))
 row "--once peak RSS (MiB; budget absolute)" "$once_mib MiB" "" "$once_mib" "$BUDGET_ONCE_RSS_MIB"
 row "recording peak RSS (MiB; budget absolute)" "$record_mib MiB" "" "$record_mib" "$BUDGET_RECORD_RSS_MIB"
 printf '%-58s %12s\n' "route reads in the recording after the first" "$(m record_routes_reads) in $(($(m record_snapshots) - 1)) ticks"
+printf '%-58s %12s\n' "the recording's capture, and its snapshots written whole" "$(m record_capture_kib) KiB, $(m record_whole_kib) KiB"
 echo "load after the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 if [ "${#fails[@]}" -gt 0 ]; then
   echo "over budget: ${fails[*]}"

@@ -225,3 +225,54 @@ fn once_with_record_keeps_the_snapshot_behind_the_report() {
         "replaying the recorded snapshot gives the same report"
     );
 }
+
+/// `scripts/capture-whole.jq` (for reading a capture with jq, and the scale harness) rebuilds
+/// the snapshots ssetop itself reads from a recording's patches.
+#[test]
+fn the_jq_script_rebuilds_each_snapshot_of_a_recording_as_ssetop_reads_it() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        if std::env::var_os("SSETOP_REQUIRE_SCENARIOS").is_some_and(|v| !v.is_empty() && v != "0") {
+            panic!("jq is not installed and SSETOP_REQUIRE_SCENARIOS is set");
+        }
+        eprintln!("SKIPPED capture-whole.jq: jq is not installed (apt-get install jq)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("recorded.ndjson");
+    let out = run(&[
+        "--record",
+        path.to_str().unwrap(),
+        "--duration",
+        "1s",
+        "--interval",
+        "200ms",
+        "--no-dns",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let capture = Capture::load(&path).unwrap();
+    assert!(capture.len() >= 2, "a recording of more than one snapshot");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/capture-whole.jq");
+    let whole = std::process::Command::new("jq")
+        .args(["-c", "-n", "-f"])
+        .arg(&script)
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .expect("jq runs");
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let text = String::from_utf8(whole.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["format"], ssetop::capture::FORMAT);
+    let rebuilt: Vec<ssetop::snapshot::Snapshot> = lines
+        .map(|line| serde_json::from_str(line).expect("a whole snapshot"))
+        .collect();
+    assert_eq!(rebuilt, capture.snapshots().collect::<Vec<_>>());
+}
