@@ -52,7 +52,8 @@ pub(crate) fn once(
                 .remaining()
                 .saturating_sub(Duration::from_millis(100)),
     );
-    let assessment = analyzer.assess(&snapshot);
+    // Nothing is analysed after this snapshot: the analyser and the snapshot end here.
+    let assessment = analyzer.assess_last(snapshot);
     let report = Report::new(&assessment, &knowledge.origin);
     Ok((report, assessment.verdict.exit_code()))
 }
