@@ -515,6 +515,29 @@ mod tests {
         format_output(Format::Json, || report.to_json(), String::new)
     }
 
+    /// `--once`'s report keeps the assessment's connection and route rows instead of copies:
+    /// it prints the same JSON and text as the report of copies.
+    #[test]
+    fn a_report_keeping_the_assessments_rows_prints_as_the_report_of_copies() {
+        let snapshot = crate::analysis::fixture::Device::windows()
+            .pangp()
+            .route("0.0.0.0/1", "Ethernet 3", Some("10.200.0.1"), 1)
+            .tcp("8.8.8.8:443", None)
+            .tcp("10.1.2.3:22", None)
+            .build();
+        let assessment = crate::analysis::assess_snapshot(
+            &snapshot,
+            &Knowledge::embedded(),
+            &crate::analysis::AnalysisOptions::default(),
+        );
+        let copied = Report::new(&assessment, "embedded");
+        let kept = Report::from_assessment(assessment, "embedded");
+        assert!(kept.connections.len() == 2 && kept.routes.len() > 1);
+        assert_eq!(string_rendering(&kept), string_rendering(&copied));
+        let text = |r: &Report| String::from_utf8(write_report_text(r, Vec::new()).unwrap());
+        assert_eq!(text(&kept).unwrap(), text(&copied).unwrap());
+    }
+
     #[test]
     fn the_streamed_json_report_is_byte_identical_to_the_string_rendering() {
         let report = replayed_report("outage-heals.ndjson");
@@ -534,7 +557,7 @@ mod tests {
         assert_eq!(streamed(&report).unwrap(), before(&report));
         let hostile = "\u{1b}]2;PWNED\u{7}a\u{9b}31m\u{7f}exe\u{202e}fdp\n\rFAIL é日";
         report.host.name = hostile.into();
-        for connection in &mut report.connections {
+        for connection in report.connections.assessed_mut() {
             connection.process = Some(hostile.into());
         }
         let text = streamed(&report).unwrap();
@@ -547,7 +570,7 @@ mod tests {
         let mut report = replayed_report("outage-heals.ndjson");
         let hostile = "\u{1b}]2;PWNED\u{7}a\u{9b}31m\u{7f}exe\u{202e}fdp\u{2066}é日\u{85}";
         report.host.name = hostile.repeat(3);
-        for (i, connection) in report.connections.iter_mut().enumerate() {
+        for (i, connection) in report.connections.assessed_mut().iter_mut().enumerate() {
             // Shifted by one byte per row, so that the buffer's edges cut every character.
             connection.process = Some(format!("{}{hostile}", "x".repeat(i % 7)));
         }

@@ -51,7 +51,7 @@ pub struct Facts<'a> {
     pub knowledge: &'a Knowledge,
     pub os: Os,
     /// Shared with the [`RouteCache`] while the routing table is unchanged.
-    pub routes: Option<Arc<RouteIndex>>,
+    pub routes: Option<Arc<RouteIndex<'a>>>,
     pub profile: Option<ProfileFacts>,
     pub processes: Vec<VendorProcess>,
     pub adapters: Vec<VendorAdapter>,
@@ -72,7 +72,7 @@ impl<'a> Facts<'a> {
             snapshot,
             knowledge,
             &mut ProfileCache::default(),
-            &mut RouteCache::default(),
+            &mut RouteCache::off(),
         )
     }
 

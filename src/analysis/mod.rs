@@ -18,8 +18,8 @@ pub(crate) mod timeline;
 
 use std::sync::Arc;
 
-use crate::knowledge::{Knowledge, SetupId};
-use crate::snapshot::{Snapshot, Socket};
+use crate::knowledge::{Knowledge, SetupId, Vendor};
+use crate::snapshot::{Route, Snapshot, Socket};
 use alerts::{OutageOptions, OutageTracker};
 use attribution::Attributor;
 use facts::Facts;
@@ -115,16 +115,45 @@ impl Analyzer {
 
     /// Analyses the next snapshot in time order.
     pub fn assess(&mut self, snapshot: &Snapshot) -> Assessment {
-        let mut assessment = assess_with(
+        let assessment = assess_with(
             snapshot,
             &self.knowledge,
             &self.options,
             &mut self.profiles,
             &mut self.routes,
-        );
+        )
+        .with_routes_of(snapshot);
         let digest = Digest::of(&assessment);
-        let new_events = self.timeline.advance(digest.clone());
-        let (alerts, alert_events) = self.outage.update(&digest, &new_events);
+        let assessment = self.judge_history(assessment, &digest);
+        self.timeline.remember(digest);
+        assessment
+    }
+
+    /// Analyses the last snapshot (`--once`): the same assessment as [`Analyzer::assess`], but
+    /// nothing is kept for a next snapshot that will not come. The route index borrows the
+    /// snapshot's routes instead of copying them, the routes then move into the assessment
+    /// instead of being copied, and the timeline's digest is not kept: at scale (tens of
+    /// thousands of routes) each copy would be megabytes.
+    pub fn assess_last(mut self, snapshot: Snapshot) -> Assessment {
+        self.routes = routing::RouteCache::off();
+        let unrouted = assess_with(
+            &snapshot,
+            &self.knowledge,
+            &self.options,
+            &mut self.profiles,
+            &mut self.routes,
+        );
+        self.profiles = profile::ProfileCache::default();
+        let assessment = unrouted.with_routes_from(snapshot);
+        let digest = Digest::of(&assessment);
+        self.judge_history(assessment, &digest)
+    }
+
+    /// The history's part: the timeline's events since the previous snapshot, the alerts, and
+    /// the verdict they raise.
+    fn judge_history(&mut self, mut assessment: Assessment, digest: &Digest) -> Assessment {
+        let new_events = self.timeline.advance(digest);
+        let (alerts, alert_events) = self.outage.update(digest, &new_events);
         self.timeline.push(alert_events);
         assessment.alerts = alerts;
         assessment.events = self.timeline.events().to_vec();
@@ -168,8 +197,43 @@ pub fn assess_snapshot(
         knowledge,
         options,
         &mut profile::ProfileCache::default(),
-        &mut routing::RouteCache::default(),
+        &mut routing::RouteCache::off(),
     )
+    .with_routes_of(snapshot)
+}
+
+/// An assessment but for its route rows, with the vendor of each route's interface to make
+/// them with: the caller copies the routes from a snapshot it keeps, or moves them out of one
+/// it is done with.
+struct Unrouted {
+    assessment: Assessment,
+    route_vendors: Vec<Option<Vendor>>,
+}
+
+impl Unrouted {
+    /// The route rows copied from `snapshot` (the one judged).
+    fn with_routes_of(self, snapshot: &Snapshot) -> Assessment {
+        let routes = snapshot.routes.get().map(|r| r.routes.iter().cloned());
+        self.with_routes(routes.into_iter().flatten())
+    }
+
+    /// The route rows moved out of `snapshot` (the one judged), which ends here.
+    fn with_routes_from(self, snapshot: Snapshot) -> Assessment {
+        let routes = snapshot.routes.data.map(|r| r.routes.into_iter());
+        self.with_routes(routes.into_iter().flatten())
+    }
+
+    fn with_routes(self, routes: impl Iterator<Item = Route>) -> Assessment {
+        let Unrouted {
+            mut assessment,
+            route_vendors,
+        } = self;
+        assessment.routes = routes
+            .zip(route_vendors)
+            .map(|(route, vendor)| RouteRow { route, vendor })
+            .collect();
+        assessment
+    }
 }
 
 fn assess_with(
@@ -178,7 +242,7 @@ fn assess_with(
     options: &AnalysisOptions,
     profiles: &mut profile::ProfileCache,
     routes: &mut routing::RouteCache,
-) -> Assessment {
+) -> Unrouted {
     let facts = Facts::with_cache(snapshot, knowledge, profiles, routes);
     let setup = setup::decide(&facts, options.setup);
     let attributor = Attributor::new(&facts, setup.id);
@@ -202,18 +266,17 @@ fn assess_with(
         .iter()
         .map(|socket| connection(&facts, &attributor, socket))
         .collect();
-    let routes = snapshot
+    let route_vendors = snapshot
         .routes
         .get()
         .map(|r| {
             r.routes
                 .iter()
-                .map(|route| RouteRow {
-                    vendor: route
+                .map(|route| {
+                    route
                         .interface
                         .as_deref()
-                        .and_then(|d| facts.adapter_vendor(d)),
-                    route: route.clone(),
+                        .and_then(|d| facts.adapter_vendor(d))
                 })
                 .collect()
         })
@@ -232,7 +295,7 @@ fn assess_with(
         })
         .max()
         .unwrap_or(Verdict::Ok);
-    Assessment {
+    let assessment = Assessment {
         taken_at: snapshot.taken_at,
         host: snapshot.host.clone(),
         knowledge_version: knowledge.file.version.clone(),
@@ -240,7 +303,7 @@ fn assess_with(
         clients: facts.clients.clone(),
         checks,
         connections,
-        routes,
+        routes: Vec::new(),
         interfaces: snapshot
             .interfaces
             .get()
@@ -259,6 +322,10 @@ fn assess_with(
         notices: notices(snapshot),
         vendor_reports: snapshot.vendor_reports.get().cloned().unwrap_or_default(),
         setup,
+    };
+    Unrouted {
+        assessment,
+        route_vendors,
     }
 }
 
@@ -449,6 +516,34 @@ mod tests {
         assert_eq!(
             ipsec.attribution.tunnel_of,
             Some(crate::assessment::Carrier::GlobalProtect)
+        );
+    }
+
+    /// `--once`'s analysis of the last snapshot (caches released, routes moved, no digest
+    /// kept) says exactly what the dashboard's says of it after the same history.
+    #[test]
+    fn the_last_snapshots_assessment_is_the_dashboards_assessment_of_it() {
+        let snapshots = [
+            Device::windows().pangp().tcp("8.8.8.8:443", None).build(),
+            Device::windows()
+                .pangp()
+                .route("0.0.0.0/1", "Ethernet 3", Some("10.200.0.1"), 1)
+                .tcp("8.8.8.8:443", None)
+                .build(),
+        ];
+        let knowledge = Arc::new(Knowledge::embedded());
+        let options = AnalysisOptions::default();
+        let mut dashboard = Analyzer::new(knowledge.clone(), options.clone());
+        let mut once = Analyzer::new(knowledge, options);
+        dashboard.assess(&snapshots[0]);
+        once.assess(&snapshots[0]);
+        let expected = dashboard.assess(&snapshots[1]);
+        let last = once.assess_last(snapshots[1].clone());
+        assert!(!expected.events.is_empty() && expected.routes.len() > 1);
+        assert!(expected.routes.iter().any(|r| r.vendor.is_some()));
+        assert_eq!(
+            serde_json::to_value(&last).unwrap(),
+            serde_json::to_value(&expected).unwrap()
         );
     }
 

@@ -3,6 +3,7 @@
 //! thousands of routes stay cheap. Also answers the question for a whole range (the bypass
 //! checks): the range is split only where a route or rule boundary falls inside it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -73,10 +74,12 @@ struct IndexRule {
     table: Option<usize>,
 }
 
-/// The routes and rules of one snapshot, indexed. It owns its data, so that the dashboard can
-/// keep it for the next snapshots while the routing table does not change ([`RouteCache`]).
-pub struct RouteIndex {
-    data: RouteData,
+/// The routes and rules of one snapshot, indexed. It owns its data where the dashboard keeps
+/// it for the next snapshots while the routing table does not change ([`RouteCache`]), and
+/// borrows the snapshot's where nothing is kept ([`RouteCache::off`]).
+pub struct RouteIndex<'a> {
+    /// Owned where a cache keeps the index; borrowed from the snapshot where nothing is kept.
+    data: Cow<'a, RouteData>,
     tables: Vec<Table>,
     /// IPv4 rules, then IPv6 rules, each by priority.
     rules_v4: Vec<IndexRule>,
@@ -117,12 +120,24 @@ fn rule_matches(rule: &PolicyRule, destination: IpAddr, flow: FlowContext) -> Op
     Some(matched != rule.invert)
 }
 
-impl RouteIndex {
+impl RouteIndex<'static> {
+    pub fn new(data: RouteData) -> RouteIndex<'static> {
+        RouteIndex::build(Cow::Owned(data))
+    }
+}
+
+impl<'a> RouteIndex<'a> {
+    /// An index over `data` where it is, for a snapshot analysed once (no copy of tens of
+    /// thousands of routes).
+    pub fn borrowing(data: &'a RouteData) -> RouteIndex<'a> {
+        RouteIndex::build(Cow::Borrowed(data))
+    }
+
     #[allow(
         clippy::indexing_slicing,
         reason = "positions come from the tables and routes this index was built from"
     )]
-    pub fn new(data: RouteData) -> RouteIndex {
+    fn build(data: Cow<'a, RouteData>) -> RouteIndex<'a> {
         let routes = data.routes.as_slice();
         let mut positions: HashMap<Option<u32>, usize> = HashMap::new();
         let mut tables: Vec<Table> = Vec::new();
@@ -317,11 +332,25 @@ impl RouteIndex {
 /// comparison, like the timeline's) instead of building the tries again.
 #[derive(Default)]
 pub struct RouteCache {
-    last: Option<Arc<RouteIndex>>,
+    last: Option<Arc<RouteIndex<'static>>>,
+    /// Keeps nothing: each index borrows the snapshot's routes ([`RouteCache::off`]).
+    off: bool,
 }
 
 impl RouteCache {
-    pub fn index(&mut self, data: &RouteData) -> Arc<RouteIndex> {
+    /// A cache that keeps nothing, for a snapshot analysed once: its index borrows the
+    /// snapshot's routes instead of owning a copy to outlive it.
+    pub fn off() -> RouteCache {
+        RouteCache {
+            last: None,
+            off: true,
+        }
+    }
+
+    pub fn index<'a>(&mut self, data: &'a RouteData) -> Arc<RouteIndex<'a>> {
+        if self.off {
+            return Arc::new(RouteIndex::borrowing(data));
+        }
         if let Some(index) = &self.last
             && index.data() == data
         {
@@ -627,6 +656,30 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_that_is_off_indexes_the_routes_in_place_keeps_nothing_and_answers_the_same() {
+        let data = RouteData {
+            routes: vec![
+                route("0.0.0.0/0", "eth0", Some(254), 0),
+                route("150.171.19.0/24", "gpd0", Some(254), 0),
+            ],
+            rules: vec![implied_rule(32766, 4, Some(254))],
+        };
+        let mut off = RouteCache::off();
+        let first = off.index(&data);
+        assert!(matches!(first.data, Cow::Borrowed(_)));
+        assert!(!Arc::ptr_eq(&first, &off.index(&data)));
+        let owned = RouteIndex::new(data.clone());
+        for address in ["150.171.19.5", "8.8.8.8"] {
+            let (a, b) = (
+                first.lookup(v4(address), FlowContext::default()),
+                owned.lookup(v4(address), FlowContext::default()),
+            );
+            assert_eq!(a, b, "{address}");
+            assert_eq!(dev_of(&first, &a), dev_of(&owned, &b), "{address}");
+        }
+    }
+
+    #[test]
     fn an_unchanged_routing_table_reuses_its_index_and_a_changed_one_rebuilds_it() {
         let data = RouteData {
             routes: vec![
@@ -638,7 +691,8 @@ mod tests {
         let mut cache = RouteCache::default();
         let first = cache.index(&data);
         // An equal table read again (as each snapshot reads it): the same index.
-        let same = cache.index(&data.clone());
+        let again = data.clone();
+        let same = cache.index(&again);
         assert!(Arc::ptr_eq(&first, &same));
 
         let mut moved = data.clone();

@@ -167,15 +167,19 @@ impl Timeline {
         }
     }
 
-    /// Takes the next digest; returns the events since the previous one.
-    pub(crate) fn advance(&mut self, digest: Digest) -> Vec<Event> {
+    /// Takes the next digest's events (those since the previous digest); returns them.
+    pub(crate) fn advance(&mut self, digest: &Digest) -> Vec<Event> {
         let events = match &self.previous {
-            Some(previous) => diff(previous, &digest),
+            Some(previous) => diff(previous, digest),
             None => Vec::new(),
         };
         self.push(events.clone());
-        self.previous = Some(digest);
         events
+    }
+
+    /// Keeps `digest` as the one the next snapshot's is compared with.
+    pub(crate) fn remember(&mut self, digest: Digest) {
+        self.previous = Some(digest);
     }
 }
 

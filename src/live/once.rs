@@ -52,7 +52,9 @@ pub(crate) fn once(
                 .remaining()
                 .saturating_sub(Duration::from_millis(100)),
     );
-    let assessment = analyzer.assess(&snapshot);
-    let report = Report::new(&assessment, &knowledge.origin);
-    Ok((report, assessment.verdict.exit_code()))
+    // Nothing is analysed after this snapshot: the analyser and the snapshot end here, and
+    // the report keeps the assessment's rows rather than copies of them.
+    let assessment = analyzer.assess_last(snapshot);
+    let code = assessment.verdict.exit_code();
+    Ok((Report::from_assessment(assessment, &knowledge.origin), code))
 }

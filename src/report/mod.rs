@@ -25,8 +25,8 @@ pub struct Report {
     pub setup: Setup,
     pub clients: Vec<Client>,
     pub checks: Vec<Check>,
-    pub connections: Vec<Connection>,
-    pub routes: Vec<Route>,
+    pub connections: Rows<crate::assessment::Connection>,
+    pub routes: Rows<crate::assessment::RouteRow>,
     pub interfaces: Vec<Interface>,
     pub gsa_ranges: Vec<RangePath>,
     pub dns: Vec<Dns>,
@@ -42,6 +42,82 @@ pub struct Report {
     /// Set when the report comes from a capture (`--replay`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<Replay>,
+}
+
+/// Rows kept as the assessment made them, turned into the report's form one at a time as
+/// they are written or read: at scale (tens of thousands of routes and connections) a second,
+/// whole copy in the report's form would double the memory of a `--once` report.
+#[derive(Debug, Clone)]
+pub struct Rows<T>(Vec<T>);
+
+/// An assessment row and its form in the report.
+pub trait ReportRow {
+    type Row: Serialize;
+    fn report_row(&self) -> Self::Row;
+}
+
+impl<T: ReportRow> Rows<T> {
+    /// The rows in the report's form.
+    pub fn iter(&self) -> impl Iterator<Item = T::Row> + '_ {
+        self.0.iter().map(T::report_row)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The assessment's rows, to change what a test reports.
+    #[cfg(test)]
+    pub(crate) fn assessed_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T: ReportRow> Serialize for Rows<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl ReportRow for crate::assessment::Connection {
+    type Row = Connection;
+    fn report_row(&self) -> Connection {
+        Connection {
+            protocol: self.socket.protocol.id(),
+            local: endpoint(&self.socket.local),
+            remote: self.socket.remote.as_ref().map(endpoint),
+            state: self.socket.state.clone(),
+            pid: self.pid,
+            process: self.process.clone(),
+            carrier: self.attribution.carrier.id(),
+            channel: self.attribution.channel.map(|ch| ch.id()),
+            confidence: self.attribution.confidence.id(),
+            interface: self.attribution.interface.clone(),
+            evidence: self.attribution.evidence.clone(),
+            remote_name: self.remote_name.clone(),
+            owner_note: self.owner_note.clone(),
+            tunnel_of: self.attribution.tunnel_of.map(|t| t.id()),
+        }
+    }
+}
+
+impl ReportRow for crate::assessment::RouteRow {
+    type Row = Route;
+    fn report_row(&self) -> Route {
+        Route {
+            destination: self.route.destination.to_string(),
+            gateway: self.route.gateway.map(|g| g.to_string()),
+            interface: self.route.interface.clone(),
+            metric: self.route.metric,
+            table: self.route.table,
+            kind: self.route.kind.id(),
+            vendor: self.vendor.map(|v| v.id()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -360,6 +436,28 @@ pub fn describe_replay_options(options: &[ReplayOption]) -> Option<String> {
 
 impl Report {
     pub fn new(a: &Assessment, knowledge_origin: &str) -> Report {
+        Report::with_rows(
+            a,
+            Rows(a.connections.clone()),
+            Rows(a.routes.clone()),
+            knowledge_origin,
+        )
+    }
+
+    /// As [`Report::new`], keeping the assessment's connection and route rows instead of
+    /// copies (`--once`: at scale they are most of the report's memory).
+    pub fn from_assessment(mut a: Assessment, knowledge_origin: &str) -> Report {
+        let connections = Rows(std::mem::take(&mut a.connections));
+        let routes = Rows(std::mem::take(&mut a.routes));
+        Report::with_rows(&a, connections, routes, knowledge_origin)
+    }
+
+    fn with_rows(
+        a: &Assessment,
+        connections: Rows<crate::assessment::Connection>,
+        routes: Rows<crate::assessment::RouteRow>,
+        knowledge_origin: &str,
+    ) -> Report {
         Report {
             schema: SCHEMA,
             ssetop_version: env!("CARGO_PKG_VERSION"),
@@ -423,39 +521,8 @@ impl Report {
                     remedy: c.remedy.clone(),
                 })
                 .collect(),
-            connections: a
-                .connections
-                .iter()
-                .map(|c| Connection {
-                    protocol: c.socket.protocol.id(),
-                    local: endpoint(&c.socket.local),
-                    remote: c.socket.remote.as_ref().map(endpoint),
-                    state: c.socket.state.clone(),
-                    pid: c.pid,
-                    process: c.process.clone(),
-                    carrier: c.attribution.carrier.id(),
-                    channel: c.attribution.channel.map(|ch| ch.id()),
-                    confidence: c.attribution.confidence.id(),
-                    interface: c.attribution.interface.clone(),
-                    evidence: c.attribution.evidence.clone(),
-                    remote_name: c.remote_name.clone(),
-                    owner_note: c.owner_note.clone(),
-                    tunnel_of: c.attribution.tunnel_of.map(|t| t.id()),
-                })
-                .collect(),
-            routes: a
-                .routes
-                .iter()
-                .map(|r| Route {
-                    destination: r.route.destination.to_string(),
-                    gateway: r.route.gateway.map(|g| g.to_string()),
-                    interface: r.route.interface.clone(),
-                    metric: r.route.metric,
-                    table: r.route.table,
-                    kind: r.route.kind.id(),
-                    vendor: r.vendor.map(|v| v.id()),
-                })
-                .collect(),
+            connections,
+            routes,
             interfaces: a
                 .interfaces
                 .iter()

@@ -149,9 +149,10 @@ pub(crate) fn render_to(report: &Report, out: &mut impl Write) {
     if report.connections.is_empty() {
         let _ = writeln!(out, "  (none)");
     }
+    // Made once in the report's form, then picked per carrier.
+    let connections: Vec<super::Connection> = report.connections.iter().collect();
     for carrier in Carrier::ALL {
-        let rows: Vec<&super::Connection> = report
-            .connections
+        let rows: Vec<&super::Connection> = connections
             .iter()
             .filter(|c| c.carrier == carrier.id())
             .collect();
