@@ -84,6 +84,16 @@ if [ "${1:-}" = --inner ] || [ "${SCALE_INNER:-}" = 1 ]; then
       echo "ss_tanp_us $(timed ss -tanp)" >>"$results"
       echo "ip_route_us $(timed ip route show table all)" >>"$results"
       echo "ps_e_us $(timed ps -e)" >>"$results"
+      # The three at once, as ssetop's three sources run in --once (they share the two cores):
+      # each one's wall time under the same contention as ssetop's first reads.
+      local t
+      for t in "ss -tanp" "ip route show table all" "ps -e"; do
+        ( start=$(now_ns); $t >/dev/null 2>&1; echo "$(((($(now_ns) - start)) / 1000))" >"$dir/par-${t%% *}" ) &
+      done
+      wait
+      echo "par_ss_us $(cat "$dir/par-ss")" >>"$results"
+      echo "par_ip_us $(cat "$dir/par-ip")" >>"$results"
+      echo "par_ps_us $(cat "$dir/par-ps")" >>"$results"
       # The dashboard's floor: sockets without owners and the process list, CPU per tick
       # (ten ticks' worth: GNU time counts CPU in hundredths of a second).
       timed sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do ss -tan; ps -e; done' >/dev/null
@@ -122,7 +132,7 @@ if [ "${1:-}" = --inner ] || [ "${SCALE_INNER:-}" = 1 ]; then
   snapshots=$(($(wc -l <"$rec") - 1))
   echo "record_snapshots $snapshots" >>"$results"
   # Each snapshot whole (after the first, a capture holds what changed since the one before).
-  jq -c -n -f "$SCALE_REPO/scripts/capture-whole.jq" <"$rec" | tail -n +2 >"$dir/snapshots.ndjson"
+  jq -c -n -f scripts/capture-whole.jq <"$rec" | tail -n +2 >"$dir/snapshots.ndjson"
   echo "record_capture_kib $(($(stat -c %s "$rec") / 1024))" >>"$results"
   echo "record_whole_kib $(($(stat -c %s "$dir/snapshots.ndjson") / 1024))" >>"$results"
   later_reads() {
@@ -225,7 +235,7 @@ routes=$(inside ip route show table all | wc -l)
 processes=$(ps -e --no-headers | wc -l)
 echo "built in $((SECONDS - started)) s: $routes routes, $established established TCP sockets held by $HOLDERS processes, $processes processes ($IDLE idle), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-SCALE_DIR=$dir SCALE_INNER=1 SCALE_REPO=$PWD SSETOP_BIN=$SSETOP_BIN inside "$0" --inner
+SCALE_DIR=$dir SCALE_INNER=1 SSETOP_BIN=$SSETOP_BIN inside "$0" --inner
 
 r=$dir/results
 m() { awk -v k="$1" '$1 == k { print $2 }' "$r" | median; }
@@ -272,6 +282,15 @@ once_mib=$(($(m once_rss_kib) / 1024))
 record_mib=$(($(m record_rss_kib) / 1024))
 row "--once peak RSS (MiB; budget absolute)" "$once_mib MiB" "" "$once_mib" "$BUDGET_ONCE_RSS_MIB"
 row "recording peak RSS (MiB; budget absolute)" "$record_mib MiB" "" "$record_mib" "$BUDGET_RECORD_RSS_MIB"
+# The first reads again, against the tools run at once as ssetop's sources are (no budget:
+# the budgets are held against each tool alone).
+par() { awk -v v="$(m "$1")" 'BEGIN { printf "%.1f", v / 1000 }'; }
+row "routes, first read, vs ip route (the three tools at once)" "$(m first_routes_ms) ms" "$(par par_ip_us) ms" \
+  "$(ratio "$(m first_routes_ms)" "$(par par_ip_us)")" ""
+row "sockets, first read, vs ss -tanp (the three tools at once)" "$(m first_sockets_ms) ms" "$(par par_ss_us) ms" \
+  "$(ratio "$(m first_sockets_ms)" "$(par par_ss_us)")" ""
+row "processes vs ps -e (the three tools at once)" "$(m first_processes_ms) ms" "$(par par_ps_us) ms" \
+  "$(ratio "$(m first_processes_ms)" "$(par par_ps_us)")" ""
 printf '%-58s %12s\n' "route reads in the recording after the first" "$(m record_routes_reads) in $(($(m record_snapshots) - 1)) ticks"
 printf '%-58s %12s\n' "the recording's capture, and its snapshots written whole" "$(m record_capture_kib) KiB, $(m record_whole_kib) KiB"
 echo "load after the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

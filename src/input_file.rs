@@ -139,7 +139,13 @@ pub(crate) fn read_with<T: Send + 'static>(
             path: shown,
             kind,
         }),
-        Err(_) => Err(deadline_error(shown)),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(deadline_error(shown)),
+        // The reading thread ended without an answer: it panicked.
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(InputFileError::Io {
+            what,
+            path: shown,
+            source: std::io::Error::other("the reading stopped without an answer"),
+        }),
     }
 }
 

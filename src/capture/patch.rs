@@ -15,6 +15,12 @@
 //! hash of their JSON text ([`Shape`]), read from the snapshot's serialised line without
 //! building a JSON tree of it: it keeps no previous snapshot, only its hashes, and holds no
 //! more than the line it writes anyway (a tree of 50,000 routes would be tens of megabytes).
+//! Two different rows with the same hash (about one chance in 10^19 for a pair) would keep
+//! the old row; that is the price of not holding the previous snapshot.
+//!
+//! Objects are compared member by member down to [`MAX_DEPTH`] levels (a snapshot has fewer);
+//! deeper, as in a hostile capture, a value is compared whole, so that neither comparing nor
+//! the patch's own depth grows with the input's.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -30,6 +36,9 @@ const DIFF_TIME: Duration = Duration::from_millis(50);
 
 /// Arrays this short are written whole when they change: a patch would be no smaller.
 const SHORT_ARRAY: usize = 4;
+
+/// How deep objects are compared member by member.
+const MAX_DEPTH: usize = 16;
 
 /// What the writer remembers of the value it wrote last: hashes, not the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +56,10 @@ enum Split<'a> {
     Leaf,
 }
 
-fn split(raw: &RawValue) -> Result<Split<'_>, String> {
+fn split(raw: &RawValue, depth: usize) -> Result<Split<'_>, String> {
+    if depth >= MAX_DEPTH {
+        return Ok(Split::Leaf);
+    }
     let text = raw.get().trim_start();
     let parsed = match text.as_bytes().first() {
         Some(b'{') => serde_json::from_str(text).map(Split::Object),
@@ -59,11 +71,15 @@ fn split(raw: &RawValue) -> Result<Split<'_>, String> {
 
 impl Shape {
     pub(crate) fn of(raw: &RawValue) -> Result<Shape, String> {
-        Ok(match split(raw)? {
+        Shape::at_depth(raw, 0)
+    }
+
+    fn at_depth(raw: &RawValue, depth: usize) -> Result<Shape, String> {
+        Ok(match split(raw, depth)? {
             Split::Object(members) => Shape::Object(
                 members
                     .into_iter()
-                    .map(|(key, member)| Ok((key, Shape::of(member)?)))
+                    .map(|(key, member)| Ok((key, Shape::at_depth(member, depth + 1)?)))
                     .collect::<Result<_, String>>()?,
             ),
             Split::Array(rows) => Shape::Array(rows.into_iter().map(hash).collect()),
@@ -75,14 +91,18 @@ impl Shape {
 /// The patch that turns the value `old` describes into `new` (JSON text), and `new`'s shape;
 /// no patch when they are the same.
 pub(crate) fn diff(old: &Shape, new: &RawValue) -> Result<(Option<Value>, Shape), String> {
-    Ok(match (old, split(new)?) {
+    diff_at(old, new, 0)
+}
+
+fn diff_at(old: &Shape, new: &RawValue, depth: usize) -> Result<(Option<Value>, Shape), String> {
+    Ok(match (old, split(new, depth)?) {
         (Shape::Object(old_members), Split::Object(new_members)) => {
             let mut changed = Map::new();
             let mut shape = BTreeMap::new();
             for (key, member) in &new_members {
                 let (patch, member_shape) = match old_members.get(key) {
-                    Some(old_member) => diff(old_member, member)?,
-                    None => (Some(whole(member)?), Shape::of(member)?),
+                    Some(old_member) => diff_at(old_member, member, depth + 1)?,
+                    None => (Some(whole(member)?), Shape::at_depth(member, depth + 1)?),
                 };
                 if let Some(patch) = patch {
                     changed.insert(key.clone(), patch);
@@ -117,7 +137,7 @@ pub(crate) fn diff(old: &Shape, new: &RawValue) -> Result<(Option<Value>, Shape)
             (patch, Shape::Array(hashes))
         }
         (old, _) => {
-            let shape = Shape::of(new)?;
+            let shape = Shape::at_depth(new, depth)?;
             let patch = if shape == *old {
                 None
             } else {
@@ -147,7 +167,7 @@ fn rows_patch(old: &[u64], new: &[u64], rows: &[&RawValue]) -> Result<Option<Val
     let insert = |out: &mut Vec<Value>, range: std::ops::Range<usize>| -> Result<(), String> {
         let inserted = rows
             .get(range)
-            .unwrap_or_default()
+            .ok_or("the row comparison named rows that are not there")?
             .iter()
             .map(|row| parse(row))
             .collect::<Result<Vec<Value>, String>>()?;
@@ -176,6 +196,13 @@ fn rows_patch(old: &[u64], new: &[u64], rows: &[&RawValue]) -> Result<Option<Val
         }
     }
     Ok((kept > 0).then(|| serde_json::json!({ "a": out })))
+}
+
+/// A patch as JSON text; nothing changed is an object patch that names no member.
+pub(crate) fn text(patch: Option<Value>) -> String {
+    patch
+        .unwrap_or_else(|| serde_json::json!({ "o": {} }))
+        .to_string()
 }
 
 fn parse(raw: &RawValue) -> Result<Value, String> {
@@ -394,6 +421,27 @@ mod tests {
             let err = apply(&mut target.clone(), patch.clone()).expect_err(&patch.to_string());
             assert!(err.contains(says), "{patch}: {err}");
         }
+    }
+
+    #[test]
+    fn a_value_nested_deeper_than_snapshots_are_is_compared_whole_without_recursing_into_it() {
+        let deep = |levels: usize, leaf: &str| {
+            let mut text = String::from(leaf);
+            for _ in 0..levels {
+                text = format!("{{\"a\":{text}}}");
+            }
+            RawValue::from_string(format!("{{\"taken_at\":1,\"x\":{text}}}")).unwrap()
+        };
+        // Deeper than JSON is read anywhere: an error, not a stack overflow.
+        let (old, new) = (deep(50_000, "1"), deep(50_000, "2"));
+        let err = diff(&Shape::of(&old).unwrap(), &new).expect_err("too deep to write whole");
+        assert!(err.contains("recursion limit"), "{err}");
+        // Deeper than a snapshot: compared and written whole below MAX_DEPTH, and rebuilt.
+        let (old, new) = (deep(100, "1"), deep(100, "2"));
+        let (patch, _) = diff(&Shape::of(&old).unwrap(), &new).unwrap();
+        let mut rebuilt: Value = serde_json::from_str(old.get()).unwrap();
+        apply(&mut rebuilt, patch.expect("the deep member changed")).unwrap();
+        assert_eq!(rebuilt, serde_json::from_str::<Value>(new.get()).unwrap());
     }
 
     #[test]

@@ -72,8 +72,12 @@ pub(crate) enum ReplayError {
         analysed: usize,
         wanted: usize,
     },
-    #[error("{capture}: snapshot {index} cannot be rebuilt")]
-    Damaged { capture: String, index: usize },
+    #[error("{capture}: snapshot {} cannot be rebuilt: {reason}", index + 1)]
+    Damaged {
+        capture: String,
+        index: usize,
+        reason: String,
+    },
 }
 
 impl ReplayEngine {
@@ -85,14 +89,20 @@ impl ReplayEngine {
         start: ReplayStart,
         deadline: Option<&Deadline>,
     ) -> Result<Self, ReplayError> {
+        let wanted = start.index.min(capture.len() - 1);
+        if let Some(deadline) = deadline
+            && deadline.remaining().is_zero()
+        {
+            return Err(ReplayError::Deadline {
+                capture: capture.path.clone(),
+                deadline: crate::util::format_duration_exact(deadline.given()),
+                analysed: 0,
+                wanted: wanted + 1,
+            });
+        }
         let mut analyzer = new_analyzer(&settings);
         let mut cursor = Cursor::default();
-        let Some(first) = cursor.next(&capture) else {
-            return Err(ReplayError::Damaged {
-                capture: capture.path.clone(),
-                index: 0,
-            });
-        };
+        let first = rebuilt(&capture, &mut cursor, 0)?;
         let assessment = Arc::new(analyzer.assess(&first));
         let mut engine = ReplayEngine {
             capture,
@@ -104,7 +114,7 @@ impl ReplayEngine {
             assessment,
             playing: start.playing,
         };
-        engine.analyse_to(start.index.min(engine.last()), deadline)?;
+        engine.analyse_to(wanted, deadline)?;
         Ok(engine)
     }
 
@@ -198,8 +208,12 @@ impl ReplayEngine {
         }
         if target < self.position {
             let mut cursor = Cursor::default();
-            let Some(first) = cursor.next(&self.capture) else {
-                return false;
+            let first = match rebuilt(&self.capture, &mut cursor, 0) {
+                Ok(first) => first,
+                Err(e) => {
+                    self.settings.warnings.push(e.to_string());
+                    return false;
+                }
             };
             self.analyzer = new_analyzer(&self.settings);
             self.assessment = Arc::new(self.analyzer.assess(&first));
@@ -207,8 +221,11 @@ impl ReplayEngine {
             self.shown = first;
             self.position = 0;
         }
-        // No deadline: nothing to miss.
-        let _ = self.analyse_to(target, None);
+        // No deadline: nothing to miss. A snapshot that does not rebuild (a capture that read
+        // rebuilds: reading took the same steps) stops the replay where it is, and says so.
+        if let Err(e) = self.analyse_to(target, None) {
+            self.settings.warnings.push(e.to_string());
+        }
         true
     }
 
@@ -229,17 +246,26 @@ impl ReplayEngine {
                     wanted: target + 1,
                 });
             }
-            let Some(snapshot) = self.cursor.next(&self.capture) else {
-                return Err(ReplayError::Damaged {
-                    capture: self.capture.path.clone(),
-                    index: self.position + 1,
-                });
-            };
+            let snapshot = rebuilt(&self.capture, &mut self.cursor, self.position + 1)?;
             self.assessment = Arc::new(self.analyzer.assess(&snapshot));
             self.shown = snapshot;
             self.position += 1;
         }
         Ok(())
+    }
+}
+
+/// The next snapshot from `cursor`, which stands before snapshot `index`.
+fn rebuilt(capture: &Capture, cursor: &mut Cursor, index: usize) -> Result<Snapshot, ReplayError> {
+    let damaged = |reason: String| ReplayError::Damaged {
+        capture: capture.path.clone(),
+        index,
+        reason,
+    };
+    match cursor.next(capture) {
+        Some(Ok(snapshot)) => Ok(snapshot),
+        Some(Err(reason)) => Err(damaged(reason)),
+        None => Err(damaged("the capture ends before it".into())),
     }
 }
 
@@ -366,7 +392,7 @@ mod tests {
         };
         let text = err.to_string();
         assert!(
-            text.contains("--deadline 0s passed with 1 of the 13 snapshot(s)")
+            text.contains("--deadline 0s passed with 0 of the 13 snapshot(s)")
                 && text.contains("a longer --deadline"),
             "{text}"
         );
