@@ -48,70 +48,167 @@ pub(crate) enum Shape {
     Array(Vec<u64>),
 }
 
-/// A JSON value as its text, split one level: an object's members or an array's rows, each
-/// still text.
-enum Split<'a> {
-    Object(BTreeMap<String, &'a RawValue>),
+/// A JSON value read in one pass over its text: objects member by member (down to
+/// [`MAX_DEPTH`]), arrays as their rows' text, scalars as values; deeper values as their text.
+enum Tree<'a> {
+    Object(Vec<(String, Tree<'a>)>),
     Array(Vec<&'a RawValue>),
-    Leaf,
+    Scalar(Value),
+    Deep(&'a RawValue),
 }
 
-fn split(raw: &RawValue, depth: usize) -> Result<Split<'_>, String> {
-    if depth >= MAX_DEPTH {
-        return Ok(Split::Leaf);
+impl<'a> Tree<'a> {
+    fn read(text: &'a str) -> Result<Tree<'a>, String> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let tree = serde::de::DeserializeSeed::deserialize(TreeAt(0), &mut deserializer)
+            .map_err(|e| format!("not JSON ({e})"))?;
+        deserializer.end().map_err(|e| format!("not JSON ({e})"))?;
+        Ok(tree)
     }
-    let text = raw.get().trim_start();
-    let parsed = match text.as_bytes().first() {
-        Some(b'{') => serde_json::from_str(text).map(Split::Object),
-        Some(b'[') => serde_json::from_str(text).map(Split::Array),
-        _ => return Ok(Split::Leaf),
-    };
-    parsed.map_err(|e| format!("not JSON ({e})"))
+
+    fn shape(&self) -> Shape {
+        match self {
+            Tree::Object(members) => Shape::Object(
+                members
+                    .iter()
+                    .map(|(key, member)| (key.clone(), member.shape()))
+                    .collect(),
+            ),
+            Tree::Array(rows) => Shape::Array(rows.iter().map(|row| hash(row.get())).collect()),
+            Tree::Scalar(value) => Shape::Leaf(hash(&value.to_string())),
+            Tree::Deep(raw) => Shape::Leaf(hash(raw.get())),
+        }
+    }
+
+    /// The value itself, for a patch that writes it whole.
+    fn into_value(self) -> Result<Value, String> {
+        Ok(match self {
+            Tree::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(key, member)| Ok((key, member.into_value()?)))
+                    .collect::<Result<Map<String, Value>, String>>()?,
+            ),
+            Tree::Array(rows) => Value::Array(
+                rows.into_iter()
+                    .map(parse)
+                    .collect::<Result<Vec<Value>, String>>()?,
+            ),
+            Tree::Scalar(value) => value,
+            Tree::Deep(raw) => parse(raw)?,
+        })
+    }
+}
+
+/// Reads a [`Tree`] at a depth.
+struct TreeAt(usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for TreeAt {
+    type Value = Tree<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Tree<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TreeAt {
+    type Value = Tree<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tree<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let member = if self.0 + 1 >= MAX_DEPTH {
+                Tree::Deep(map.next_value::<&RawValue>()?)
+            } else {
+                map.next_value_seed(TreeAt(self.0 + 1))?
+            };
+            members.push((key, member));
+        }
+        Ok(Tree::Object(members))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Tree<'de>, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(row) = seq.next_element::<&RawValue>()? {
+            rows.push(row);
+        }
+        Ok(Tree::Array(rows))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::from(v)))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::String(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Tree<'de>, E> {
+        Ok(Tree::Scalar(Value::Null))
+    }
 }
 
 impl Shape {
-    pub(crate) fn of(raw: &RawValue) -> Result<Shape, String> {
-        Shape::at_depth(raw, 0)
-    }
-
-    fn at_depth(raw: &RawValue, depth: usize) -> Result<Shape, String> {
-        Ok(match split(raw, depth)? {
-            Split::Object(members) => Shape::Object(
-                members
-                    .into_iter()
-                    .map(|(key, member)| Ok((key, Shape::at_depth(member, depth + 1)?)))
-                    .collect::<Result<_, String>>()?,
-            ),
-            Split::Array(rows) => Shape::Array(rows.into_iter().map(hash).collect()),
-            Split::Leaf => Shape::Leaf(hash(raw)),
-        })
+    /// The shape of a value's JSON text.
+    pub(crate) fn of(text: &str) -> Result<Shape, String> {
+        Ok(Tree::read(text)?.shape())
     }
 }
 
 /// The patch that turns the value `old` describes into `new` (JSON text), and `new`'s shape;
 /// no patch when they are the same.
-pub(crate) fn diff(old: &Shape, new: &RawValue) -> Result<(Option<Value>, Shape), String> {
-    diff_at(old, new, 0)
+pub(crate) fn diff(old: &Shape, new: &str) -> Result<(Option<Value>, Shape), String> {
+    diff_tree(old, Tree::read(new)?)
 }
 
-fn diff_at(old: &Shape, new: &RawValue, depth: usize) -> Result<(Option<Value>, Shape), String> {
-    Ok(match (old, split(new, depth)?) {
-        (Shape::Object(old_members), Split::Object(new_members)) => {
+fn diff_tree(old: &Shape, new: Tree) -> Result<(Option<Value>, Shape), String> {
+    Ok(match (old, new) {
+        (Shape::Object(old_members), Tree::Object(new_members)) => {
             let mut changed = Map::new();
             let mut shape = BTreeMap::new();
-            for (key, member) in &new_members {
-                let (patch, member_shape) = match old_members.get(key) {
-                    Some(old_member) => diff_at(old_member, member, depth + 1)?,
-                    None => (Some(whole(member)?), Shape::at_depth(member, depth + 1)?),
+            for (key, member) in new_members {
+                let (patch, member_shape) = match old_members.get(&key) {
+                    Some(old_member) => diff_tree(old_member, member)?,
+                    None => {
+                        let member_shape = member.shape();
+                        (Some(whole(member)?), member_shape)
+                    }
                 };
                 if let Some(patch) = patch {
                     changed.insert(key.clone(), patch);
                 }
-                shape.insert(key.clone(), member_shape);
+                shape.insert(key, member_shape);
             }
             let removed: Vec<Value> = old_members
                 .keys()
-                .filter(|key| !new_members.contains_key(*key))
+                .filter(|key| !shape.contains_key(*key))
                 .map(|key| Value::String(key.clone()))
                 .collect();
             let patch = (!changed.is_empty() || !removed.is_empty()).then(|| {
@@ -124,20 +221,20 @@ fn diff_at(old: &Shape, new: &RawValue, depth: usize) -> Result<(Option<Value>, 
             });
             (patch, Shape::Object(shape))
         }
-        (Shape::Array(old_rows), Split::Array(new_rows)) => {
-            let hashes: Vec<u64> = new_rows.iter().map(|row| hash(row)).collect();
+        (Shape::Array(old_rows), Tree::Array(new_rows)) => {
+            let hashes: Vec<u64> = new_rows.iter().map(|row| hash(row.get())).collect();
             let patch = if hashes == *old_rows {
                 None
             } else {
                 match rows_patch(old_rows, &hashes, &new_rows)? {
                     Some(patch) => Some(patch),
-                    None => Some(whole(new)?),
+                    None => Some(whole(Tree::Array(new_rows))?),
                 }
             };
             (patch, Shape::Array(hashes))
         }
-        (old, _) => {
-            let shape = Shape::at_depth(new, depth)?;
+        (old, new) => {
+            let shape = new.shape();
             let patch = if shape == *old {
                 None
             } else {
@@ -209,8 +306,8 @@ fn parse(raw: &RawValue) -> Result<Value, String> {
     serde_json::from_str(raw.get()).map_err(|e| format!("not JSON ({e})"))
 }
 
-fn whole(raw: &RawValue) -> Result<Value, String> {
-    Ok(serde_json::json!({ "v": parse(raw)? }))
+fn whole(tree: Tree) -> Result<Value, String> {
+    Ok(serde_json::json!({ "v": tree.into_value()? }))
 }
 
 /// Applies `patch` to `target`; an error says what in the patch does not fit (and leaves
@@ -311,9 +408,9 @@ fn rebuild(old: Vec<Value>, ops: Vec<Value>) -> Result<Vec<Value>, String> {
 }
 
 /// A hash of a value's JSON text: the same for the same row written by the same writer.
-fn hash(raw: &RawValue) -> u64 {
+fn hash(text: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
-    raw.get().hash(&mut hasher);
+    text.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -323,8 +420,8 @@ mod tests {
 
     use super::*;
 
-    fn raw(value: &Value) -> Box<RawValue> {
-        RawValue::from_string(value.to_string()).unwrap()
+    fn raw(value: &Value) -> String {
+        value.to_string()
     }
 
     /// Diffs `old` → `new`, applies the patch to `old`, and returns the patch.
@@ -430,7 +527,7 @@ mod tests {
             for _ in 0..levels {
                 text = format!("{{\"a\":{text}}}");
             }
-            RawValue::from_string(format!("{{\"taken_at\":1,\"x\":{text}}}")).unwrap()
+            format!("{{\"taken_at\":1,\"x\":{text}}}")
         };
         // Deeper than JSON is read anywhere: an error, not a stack overflow.
         let (old, new) = (deep(50_000, "1"), deep(50_000, "2"));
@@ -439,19 +536,18 @@ mod tests {
         // Deeper than a snapshot: compared and written whole below MAX_DEPTH, and rebuilt.
         let (old, new) = (deep(100, "1"), deep(100, "2"));
         let (patch, _) = diff(&Shape::of(&old).unwrap(), &new).unwrap();
-        let mut rebuilt: Value = serde_json::from_str(old.get()).unwrap();
+        let mut rebuilt: Value = serde_json::from_str(&old).unwrap();
         apply(&mut rebuilt, patch.expect("the deep member changed")).unwrap();
-        assert_eq!(rebuilt, serde_json::from_str::<Value>(new.get()).unwrap());
+        assert_eq!(rebuilt, serde_json::from_str::<Value>(&new).unwrap());
     }
 
     #[test]
     fn a_row_written_with_other_spacing_is_a_changed_row_and_still_rebuilds() {
         let old = raw(&json!({ "rows": rows(0..10) }));
-        let spaced = old.get().replace(',', ", ");
-        let new = RawValue::from_string(spaced).unwrap();
+        let new = old.replace(',', ", ");
         let (patch, _) = diff(&Shape::of(&old).unwrap(), &new).unwrap();
-        let mut rebuilt: Value = serde_json::from_str(old.get()).unwrap();
+        let mut rebuilt: Value = serde_json::from_str(&old).unwrap();
         apply(&mut rebuilt, patch.expect("a patch")).unwrap();
-        assert_eq!(rebuilt, serde_json::from_str::<Value>(new.get()).unwrap());
+        assert_eq!(rebuilt, serde_json::from_str::<Value>(&new).unwrap());
     }
 }

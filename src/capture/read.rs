@@ -186,20 +186,18 @@ impl Reading {
     /// A whole line: held whole when first, else as the patch from the snapshot before (whole
     /// again when that patch would not read back: deeper than JSON is read).
     fn whole(&mut self, text: &str) -> Result<HeldLine, String> {
-        let raw: &RawValue = serde_json::from_str(text).map_err(not_json)?;
         let old = match (self.whole_shape.take(), self.cursor.current.as_ref()) {
             (Some(shape), _) => Some(shape),
-            (None, Some(rebuilt)) => {
-                let text = serde_json::to_string(rebuilt).map_err(|e| e.to_string())?;
-                Some(Shape::of(&RawValue::from_string(text).map_err(not_json)?)?)
-            }
+            (None, Some(rebuilt)) => Some(Shape::of(
+                &serde_json::to_string(rebuilt).map_err(|e| e.to_string())?,
+            )?),
             (None, None) => None,
         };
         let Some(old) = old else {
-            self.whole_shape = Some(Shape::of(raw)?);
+            self.whole_shape = Some(Shape::of(text)?);
             return Ok(HeldLine::Whole(text.into()));
         };
-        let held = match patch::diff(&old, raw) {
+        let held = match patch::diff(&old, text) {
             Ok((patch, shape)) => {
                 self.whole_shape = Some(shape);
                 let patch = patch::text(patch);
@@ -209,7 +207,7 @@ impl Reading {
                 }
             }
             Err(_) => {
-                self.whole_shape = Shape::of(raw).ok();
+                self.whole_shape = Shape::of(text).ok();
                 HeldLine::Whole(text.into())
             }
         };

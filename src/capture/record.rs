@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::value::RawValue;
-
 use super::patch::{self, Shape};
 use super::redact::Redactor;
 use super::{FORMAT, Header};
@@ -53,18 +51,25 @@ impl<W: Write> Recorder<W> {
             Some(r) => serde_json::to_string(&r.redact(snapshot))?,
             None => serde_json::to_string(snapshot)?,
         };
-        let raw = RawValue::from_string(text)?;
         // The first snapshot whole; then what changed since the one before. What this one
         // looks like is remembered only once its line is written: after a failed write, the
         // next snapshot is written whole.
-        let (line, shape) = match self.previous.take() {
-            None => (raw.get().to_string(), Shape::of(&raw)),
-            Some(old) => match patch::diff(&old, &raw) {
-                Ok((patch, shape)) => (patch_line(patch), Ok(shape)),
-                Err(e) => (raw.get().to_string(), Err(e)),
+        let shape = match self.previous.take() {
+            None => {
+                writeln!(self.out, "{text}")?;
+                Shape::of(&text)
+            }
+            Some(old) => match patch::diff(&old, &text) {
+                Ok((patch, shape)) => {
+                    writeln!(self.out, "{}", patch_line(patch))?;
+                    Ok(shape)
+                }
+                Err(e) => {
+                    writeln!(self.out, "{text}")?;
+                    Err(e)
+                }
             },
         };
-        writeln!(self.out, "{line}")?;
         self.previous = shape.ok();
         self.out.flush()
     }
