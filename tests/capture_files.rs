@@ -183,16 +183,7 @@ fn a_live_recording_replays_to_the_same_report_as_the_live_analysis() {
 fn headless_recording_with_redaction_hides_the_host_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("redacted.ndjson");
-    let out = run(&[
-        "--record",
-        path.to_str().unwrap(),
-        "--duration",
-        "1s",
-        "--interval",
-        "300ms",
-        "--no-dns",
-        "--redact",
-    ]);
+    let out = record_headless(&path, "300ms", &["--redact"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("recorded"));
     let text = std::fs::read_to_string(&path).unwrap();
@@ -243,15 +234,7 @@ fn the_jq_script_rebuilds_each_snapshot_of_a_recording_as_ssetop_reads_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("recorded.ndjson");
-    let out = run(&[
-        "--record",
-        path.to_str().unwrap(),
-        "--duration",
-        "1s",
-        "--interval",
-        "200ms",
-        "--no-dns",
-    ]);
+    let out = record_headless(&path, "200ms", &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let capture = Capture::load(&path).unwrap();
     assert!(capture.len() >= 2, "a recording of more than one snapshot");

@@ -655,15 +655,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_cache_that_is_off_indexes_the_routes_in_place_keeps_nothing_and_answers_the_same() {
-        let data = RouteData {
+    /// A default route on eth0 and GSA's edge range on GlobalProtect's gpd0, in the main table.
+    fn default_and_gsa_edge_via_gpd0() -> RouteData {
+        RouteData {
             routes: vec![
                 route("0.0.0.0/0", "eth0", Some(254), 0),
                 route("150.171.19.0/24", "gpd0", Some(254), 0),
             ],
             rules: vec![implied_rule(32766, 4, Some(254))],
-        };
+        }
+    }
+
+    #[test]
+    fn a_cache_that_is_off_indexes_the_routes_in_place_keeps_nothing_and_answers_the_same() {
+        let data = default_and_gsa_edge_via_gpd0();
         let mut off = RouteCache::off();
         let first = off.index(&data);
         assert!(matches!(first.data, Cow::Borrowed(_)));
@@ -681,13 +686,7 @@ mod tests {
 
     #[test]
     fn an_unchanged_routing_table_reuses_its_index_and_a_changed_one_rebuilds_it() {
-        let data = RouteData {
-            routes: vec![
-                route("0.0.0.0/0", "eth0", Some(254), 0),
-                route("150.171.19.0/24", "gpd0", Some(254), 0),
-            ],
-            rules: vec![implied_rule(32766, 4, Some(254))],
-        };
+        let data = default_and_gsa_edge_via_gpd0();
         let mut cache = RouteCache::default();
         let first = cache.index(&data);
         // An equal table read again (as each snapshot reads it): the same index.

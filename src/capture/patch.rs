@@ -18,21 +18,22 @@
 //! Two different rows with the same hash (about one chance in 10^19 for a pair) would keep
 //! the old row; that is the price of not holding the previous snapshot.
 //!
+//! Rows are matched in order, in one pass: each new row is kept if an equal old row comes
+//! after the last one kept (a map of the old rows' positions), and written otherwise. The
+//! collectors keep their rows in a stable order, so this finds what came and went, in time
+//! linear in the rows whatever changed; rows that moved are written again, which costs size,
+//! never correctness. (A minimal diff, Myers', costs time with the number of changes: in a
+//! debug build on the soak's device it overran any budget a tick allows.)
+//!
 //! Objects are compared member by member down to [`MAX_DEPTH`] levels (a snapshot has fewer);
 //! deeper, as in a hostile capture, a value is compared whole, so that neither comparing nor
 //! the patch's own depth grows with the input's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use similar::DiffOp;
-
-/// The longest the row comparison of one array may take: past it, the comparison settles for
-/// a larger patch (still exact) rather than hold up a recording.
-const DIFF_TIME: Duration = Duration::from_millis(50);
 
 /// Arrays this short are written whole when they change: a patch would be no smaller.
 const SHORT_ARRAY: usize = 4;
@@ -251,48 +252,94 @@ fn rows_patch(old: &[u64], new: &[u64], rows: &[&RawValue]) -> Result<Option<Val
     if old.len() < SHORT_ARRAY || new.len() < SHORT_ARRAY {
         return Ok(None);
     }
-    let ops = similar::capture_diff_deadline(
-        similar::Algorithm::Myers,
-        old,
-        0..old.len(),
-        new,
-        0..new.len(),
-        Instant::now().checked_add(DIFF_TIME),
-    );
-    let mut out: Vec<Value> = Vec::new();
-    let mut kept = 0;
-    let insert = |out: &mut Vec<Value>, range: std::ops::Range<usize>| -> Result<(), String> {
-        let inserted = rows
-            .get(range)
-            .ok_or("the row comparison named rows that are not there")?
-            .iter()
-            .map(|row| parse(row))
-            .collect::<Result<Vec<Value>, String>>()?;
-        out.push(Value::Array(inserted));
-        Ok(())
-    };
-    for op in ops {
-        match op {
-            DiffOp::Equal { len, .. } => {
-                kept += len;
-                out.push(Value::from(len));
+    // Where each old row stands, in order (equal rows share a hash).
+    let mut positions: HashMap<u64, Vec<usize>> = HashMap::with_capacity(old.len());
+    for (index, hash) in old.iter().enumerate() {
+        positions.entry(*hash).or_default().push(index);
+    }
+    let mut ops = Ops::default();
+    // The old rows before `next` are accounted for.
+    let mut next = 0;
+    for (index, hash) in new.iter().enumerate() {
+        let found = positions.get(hash).and_then(|at| {
+            let first = at.partition_point(|p| *p < next);
+            at.get(first).copied()
+        });
+        match found {
+            Some(position) => {
+                ops.drop(position - next);
+                ops.keep();
+                next = position + 1;
             }
-            DiffOp::Delete { old_len, .. } => out.push(Value::from(-(old_len as i64))),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => insert(&mut out, new_index..new_index + new_len)?,
-            DiffOp::Replace {
-                old_len,
-                new_index,
-                new_len,
-                ..
-            } => {
-                out.push(Value::from(-(old_len as i64)));
-                insert(&mut out, new_index..new_index + new_len)?;
-            }
+            None => ops.insert(parse(rows.get(index).ok_or("a row that is not there")?)?),
         }
     }
-    Ok((kept > 0).then(|| serde_json::json!({ "a": out })))
+    ops.drop(old.len() - next);
+    Ok((ops.kept > 0).then(|| serde_json::json!({ "a": ops.finish() })))
+}
+
+/// An array patch's operations as they are found, runs of one kind merged.
+#[derive(Default)]
+struct Ops {
+    out: Vec<Value>,
+    kept: usize,
+    run: Run,
+}
+
+#[derive(Default)]
+enum Run {
+    #[default]
+    None,
+    Keep(usize),
+    Drop(usize),
+    Insert(Vec<Value>),
+}
+
+impl Ops {
+    fn keep(&mut self) {
+        self.kept += 1;
+        match &mut self.run {
+            Run::Keep(n) => *n += 1,
+            _ => self.start(Run::Keep(1)),
+        }
+    }
+
+    fn drop(&mut self, count: usize) {
+        if count == 0 {
+            return;
+        }
+        match &mut self.run {
+            Run::Drop(n) => *n += count,
+            _ => self.start(Run::Drop(count)),
+        }
+    }
+
+    fn insert(&mut self, row: Value) {
+        match &mut self.run {
+            Run::Insert(rows) => rows.push(row),
+            _ => self.start(Run::Insert(vec![row])),
+        }
+    }
+
+    fn start(&mut self, run: Run) {
+        let ended = std::mem::replace(&mut self.run, run);
+        self.push(ended);
+    }
+
+    fn push(&mut self, run: Run) {
+        match run {
+            Run::None => {}
+            Run::Keep(n) => self.out.push(Value::from(n)),
+            Run::Drop(n) => self.out.push(Value::from(-(n as i64))),
+            Run::Insert(rows) => self.out.push(Value::Array(rows)),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Value> {
+        let last = std::mem::take(&mut self.run);
+        self.push(last);
+        self.out
+    }
 }
 
 /// A patch as JSON text; nothing changed is an object patch that names no member.
@@ -477,6 +524,15 @@ mod tests {
         let new = json!({ "a": 1.5, "b": { "c": [1, 2, 3, 4], "d": "x" }, "new": { "k": -3 }, "n": [1], "t": "now text" });
         let patch = round_trip(old, new).expect("a patch");
         assert_eq!(patch["r"], json!(["gone"]));
+    }
+
+    #[test]
+    fn rows_moved_repeated_and_removed_rebuild_exactly() {
+        let row = |i: u32| json!({ "local": format!("10.0.0.{i}:443") });
+        let old: Vec<Value> = [1, 2, 1, 3, 4, 5, 6, 7].map(row).to_vec();
+        let new: Vec<Value> = [1, 1, 3, 2, 5, 8, 7, 1].map(row).to_vec();
+        let patch = round_trip(json!({ "x": old }), json!({ "x": new }));
+        assert!(patch.expect("a patch")["o"]["x"].get("a").is_some());
     }
 
     #[test]

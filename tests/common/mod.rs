@@ -106,6 +106,21 @@ pub(crate) fn events_of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value
 }
 
 /// `ssetop --once --no-dns --format json --record FILE [extra]`: the live report.
+/// A headless recording of this device for one second (`--no-dns`), at `interval`; its output.
+pub(crate) fn record_headless(path: &Path, interval: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--record",
+        path.to_str().unwrap(),
+        "--duration",
+        "1s",
+        "--interval",
+        interval,
+        "--no-dns",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 pub(crate) fn record_once(path: &std::path::Path, extra: &[&str]) -> Value {
     let mut args = vec![
         "--once",
