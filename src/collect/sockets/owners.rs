@@ -21,10 +21,15 @@
 
 use std::collections::HashMap;
 
+use std::fmt::Write as _;
+use std::fs;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::DirEntryExt;
+
+use rustix::fs::{Dir, Mode, OFlags};
+
 /// How many reads a socket that no descriptor table holds waits before another full pass.
 const UNPLACEABLE_SAMPLES: u32 = 10;
-use std::fs;
-use std::os::unix::fs::DirEntryExt;
 
 /// A process whose descriptor table was read.
 #[derive(Debug)]
@@ -109,10 +114,19 @@ impl OwnerIndex {
     /// Reads the descriptor tables of `pids`: those not read before or whose descriptor count
     /// changed, or (`all`) every one.
     fn read_tables(&mut self, pids: &[(u32, u64)], all: bool) {
+        let mut path = String::new();
         for &(pid, proc_inode) in pids {
-            let fd_dir = format!("/proc/{pid}/fd");
+            path.clear();
+            let _ = write!(path, "/proc/{pid}/fd");
             // A process that ended meanwhile, or one this user may not read.
-            let Ok(descriptors) = fs::metadata(&fd_dir).map(|m| m.len()) else {
+            let Ok(fd_dir) = rustix::fs::open(
+                path.as_str(),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            ) else {
+                continue;
+            };
+            let Ok(descriptors) = rustix::fs::fstat(&fd_dir).map(|s| s.st_size as u64) else {
                 continue;
             };
             let unchanged = !all
@@ -124,7 +138,7 @@ impl OwnerIndex {
             if unchanged {
                 continue;
             }
-            let Some(sockets) = socket_inodes(&fd_dir) else {
+            let Some(sockets) = socket_inodes(fd_dir) else {
                 continue;
             };
             self.tables_read += 1;
@@ -176,13 +190,33 @@ fn running_processes() -> HashMap<u32, u64> {
 }
 
 /// The socket inodes among a process's descriptors; `None` when the table cannot be read.
-fn socket_inodes(fd_dir: &str) -> Option<Vec<u32>> {
-    let entries = fs::read_dir(fd_dir).ok()?;
-    let mut sockets: Vec<u32> = entries
-        .flatten()
-        .filter_map(|entry| fs::read_link(entry.path()).ok())
-        .filter_map(|target| parse_socket_link(target.as_os_str().as_encoded_bytes()))
-        .collect();
+///
+/// Each descriptor is read relative to the open `/proc/PID/fd` (`readlinkat`), not by its full
+/// path: the kernel then looks up one name per descriptor instead of four (what `ss -p` does),
+/// and nothing is allocated per descriptor but the directory entry.
+fn socket_inodes(fd_dir: OwnedFd) -> Option<Vec<u32>> {
+    let mut dir = Dir::new(fd_dir).ok()?;
+    let mut sockets = Vec::new();
+    // `socket:[4294967295]` is 19 bytes; a longer link is not a socket.
+    let mut link = [0u8; 32];
+    while let Some(entry) = dir.read() {
+        let Ok(entry) = entry else {
+            // The process ended while its table was read.
+            return None;
+        };
+        let name = entry.file_name();
+        if name.to_bytes().first() == Some(&b'.') {
+            continue;
+        }
+        let Ok(dir_fd) = dir.fd() else {
+            return None;
+        };
+        if let Ok(len) = rustix::fs::readlinkat_raw(dir_fd, name, &mut link[..]) {
+            if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
+                sockets.push(inode);
+            }
+        }
+    }
     sockets.sort_unstable();
     sockets.dedup();
     Some(sockets)
