@@ -519,3 +519,49 @@ fn help_text_is_reviewed() {
         .unwrap();
     insta::assert_snapshot!("help", stdout(&out));
 }
+
+/// On glibc, ssetop restarts itself once with `MALLOC_ARENA_MAX=1` (one allocator heap for all
+/// its threads: src/main.rs says why); a value the user set is kept, and the restart keeps the
+/// process, its arguments and its output.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn ssetop_runs_with_one_malloc_arena_unless_the_user_set_one() {
+    fn arena_setting(pid: u32) -> Option<String> {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        environ
+            .split(|b| *b == 0)
+            .find_map(|v| v.strip_prefix(b"MALLOC_ARENA_MAX="))
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (given, expected) in [(None, "1"), (Some("3"), "3")] {
+        let capture = dir.path().join(format!("arena-{expected}.ndjson"));
+        let mut command = Command::new(binary());
+        command
+            .args(["--record", capture.to_str().unwrap()])
+            .args(["--duration", "60s", "--no-dns"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        match given {
+            Some(value) => command.env("MALLOC_ARENA_MAX", value),
+            None => command.env_remove("MALLOC_ARENA_MAX"),
+        };
+        let mut child = command.spawn().unwrap();
+        // The capture's first line is written by the program that runs, after any restart.
+        let give_up = Instant::now() + Duration::from_secs(30);
+        while std::fs::read(&capture).map_or(true, |c| !c.contains(&b'\n')) {
+            assert!(Instant::now() < give_up, "no capture header within 30 s");
+            assert!(child.try_wait().unwrap().is_none(), "ssetop ended early");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let seen = arena_setting(child.id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(seen.as_deref(), Some(expected), "given {given:?}");
+    }
+    // The restarted program prints what the first would have.
+    let out = run(&["--version"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).starts_with("ssetop "), "{}", stdout(&out));
+}

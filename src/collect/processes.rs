@@ -2,8 +2,8 @@
 //! per process `stat` (name, parent, start), `status` (the real uid), and, once per process
 //! while it lives, its `exe` link and `cmdline`; that is what `ps -e` reads, less than sysinfo
 //! (which at scale made this source 1.3–1.9 times `ps -e`). Each is opened relative to the
-//! process's directory and read without asking its size: 12 system calls per process, as many
-//! as `ps` makes, where full paths and `read_to_end` made 18. Elsewhere from one long-lived
+//! process's directory and read without asking its size: 12 system calls per process where
+//! `ps -e` makes 16 (and full paths with `read_to_end` made 18). Elsewhere from one long-lived
 //! sysinfo `System` that refreshes processes only (rebuilding it per tick would re-read
 //! everything).
 
