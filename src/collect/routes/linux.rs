@@ -48,6 +48,9 @@ pub(super) async fn collect() -> JobResult<RouteData> {
             }
         }
         rules.sort_by_key(|r: &PolicyRule| (r.family, r.priority));
+        // The vector doubled as the dump arrived: at 50,000 routes a quarter of it is empty,
+        // 1.6 MB held for as long as the snapshot lives.
+        routes.shrink_to_fit();
         Ok((RouteData { routes, rules }, None))
     }
     .await;

@@ -31,6 +31,12 @@ use rustix::fs::{Dir, Mode, OFlags};
 /// How many reads a socket that no descriptor table holds waits before another full pass.
 const UNPLACEABLE_SAMPLES: u32 = 10;
 
+/// At most this many threads read descriptor tables at once.
+const SCAN_THREADS: usize = 4;
+/// Each thread past the first gets at least this many processes to read: below that, starting
+/// a thread costs more than it saves.
+const PROCESSES_PER_SCAN_THREAD: usize = 64;
+
 /// A process whose descriptor table was read.
 #[derive(Debug)]
 struct ReadProcess {
@@ -113,51 +119,81 @@ impl OwnerIndex {
 
     /// Reads the descriptor tables of `pids`: those not read before or whose descriptor count
     /// changed, or (`all`) every one.
+    ///
+    /// On a first read that is one `readlink` per descriptor on the machine (tens of thousands
+    /// at scale, most of the sockets source's time), so the tables are read by up to
+    /// [`SCAN_THREADS`] threads, each taking every n-th process (the busy ones are often
+    /// neighbours); the index is updated afterwards, on this thread.
     fn read_tables(&mut self, pids: &[(u32, u64)], all: bool) {
-        let mut path = String::new();
-        for &(pid, proc_inode) in pids {
-            path.clear();
-            let _ = write!(path, "/proc/{pid}/fd");
-            // A process that ended meanwhile, or one this user may not read.
-            let Ok(fd_dir) = rustix::fs::open(
-                path.as_str(),
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            ) else {
-                continue;
-            };
-            let Ok(descriptors) = rustix::fs::fstat(&fd_dir).map(|s| s.st_size as u64) else {
-                continue;
-            };
-            let unchanged = !all
-                && self.processes.get(&pid).is_some_and(|read| {
-                    read.proc_inode == proc_inode
-                        && descriptors != 0
-                        && read.descriptors == descriptors
-                });
-            if unchanged {
-                continue;
-            }
-            let Some(sockets) = socket_inodes(fd_dir) else {
-                continue;
-            };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, SCAN_THREADS)
+            .min(pids.len().div_ceil(PROCESSES_PER_SCAN_THREAD).max(1));
+        self.read_tables_on(pids, all, threads);
+    }
+
+    fn read_tables_on(&mut self, pids: &[(u32, u64)], all: bool, threads: usize) {
+        let threads = threads.max(1);
+        let index: &OwnerIndex = self;
+        let scan = |first: usize| -> Vec<(u32, ReadProcess)> {
+            pids.iter()
+                .skip(first)
+                .step_by(threads)
+                .filter_map(|&(pid, proc_inode)| index.read_table(pid, proc_inode, all))
+                .collect()
+        };
+        let read: Vec<Vec<(u32, ReadProcess)>> = if threads == 1 {
+            vec![scan(0)]
+        } else {
+            std::thread::scope(|scope| {
+                let helpers: Vec<_> = (1..threads).map(|t| scope.spawn(move || scan(t))).collect();
+                let mut read = vec![scan(0)];
+                // A helper that panicked read nothing: its processes stay as they were.
+                read.extend(helpers.into_iter().filter_map(|h| h.join().ok()));
+                read
+            })
+        };
+        for (pid, table) in read.into_iter().flatten() {
             self.tables_read += 1;
             self.forget(pid);
-            for &inode in &sockets {
+            for &inode in &table.sockets {
                 let owners = self.owners.entry(inode).or_default();
                 if let Err(at) = owners.binary_search(&pid) {
                     owners.insert(at, pid);
                 }
             }
-            self.processes.insert(
-                pid,
-                ReadProcess {
-                    proc_inode,
-                    descriptors,
-                    sockets,
-                },
-            );
+            self.processes.insert(pid, table);
         }
+    }
+
+    /// One process's descriptor table, unless it is unchanged since it was read (and not
+    /// `all`), ended, or this user may not read it.
+    fn read_table(&self, pid: u32, proc_inode: u64, all: bool) -> Option<(u32, ReadProcess)> {
+        let mut path = String::with_capacity(24);
+        let _ = write!(path, "/proc/{pid}/fd");
+        let fd_dir = rustix::fs::open(
+            path.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()?;
+        let descriptors = rustix::fs::fstat(&fd_dir).ok()?.st_size as u64;
+        let unchanged = !all
+            && self.processes.get(&pid).is_some_and(|read| {
+                read.proc_inode == proc_inode && descriptors != 0 && read.descriptors == descriptors
+            });
+        if unchanged {
+            return None;
+        }
+        let sockets = socket_inodes(fd_dir)?;
+        Some((
+            pid,
+            ReadProcess {
+                proc_inode,
+                descriptors,
+                sockets,
+            },
+        ))
     }
 
     fn forget(&mut self, pid: u32) {
@@ -248,6 +284,27 @@ mod tests {
     fn inode_of(descriptor: &impl std::os::fd::AsRawFd) -> u32 {
         let link = fs::read_link(format!("/proc/self/fd/{}", descriptor.as_raw_fd())).unwrap();
         parse_socket_link(link.as_os_str().as_encoded_bytes()).unwrap()
+    }
+
+    /// Tables read by several threads give the index one thread gives.
+    #[test]
+    fn tables_read_in_parallel_give_the_same_owners() {
+        let listeners: Vec<TcpListener> = (0..5)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let mut pids: Vec<(u32, u64)> = running_processes().into_iter().collect();
+        pids.sort_unstable();
+        let mut one = OwnerIndex::default();
+        one.read_tables_on(&pids, true, 1);
+        let mut three = OwnerIndex::default();
+        three.read_tables_on(&pids, true, 3);
+        for listener in &listeners {
+            let inode = inode_of(listener);
+            assert_eq!(three.owners(inode), [std::process::id()]);
+            assert_eq!(three.owners(inode), one.owners(inode));
+        }
+        // (Other tests open and close sockets meanwhile: only this test's are compared.)
+        assert!(three.tables_read > 1 && one.tables_read > 1);
     }
 
     /// This test process holding a socket is found as its owner; a second read with every
