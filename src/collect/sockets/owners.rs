@@ -146,10 +146,23 @@ impl OwnerIndex {
             vec![scan(0)]
         } else {
             std::thread::scope(|scope| {
-                let helpers: Vec<_> = (1..threads).map(|t| scope.spawn(move || scan(t))).collect();
+                // A share whose thread cannot be started is read here.
+                let helpers: Vec<_> = (1..threads)
+                    .map(|t| {
+                        std::thread::Builder::new()
+                            .name("socket-owners".into())
+                            .spawn_scoped(scope, move || scan(t))
+                            .map_err(|_| t)
+                    })
+                    .collect();
                 let mut read = vec![scan(0)];
-                // A helper that panicked read nothing: its processes stay as they were.
-                read.extend(helpers.into_iter().filter_map(|h| h.join().ok()));
+                for helper in helpers {
+                    match helper {
+                        // A helper that panicked read nothing: its processes stay as they were.
+                        Ok(thread) => read.extend(thread.join().ok()),
+                        Err(share) => read.push(scan(share)),
+                    }
+                }
                 read
             })
         };
@@ -177,7 +190,7 @@ impl OwnerIndex {
             Mode::empty(),
         )
         .ok()?;
-        let descriptors = rustix::fs::fstat(&fd_dir).ok()?.st_size as u64;
+        let descriptors = u64::try_from(rustix::fs::fstat(&fd_dir).ok()?.st_size).unwrap_or(0);
         let unchanged = !all
             && self.processes.get(&pid).is_some_and(|read| {
                 read.proc_inode == proc_inode && descriptors != 0 && read.descriptors == descriptors
