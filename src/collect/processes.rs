@@ -302,13 +302,15 @@ mod proc_fs {
         File::open(path).is_ok_and(|file| read_generated(file, buf))
     }
 
-    /// Reads a file `/proc` generates into `buf` (cleared first).
+    /// Reads a file `/proc` generates into `buf` (cleared first): one made of a single record
+    /// (`stat`, `status`, `cmdline`, `/proc/stat`), not a table such as `/proc/net/*` or
+    /// `maps`, whose reads may end early at a record's end.
     ///
     /// Not `read_to_end`: on a `File` that first asks the file's size and position, two calls
     /// per file that `/proc` cannot answer (its files have no size). And a read that returns
-    /// less than it asked for ends the file: the kernel formats `stat`, `status` and `cmdline`
-    /// whole on each read and gives all it has, so the empty read that would confirm the end
-    /// is not made (`ps` reads them the same way).
+    /// less than it asked for ends the file: the kernel formats such a file whole on each read
+    /// and gives all it has, so the empty read that would confirm the end is not made (`ps`
+    /// reads them the same way).
     pub(super) fn read_generated(mut file: File, buf: &mut Vec<u8>) -> bool {
         let mut chunk = [0u8; 4096];
         buf.clear();
@@ -464,16 +466,33 @@ mod proc_fs_tests {
         assert!(split_cmdline(b"").is_empty());
     }
 
-    /// Files are read whole whatever their length: a generated one, one longer than a read,
-    /// and one whose length is a multiple of a read (the empty read ends it).
+    /// Files are read whole whatever their length: generated ones (a command line longer than
+    /// one read among them), one longer than a read, and one whose length is a multiple of a
+    /// read (the empty read ends it).
     #[test]
-    fn files_are_read_whole_without_asking_their_size() {
+    fn files_are_read_whole_whatever_their_length() {
         let mut buf = Vec::new();
         assert!(read_generated(
             std::fs::File::open("/proc/self/status").unwrap(),
             &mut buf
         ));
         assert!(buf.starts_with(b"Name:") && buf.ends_with(b"\n"), "{buf:?}");
+        let long_argument = "x".repeat(10_000);
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "read line", "sh", &long_argument])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let cmdline = format!("/proc/{}/cmdline", child.id());
+        assert!(read_generated(
+            std::fs::File::open(&cmdline).unwrap(),
+            &mut buf
+        ));
+        let whole = std::fs::read(&cmdline).unwrap();
+        drop(child.stdin.take());
+        child.wait().unwrap();
+        assert!(whole.len() > 10_000, "{}", whole.len());
+        assert_eq!(buf, whole);
         let dir = tempfile::tempdir().unwrap();
         for len in [10_000, 8192, 0] {
             let path = dir.path().join(format!("f{len}"));

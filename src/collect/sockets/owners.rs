@@ -120,15 +120,20 @@ impl OwnerIndex {
     /// Reads the descriptor tables of `pids`: those not read before or whose descriptor count
     /// changed, or (`all`) every one.
     ///
-    /// On a first read that is one `readlink` per descriptor on the machine (tens of thousands
-    /// at scale, most of the sockets source's time), so the tables are read by up to
-    /// [`SCAN_THREADS`] threads, each taking every n-th process (the busy ones are often
-    /// neighbours); the index is updated afterwards, on this thread.
+    /// On a first read or a full pass that is one `readlink` per descriptor on the machine
+    /// (tens of thousands at scale, most of the sockets source's time), so the tables are then
+    /// read by up to [`SCAN_THREADS`] threads, each taking every n-th process (the busy ones
+    /// are often neighbours); the index is updated afterwards, on this thread.
     fn read_tables(&mut self, pids: &[(u32, u64)], all: bool) {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, SCAN_THREADS)
-            .min(pids.len().div_ceil(PROCESSES_PER_SCAN_THREAD).max(1));
+        // Later reads look only at the few processes whose table changed: one thread.
+        let threads = if all || self.processes.is_empty() {
+            std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .clamp(1, SCAN_THREADS)
+                .min(pids.len().div_ceil(PROCESSES_PER_SCAN_THREAD).max(1))
+        } else {
+            1
+        };
         self.read_tables_on(pids, all, threads);
     }
 
@@ -184,13 +189,8 @@ impl OwnerIndex {
     fn read_table(&self, pid: u32, proc_inode: u64, all: bool) -> Option<(u32, ReadProcess)> {
         let mut path = String::with_capacity(24);
         let _ = write!(path, "/proc/{pid}/fd");
-        let fd_dir = rustix::fs::open(
-            path.as_str(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .ok()?;
-        let descriptors = u64::try_from(rustix::fs::fstat(&fd_dir).ok()?.st_size).unwrap_or(0);
+        // One call tells an unchanged table; the directory is opened only to be read.
+        let descriptors = u64::try_from(rustix::fs::stat(path.as_str()).ok()?.st_size).unwrap_or(0);
         let unchanged = !all
             && self.processes.get(&pid).is_some_and(|read| {
                 read.proc_inode == proc_inode && descriptors != 0 && read.descriptors == descriptors
@@ -198,6 +198,12 @@ impl OwnerIndex {
         if unchanged {
             return None;
         }
+        let fd_dir = rustix::fs::open(
+            path.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()?;
         let sockets = socket_inodes(fd_dir)?;
         Some((
             pid,
