@@ -479,10 +479,20 @@ mod proc_fs_tests {
         assert!(buf.starts_with(b"Name:") && buf.ends_with(b"\n"), "{buf:?}");
         let long_argument = "x".repeat(10_000);
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "read line", "sh", &long_argument])
+            .args(["-c", "echo ready; read line", "sh", &long_argument])
             .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        // Until the shell runs, its command line may still be empty: the spawn returns as soon
+        // as the kernel has let go of the parent, before it has laid out the new arguments.
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut ready,
+        )
+        .unwrap();
+        assert_eq!(ready, "ready\n");
         let cmdline = format!("/proc/{}/cmdline", child.id());
         assert!(read_generated(
             std::fs::File::open(&cmdline).unwrap(),
