@@ -535,7 +535,6 @@ fn ssetop_runs_with_one_malloc_arena_under_its_own_name_unless_the_user_set_one(
             .find_map(|v| v.strip_prefix(prefix.as_bytes()))
             .map(|v| String::from_utf8_lossy(v).into_owned())
     }
-    let dir = tempfile::tempdir().unwrap();
     /// Variables set for the run.
     type Given = &'static [(&'static str, &'static str)];
     let cases: [(Given, Option<&str>); 4] = [
@@ -544,31 +543,30 @@ fn ssetop_runs_with_one_malloc_arena_under_its_own_name_unless_the_user_set_one(
         (&[("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")], None),
         (&[("SSETOP_RESTARTED_WITH_ONE_ARENA", "1")], None),
     ];
-    for (case, (given, expected)) in cases.into_iter().enumerate() {
-        let capture = dir.path().join(format!("arena-{case}.ndjson"));
-        let mut command = Command::new(binary());
-        command
-            .args(["--record", capture.to_str().unwrap()])
-            .args(["--duration", "60s", "--no-dns"])
+    for (given, expected) in cases {
+        // Recorded to its own stdout: the capture's first line is written by the program that
+        // runs, after any restart, and reading it waits for exactly that.
+        let mut child = Command::new(binary())
+            .args(["--record", "/dev/stdout", "--duration", "60s", "--no-dns"])
             .env_remove("MALLOC_ARENA_MAX")
             .env_remove("GLIBC_TUNABLES")
             .env_remove("SSETOP_RESTARTED_WITH_ONE_ARENA")
             .envs(given.iter().copied())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
-        // The capture's first line is written by the program that runs, after any restart.
-        let give_up = Instant::now() + Duration::from_secs(30);
-        while std::fs::read(&capture).map_or(true, |c| !c.contains(&b'\n')) {
-            assert!(Instant::now() < give_up, "no capture header within 30 s");
-            assert!(child.try_wait().unwrap().is_none(), "ssetop ended early");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kept open until the end: a closed pipe would end the recording.
+        let mut output = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut header = String::new();
+        std::io::BufRead::read_line(&mut output, &mut header).unwrap();
+        assert!(header.contains("ssetop.capture"), "no header: {header:?}");
         let arenas = environment(child.id(), "MALLOC_ARENA_MAX");
         let name = std::fs::read_to_string(format!("/proc/{}/comm", child.id())).unwrap();
         child.kill().unwrap();
         child.wait().unwrap();
+        drop(output);
         assert_eq!(arenas.as_deref(), expected, "given {given:?}");
         assert_eq!(name.trim_end(), "ssetop", "given {given:?}");
     }
