@@ -4,7 +4,7 @@
 //! `#[serde(default)]`, never rename.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use ipnet::IpNet;
 use jiff::Timestamp;
@@ -183,9 +183,10 @@ pub struct Route {
     pub gateway: Option<IpAddr>,
     #[serde(default)]
     pub interface_index: Option<u32>,
-    /// Filled from the interfaces source when the OS gives only an index.
+    /// Filled from the interfaces source when the OS gives only an index. Shared: every route
+    /// of an interface holds the same name (at scale, 50,000 routes leave by one or two).
     #[serde(default)]
-    pub interface: Option<String>,
+    pub interface: Option<Arc<str>>,
     #[serde(default)]
     pub metric: Option<u32>,
     /// Routing table id (Linux: 254 main, 255 local, any u32); `None` where the OS has one table.
@@ -869,12 +870,16 @@ impl Snapshot {
         else {
             return;
         };
+        let names: Vec<(u32, Arc<str>)> = interfaces
+            .iter()
+            .map(|i| (i.index, Arc::from(i.name.as_str())))
+            .collect();
         for route in routes.routes.iter_mut().filter(|r| r.interface.is_none()) {
             if let Some(index) = route.interface_index {
-                route.interface = interfaces
+                route.interface = names
                     .iter()
-                    .find(|i| i.index == index)
-                    .map(|i| i.name.clone());
+                    .find(|(i, _)| *i == index)
+                    .map(|(_, name)| Arc::clone(name));
             }
         }
     }

@@ -352,7 +352,7 @@ fn source_address(facts: &Facts, address: IpAddr) -> Option<IpAddr> {
 fn route(facts: &Facts, address: IpAddr, source: Option<IpAddr>) -> Option<RouteRef> {
     let (lookup, interface) = facts.egress(address, FlowContext { source, uid: None })?;
     let route = facts.routes.as_ref()?.route(lookup.route()?);
-    let interface = interface.or_else(|| route.interface.clone());
+    let interface = interface.or_else(|| route.interface.as_deref().map(str::to_string));
     Some(RouteRef {
         destination: route.destination.to_string(),
         gateway: route.gateway,

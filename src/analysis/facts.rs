@@ -193,12 +193,17 @@ impl<'a> Facts<'a> {
         let index = self.routes.as_ref()?;
         let lookup = index.lookup(address, flow);
         let interface = match lookup.outcome {
-            Outcome::Forward(i) => index.route(i).interface.clone().or_else(|| {
-                index
-                    .route(i)
-                    .interface_index
-                    .map(|n| format!("ifindex {n}"))
-            }),
+            Outcome::Forward(i) => index
+                .route(i)
+                .interface
+                .as_deref()
+                .map(str::to_string)
+                .or_else(|| {
+                    index
+                        .route(i)
+                        .interface_index
+                        .map(|n| format!("ifindex {n}"))
+                }),
             _ => None,
         };
         Some((lookup, interface))

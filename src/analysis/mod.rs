@@ -27,7 +27,7 @@ use timeline::{Digest, Timeline};
 
 // The contract the analysis produces, under the names its callers have always used.
 pub use crate::assessment::{
-    Assessment, Connection, DnsRow, InterfaceRow, RouteRow, SourceInfo, Verdict,
+    Assessment, Connection, DnsRow, InterfaceRow, RouteRows, SourceInfo, Verdict,
 };
 use crate::assessment::{Severity, Status};
 
@@ -213,25 +213,22 @@ struct Unrouted {
 impl Unrouted {
     /// The route rows copied from `snapshot` (the one judged).
     fn with_routes_of(self, snapshot: &Snapshot) -> Assessment {
-        let routes = snapshot.routes.get().map(|r| r.routes.iter().cloned());
-        self.with_routes(routes.into_iter().flatten())
+        let routes = snapshot.routes.get().map(|r| r.routes.clone());
+        self.with_routes(routes.unwrap_or_default())
     }
 
     /// The route rows moved out of `snapshot` (the one judged), which ends here.
     fn with_routes_from(self, snapshot: Snapshot) -> Assessment {
-        let routes = snapshot.routes.data.map(|r| r.routes.into_iter());
-        self.with_routes(routes.into_iter().flatten())
+        let routes = snapshot.routes.data.map(|r| r.routes);
+        self.with_routes(routes.unwrap_or_default())
     }
 
-    fn with_routes(self, routes: impl Iterator<Item = Route>) -> Assessment {
+    fn with_routes(self, routes: Vec<Route>) -> Assessment {
         let Unrouted {
             mut assessment,
             route_vendors,
         } = self;
-        assessment.routes = routes
-            .zip(route_vendors)
-            .map(|(route, vendor)| RouteRow { route, vendor })
-            .collect();
+        assessment.routes = RouteRows::new(routes, route_vendors);
         assessment
     }
 }
@@ -303,7 +300,7 @@ fn assess_with(
         clients: facts.clients.clone(),
         checks,
         connections,
-        routes: Vec::new(),
+        routes: RouteRows::default(),
         interfaces: snapshot
             .interfaces
             .get()

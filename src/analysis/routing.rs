@@ -433,7 +433,10 @@ fn path_piece(
 ) -> PathPiece {
     let route = lookup.route().map(|i| describe_route(index.route(i)));
     let (outcome, interface) = match lookup.outcome {
-        Outcome::Forward(i) => ("forward", index.route(i).interface.clone()),
+        Outcome::Forward(i) => (
+            "forward",
+            index.route(i).interface.as_deref().map(str::to_string),
+        ),
         Outcome::Local(_) => ("local", None),
         Outcome::Drop(_) => ("drop", None),
         Outcome::NoRoute => ("no-route", None),
@@ -468,7 +471,7 @@ mod tests {
     fn dev_of(index: &RouteIndex, lookup: &Lookup) -> Option<String> {
         lookup
             .route()
-            .and_then(|i| index.route(i).interface.clone())
+            .and_then(|i| index.route(i).interface.as_deref().map(str::to_string))
     }
 
     fn v4(a: &str) -> IpAddr {

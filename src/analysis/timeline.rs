@@ -379,7 +379,7 @@ fn routes_only_in(
             (
                 super::routing::describe_route(route),
                 RouteInfo {
-                    interface: route.interface.clone(),
+                    interface: route.interface.as_deref().map(str::to_string),
                     vendor: *vendor,
                 },
             )

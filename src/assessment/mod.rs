@@ -27,7 +27,9 @@ pub use explain::{
     RouteRef, RuleRef,
 };
 pub use flow_test::{AttemptOutcome, FlowAttempt, FlowPath, FlowStatus, FlowTest, FlowTestResult};
-pub use rows::{AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, table_name};
+pub use rows::{
+    AnswerAddress, DnsRow, InterfaceRow, PathPiece, RangePath, RouteRow, RouteRows, table_name,
+};
 pub(crate) use rows::{TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN};
 pub use setup::{SetupDecision, SetupSource};
 
@@ -80,7 +82,7 @@ pub struct Assessment {
     pub clients: Vec<Client>,
     pub checks: Vec<Check>,
     pub connections: Vec<Connection>,
-    pub routes: Vec<RouteRow>,
+    pub routes: RouteRows,
     /// In the collector's order (by index).
     pub interfaces: Vec<InterfaceRow>,
     pub gsa_ranges: Option<Vec<RangePath>>,

@@ -24,11 +24,51 @@ pub fn table_name(table: u32) -> String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RouteRow {
-    pub route: Route,
+/// The routing table's rows: the routes as the snapshot had them and, beside them, the vendor
+/// of each one's interface. Kept side by side rather than as one row type so that `--once`
+/// moves the snapshot's routes in without copying them: at scale (50,000 routes, 5 MB) a copy
+/// made while the original is still held set the report's peak memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteRows {
+    routes: Vec<Route>,
+    vendors: Vec<Option<Vendor>>,
+}
+
+/// One route and the vendor whose adapter it leaves by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RouteRow<'a> {
+    pub route: &'a Route,
     /// The vendor whose adapter the route leaves by.
     pub vendor: Option<Vendor>,
+}
+
+impl RouteRows {
+    /// `vendors` in the order of `routes`; a route without one has none.
+    pub(crate) fn new(routes: Vec<Route>, mut vendors: Vec<Option<Vendor>>) -> RouteRows {
+        vendors.resize(routes.len(), None);
+        RouteRows { routes, vendors }
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = RouteRow<'_>> + Clone + '_ {
+        self.routes
+            .iter()
+            .zip(self.vendors.iter())
+            .map(|(route, &vendor)| RouteRow { route, vendor })
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
+impl Serialize for RouteRows {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// An interface, with the vendor whose adapter it is recognised as.

@@ -26,7 +26,7 @@ pub struct Report {
     pub clients: Vec<Client>,
     pub checks: Vec<Check>,
     pub connections: Rows<crate::assessment::Connection>,
-    pub routes: Rows<crate::assessment::RouteRow>,
+    pub routes: Routes,
     pub interfaces: Vec<Interface>,
     pub gsa_ranges: Vec<RangePath>,
     pub dns: Vec<Dns>,
@@ -105,13 +105,39 @@ impl ReportRow for crate::assessment::Connection {
     }
 }
 
-impl ReportRow for crate::assessment::RouteRow {
+/// The route rows as the assessment holds them, turned into the report's form as written
+/// (as [`Rows`]; the assessment keeps routes and their vendors side by side).
+#[derive(Debug, Clone)]
+pub struct Routes(crate::assessment::RouteRows);
+
+impl Routes {
+    /// The rows in the report's form.
+    pub fn iter(&self) -> impl Iterator<Item = Route> + '_ {
+        self.0.iter().map(|row| row.report_row())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Routes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl ReportRow for crate::assessment::RouteRow<'_> {
     type Row = Route;
     fn report_row(&self) -> Route {
         Route {
             destination: self.route.destination.to_string(),
             gateway: self.route.gateway.map(|g| g.to_string()),
-            interface: self.route.interface.clone(),
+            interface: self.route.interface.as_deref().map(str::to_string),
             metric: self.route.metric,
             table: self.route.table,
             kind: self.route.kind.id(),
@@ -439,7 +465,7 @@ impl Report {
         Report::with_rows(
             a,
             Rows(a.connections.clone()),
-            Rows(a.routes.clone()),
+            Routes(a.routes.clone()),
             knowledge_origin,
         )
     }
@@ -448,14 +474,14 @@ impl Report {
     /// copies (`--once`: at scale they are most of the report's memory).
     pub fn from_assessment(mut a: Assessment, knowledge_origin: &str) -> Report {
         let connections = Rows(std::mem::take(&mut a.connections));
-        let routes = Rows(std::mem::take(&mut a.routes));
+        let routes = Routes(std::mem::take(&mut a.routes));
         Report::with_rows(&a, connections, routes, knowledge_origin)
     }
 
     fn with_rows(
         a: &Assessment,
         connections: Rows<crate::assessment::Connection>,
-        routes: Rows<crate::assessment::RouteRow>,
+        routes: Routes,
         knowledge_origin: &str,
     ) -> Report {
         Report {

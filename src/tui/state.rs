@@ -498,7 +498,7 @@ impl UiState {
         lines
     }
 
-    pub fn routes(&self) -> Vec<&RouteRow> {
+    pub fn routes(&self) -> Vec<RouteRow<'_>> {
         let Some(a) = &self.assessment else {
             return Vec::new();
         };
@@ -507,7 +507,7 @@ impl UiState {
             .filter(|r| {
                 let dest = r.route.destination.to_string();
                 let gateway = r.route.gateway.map(|g| g.to_string()).unwrap_or_default();
-                let dev = r.route.interface.clone().unwrap_or_default();
+                let dev = r.route.interface.as_deref().unwrap_or_default();
                 let vendor = r.vendor.map(|v| v.label()).unwrap_or_default();
                 matches_filter(
                     self.filter_of(Pane::Routes),

@@ -108,7 +108,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 slots.text.0,
             ),
             Span::styled(
-                r.route.interface.clone().unwrap_or_else(|| "-".into()),
+                r.route.interface.as_deref().unwrap_or("-").to_string(),
                 slots.text.0,
             ),
             vendor,
