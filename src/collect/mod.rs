@@ -257,6 +257,50 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
+/// Held by a job while it runs; [`JobEnded::wait`] returns when it is dropped, however the job
+/// ends (a panic unwinds through it too).
+pub(crate) struct JobRunning {
+    _ends_on_drop: std::sync::mpsc::SyncSender<()>,
+}
+
+/// Lets another job wait, for a bounded time, until the job holding the [`JobRunning`] ends.
+pub(crate) struct JobEnded(std::sync::mpsc::Receiver<()>);
+
+pub(crate) fn job_end() -> (JobRunning, JobEnded) {
+    let (running, ended) = std::sync::mpsc::sync_channel(0);
+    (
+        JobRunning {
+            _ends_on_drop: running,
+        },
+        JobEnded(ended),
+    )
+}
+
+impl JobEnded {
+    /// Waits until the job ended or `deadline` passed; true when it ended (or never started).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn wait(self, deadline: Instant) -> bool {
+        self.wait_while(deadline, || true)
+    }
+
+    /// As [`JobEnded::wait`], but gives up as soon as `still_useful` says false (asked every
+    /// few milliseconds: nothing else can wake the wait).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn wait_while(self, deadline: Instant, still_useful: impl Fn() -> bool) -> bool {
+        const ASK_EVERY: Duration = Duration::from_millis(2);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || !still_useful() {
+                return false;
+            }
+            match self.0.recv_timeout(left.min(ASK_EVERY)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return true,
+            }
+        }
+    }
+}
+
 /// Runs `f` on the blocking pool, as a job.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> JobResult<T> + Send + 'static,
@@ -337,24 +381,37 @@ impl Sampler {
     async fn collect(&mut self, budget: Duration) {
         let now = Instant::now();
         let until = now + budget;
+        // A first read of socket owners lets the routes and the process table, read in the
+        // same sample, end first (see `SocketReader::collect`). A source that does not start
+        // here drops its `JobRunning` at once, and nothing waits for it.
+        let (routes_running, routes_ended) = job_end();
+        let (processes_running, processes_ended) = job_end();
         if self.routes_watch.must_read(&mut self.routes, now) {
-            self.routes.start_if_due(now, routes::collect);
+            self.routes.start_if_due(now, move || async move {
+                let _running = routes_running;
+                routes::collect().await
+            });
             self.routes_watch.started(&self.routes);
+        } else {
+            drop(routes_running);
         }
         self.interfaces
             .start_if_due(now, || blocking(interfaces::collect));
         let socket_reader = self.socket_reader.clone();
         self.sockets.start_if_due(now, move || {
             blocking(move || match socket_reader.lock() {
-                Ok(mut reader) => reader.collect(),
+                Ok(mut reader) => reader.collect(routes_ended, processes_ended),
                 Err(_) => Err("socket reader poisoned by an earlier crash".into()),
             })
         });
         let system = self.system.clone();
         self.processes.start_if_due(now, move || {
-            blocking(move || match system.lock() {
-                Ok(mut reader) => reader.collect(),
-                Err(_) => Err("process reader poisoned by an earlier crash".into()),
+            blocking(move || {
+                let _running = processes_running;
+                match system.lock() {
+                    Ok(mut reader) => reader.collect(),
+                    Err(_) => Err("process reader poisoned by an earlier crash".into()),
+                }
             })
         });
         let settings_config = self.config.clone();
@@ -589,6 +646,28 @@ mod tests {
             vendor_tools: vec![tool],
             ..CollectConfig::quiet()
         }
+    }
+
+    #[test]
+    fn a_wait_for_a_job_ends_when_the_job_ends_and_at_its_bound_while_it_runs() {
+        let (running, ended) = job_end();
+        let job = std::thread::spawn(move || drop(running));
+        assert!(
+            ended.wait(Instant::now() + Duration::from_secs(600)),
+            "the job's end was not seen"
+        );
+        job.join().unwrap();
+        let (never_started, ended) = job_end();
+        drop(never_started);
+        assert!(
+            ended.wait(Instant::now() + Duration::from_secs(600)),
+            "a job that never ran held up the wait"
+        );
+        let (_still_running, ended) = job_end();
+        assert!(
+            !ended.wait(Instant::now() + Duration::from_millis(10)),
+            "a wait on a running job returned as if it had ended"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

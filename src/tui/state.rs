@@ -511,7 +511,7 @@ impl UiState {
                 let vendor = r.vendor.map(|v| v.label()).unwrap_or_default();
                 matches_filter(
                     self.filter_of(Pane::Routes),
-                    &[&dest, &gateway, &dev, vendor],
+                    &[&dest, &gateway, dev, vendor],
                 )
             })
             .collect()

@@ -25,8 +25,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirEntryExt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use rustix::fs::{Dir, Mode, OFlags};
+
+use crate::collect::JobEnded;
 
 /// How many reads a socket that no descriptor table holds waits before another full pass.
 const UNPLACEABLE_SAMPLES: u32 = 10;
@@ -36,6 +41,17 @@ const SCAN_THREADS: usize = 4;
 /// Each thread past the first gets at least this many processes to read: below that, starting
 /// a thread costs more than it saves.
 const PROCESSES_PER_SCAN_THREAD: usize = 64;
+
+/// What a first read waits for: the other sources' reads of the same sample, which are shorter
+/// (see `SocketReader::collect`).
+pub(crate) struct FirstRead {
+    /// Tables are read once this ended.
+    pub(crate) processes: JobEnded,
+    /// Helper threads start once this ended.
+    pub(crate) routes: JobEnded,
+    /// Neither is waited for past this.
+    pub(crate) deadline: Instant,
+}
 
 /// A process whose descriptor table was read.
 #[derive(Debug)]
@@ -67,8 +83,28 @@ impl OwnerIndex {
         self.owners.get(&inode).map_or(&[], Vec::as_slice)
     }
 
+    /// Nothing read yet: a `resolve` that has sockets to place reads every process's
+    /// descriptors.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.processes.is_empty()
+    }
+
     /// Brings the index up to date for these sockets (0 = held by no process, never looked for).
-    pub(crate) fn resolve(&mut self, inodes: impl Iterator<Item = u32> + Clone) {
+    /// On a `first_read`, tables are read once its processes' read ended, and the helper
+    /// threads start once its routes' read ended (each, or at its deadline).
+    pub(crate) fn resolve(
+        &mut self,
+        inodes: impl Iterator<Item = u32> + Clone,
+        first_read: Option<FirstRead>,
+    ) {
+        let (processes_read, helpers_after) = match first_read {
+            Some(first) => (
+                Some((first.processes, first.deadline)),
+                Some((first.routes, first.deadline)),
+            ),
+            None => (None, None),
+        };
+        let helpers_after = Mutex::new(helpers_after);
         self.tables_read = 0;
         let running = running_processes();
         // Processes that ended take their sockets with them.
@@ -98,9 +134,14 @@ impl OwnerIndex {
         if unknown(self).is_empty() {
             return;
         }
+        // Only when tables are about to be read: an index that stays empty (no socket to
+        // place) does not wait at each read.
+        if let Some((processes, deadline)) = processes_read {
+            processes.wait(deadline);
+        }
         let mut pids: Vec<(u32, u64)> = running.into_iter().collect();
         pids.sort_unstable();
-        self.read_tables(&pids, false);
+        self.read_tables(&pids, false, &helpers_after);
         let still: Vec<u32> = unknown(self)
             .into_iter()
             .filter(|inode| !self.unplaceable.contains_key(inode))
@@ -109,7 +150,7 @@ impl OwnerIndex {
             return;
         }
         self.full_passes += 1;
-        self.read_tables(&pids, true);
+        self.read_tables(&pids, true, &helpers_after);
         for inode in still {
             if !self.owners.contains_key(&inode) {
                 self.unplaceable.insert(inode, 0);
@@ -122,9 +163,15 @@ impl OwnerIndex {
     ///
     /// On a first read or a full pass that is one `readlink` per descriptor on the machine
     /// (tens of thousands at scale, most of the sockets source's time), so the tables are then
-    /// read by up to [`SCAN_THREADS`] threads, each taking every n-th process (the busy ones
-    /// are often neighbours); the index is updated afterwards, on this thread.
-    fn read_tables(&mut self, pids: &[(u32, u64)], all: bool) {
+    /// read by up to [`SCAN_THREADS`] threads, each taking the next few processes not yet taken
+    /// (a busy process takes one thread a while; the others go on); the index is updated
+    /// afterwards, on this thread.
+    fn read_tables(
+        &mut self,
+        pids: &[(u32, u64)],
+        all: bool,
+        helpers_after: &Mutex<Option<(JobEnded, Instant)>>,
+    ) {
         // Later reads look only at the few processes whose table changed: one thread.
         let threads = if all || self.processes.is_empty() {
             std::thread::available_parallelism()
@@ -134,40 +181,62 @@ impl OwnerIndex {
         } else {
             1
         };
-        self.read_tables_on(pids, all, threads);
+        self.read_tables_on(pids, all, threads, helpers_after);
     }
 
-    fn read_tables_on(&mut self, pids: &[(u32, u64)], all: bool, threads: usize) {
-        let threads = threads.max(1);
+    fn read_tables_on(
+        &mut self,
+        pids: &[(u32, u64)],
+        all: bool,
+        threads: usize,
+        helpers_after: &Mutex<Option<(JobEnded, Instant)>>,
+    ) {
+        /// Processes taken at a time: few enough to share the work evenly, enough that the
+        /// threads rarely meet on the counter.
+        const TAKEN_AT_ONCE: usize = 8;
         let index: &OwnerIndex = self;
-        let scan = |first: usize| -> Vec<(u32, ReadProcess)> {
-            pids.iter()
-                .skip(first)
-                .step_by(threads)
-                .filter_map(|&(pid, proc_inode)| index.read_table(pid, proc_inode, all))
-                .collect()
+        let next = AtomicUsize::new(0);
+        let scan = || -> Vec<(u32, ReadProcess)> {
+            let mut read = Vec::new();
+            loop {
+                let first = next.fetch_add(TAKEN_AT_ONCE, Ordering::Relaxed);
+                let Some(taken) = pids.get(first..pids.len().min(first + TAKEN_AT_ONCE)) else {
+                    return read;
+                };
+                read.extend(
+                    taken
+                        .iter()
+                        .filter_map(|&(pid, proc_inode)| index.read_table(pid, proc_inode, all)),
+                );
+            }
         };
-        let read: Vec<Vec<(u32, ReadProcess)>> = if threads == 1 {
-            vec![scan(0)]
+        let read: Vec<Vec<(u32, ReadProcess)>> = if threads <= 1 {
+            vec![scan()]
         } else {
             std::thread::scope(|scope| {
-                // A share whose thread cannot be started is read here.
+                // Helpers that cannot be started leave their share to this thread.
                 let helpers: Vec<_> = (1..threads)
-                    .map(|t| {
+                    .filter_map(|_| {
                         std::thread::Builder::new()
                             .name("socket-owners".into())
-                            .spawn_scoped(scope, move || scan(t))
-                            .map_err(|_| t)
+                            .spawn_scoped(scope, || {
+                                // The first helper waits (until the job ends, or nothing is
+                                // left to take); the others wait for it.
+                                if let Ok(mut after) = helpers_after.lock()
+                                    && let Some((job, deadline)) = after.take()
+                                {
+                                    job.wait_while(deadline, || {
+                                        next.load(Ordering::Relaxed) < pids.len()
+                                    });
+                                }
+                                scan()
+                            })
+                            .ok()
                     })
                     .collect();
-                let mut read = vec![scan(0)];
-                for helper in helpers {
-                    match helper {
-                        // A helper that panicked read nothing: its processes stay as they were.
-                        Ok(thread) => read.extend(thread.join().ok()),
-                        Err(share) => read.push(scan(share)),
-                    }
-                }
+                let mut read = vec![scan()];
+                // A helper that panicked read nothing: its processes stay as they were.
+                read.extend(helpers.into_iter().filter_map(|h| h.join().ok()));
                 read
             })
         };
@@ -307,22 +376,39 @@ mod tests {
 
     /// Tables read by several threads give the index one thread gives.
     #[test]
-    fn tables_read_in_parallel_give_the_same_owners() {
+    fn tables_read_in_parallel_give_the_same_owners_and_helpers_held_back_never_hold_up_the_scan() {
         let listeners: Vec<TcpListener> = (0..5)
             .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
             .collect();
         let mut pids: Vec<(u32, u64)> = running_processes().into_iter().collect();
         pids.sort_unstable();
         let mut one = OwnerIndex::default();
-        one.read_tables_on(&pids, true, 1);
+        one.read_tables_on(&pids, true, 1, &Mutex::new(None));
         let mut three = OwnerIndex::default();
-        three.read_tables_on(&pids, true, 3);
+        three.read_tables_on(&pids, true, 3, &Mutex::new(None));
         for listener in &listeners {
             let inode = inode_of(listener);
             assert_eq!(three.owners(inode), [std::process::id()]);
             assert_eq!(three.owners(inode), one.owners(inode));
         }
         // (Other tests open and close sockets meanwhile: only this test's are compared.)
+        // Helpers held back by a job that does not end: this thread reads every table, and
+        // the helpers, with nothing left to take, stop waiting.
+        let (_never_ends, ended) = crate::collect::job_end();
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        let (done, read) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut held_back = OwnerIndex::default();
+            held_back.read_tables_on(&pids, true, 3, &Mutex::new(Some((ended, far))));
+            let _ = done.send(held_back);
+        });
+        let held_back = read
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("helpers waiting on a job kept the scan from ending");
+        for listener in &listeners {
+            let inode = inode_of(listener);
+            assert_eq!(held_back.owners(inode), [std::process::id()]);
+        }
         assert!(three.tables_read > 1 && one.tables_read > 1);
     }
 
@@ -332,37 +418,40 @@ mod tests {
     fn owners_are_found_once_and_known_owners_cost_nothing() {
         let first = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut index = OwnerIndex::default();
-        index.resolve([inode_of(&first), 0].into_iter());
+        index.resolve([inode_of(&first), 0].into_iter(), None);
         assert_eq!(index.owners(inode_of(&first)), [std::process::id()]);
         assert!(index.tables_read > 0);
         assert!(index.owners(0).is_empty());
 
-        index.resolve([inode_of(&first), 0].into_iter());
+        index.resolve([inode_of(&first), 0].into_iter(), None);
         assert_eq!(index.tables_read, 0, "nothing unknown, nothing read");
 
         let second = TcpListener::bind("127.0.0.1:0").unwrap();
-        index.resolve([inode_of(&first), inode_of(&second)].into_iter());
+        index.resolve([inode_of(&first), inode_of(&second)].into_iter(), None);
         assert!(index.tables_read > 0);
         assert_eq!(index.owners(inode_of(&second)), [std::process::id()]);
         // A descriptor closed and a socket opened between two reads: the count is the same,
         // and the socket is still found (by the full pass unknown sockets trigger).
         let file = fs::File::open("/proc/self/stat").unwrap();
-        index.resolve([inode_of(&first), inode_of(&second)].into_iter());
+        index.resolve([inode_of(&first), inode_of(&second)].into_iter(), None);
         drop(file);
         let third = TcpListener::bind("127.0.0.1:0").unwrap();
-        index.resolve([inode_of(&first), inode_of(&second), inode_of(&third)].into_iter());
+        index.resolve(
+            [inode_of(&first), inode_of(&second), inode_of(&third)].into_iter(),
+            None,
+        );
         assert_eq!(index.owners(inode_of(&third)), [std::process::id()]);
         // A socket nobody can be found holding triggers one full pass, not one per read,
         // until it has waited its reads.
-        index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        index.resolve([inode_of(&first), 4_000_000_000].into_iter(), None);
         assert_eq!(index.full_passes, 1);
         for _ in 0..UNPLACEABLE_SAMPLES {
-            index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+            index.resolve([inode_of(&first), 4_000_000_000].into_iter(), None);
             assert_eq!(index.full_passes, 0, "a known-unplaceable socket waits");
         }
-        index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        index.resolve([inode_of(&first), 4_000_000_000].into_iter(), None);
         assert_eq!(index.full_passes, 1, "then it is looked for once more");
-        index.resolve([inode_of(&first), 4_000_000_000].into_iter());
+        index.resolve([inode_of(&first), 4_000_000_000].into_iter(), None);
         assert_eq!(index.full_passes, 0);
         // The directory's size is the descriptor count on Linux >= 6.2, 0 before.
         let size = fs::metadata("/proc/self/fd").unwrap().size();
