@@ -521,12 +521,12 @@ fn help_text_is_reviewed() {
 }
 
 /// On glibc, ssetop restarts itself once with `MALLOC_ARENA_MAX=1` (one allocator heap for all
-/// its threads: src/main.rs says why) under its own name; an arena limit the user set is kept,
-/// and a program already restarted (whose variable a privileged start would have dropped) does
-/// not restart again.
+/// its threads) and a fixed `MALLOC_MMAP_THRESHOLD_` (src/main.rs says why) under its own name;
+/// a setting the user chose is kept, the other still set, and a program already restarted
+/// (whose variables a privileged start would have dropped) does not restart again.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
-fn ssetop_runs_with_one_malloc_arena_under_its_own_name_unless_the_user_set_one() {
+fn ssetop_runs_with_one_malloc_arena_and_a_fixed_mmap_threshold_unless_the_user_set_them() {
     fn environment(pid: u32, name: &str) -> Option<String> {
         let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
         let prefix = format!("{name}=");
@@ -537,11 +537,27 @@ fn ssetop_runs_with_one_malloc_arena_under_its_own_name_unless_the_user_set_one(
     }
     /// Variables set for the run.
     type Given = &'static [(&'static str, &'static str)];
-    let cases: [(Given, Option<&str>); 4] = [
-        (&[], Some("1")),
-        (&[("MALLOC_ARENA_MAX", "3")], Some("3")),
-        (&[("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")], None),
-        (&[("SSETOP_RESTARTED_WITH_ONE_ARENA", "1")], None),
+    /// Given, then the arena limit and the mmap threshold expected in the running program.
+    type Expected = (Option<&'static str>, Option<&'static str>);
+    let cases: [(Given, Expected); 6] = [
+        (&[], (Some("1"), Some("131072"))),
+        (&[("MALLOC_ARENA_MAX", "3")], (Some("3"), Some("131072"))),
+        (
+            &[("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")],
+            (None, Some("131072")),
+        ),
+        (
+            &[("MALLOC_MMAP_THRESHOLD_", "65536")],
+            (Some("1"), Some("65536")),
+        ),
+        (
+            &[
+                ("MALLOC_ARENA_MAX", "2"),
+                ("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=4096"),
+            ],
+            (Some("2"), None),
+        ),
+        (&[("SSETOP_RESTARTED_WITH_ONE_ARENA", "1")], (None, None)),
     ];
     for (given, expected) in cases {
         // Recorded to its own stdout: the capture's first line is written by the program that
@@ -549,6 +565,7 @@ fn ssetop_runs_with_one_malloc_arena_under_its_own_name_unless_the_user_set_one(
         let mut child = Command::new(binary())
             .args(["--record", "/dev/stdout", "--duration", "60s", "--no-dns"])
             .env_remove("MALLOC_ARENA_MAX")
+            .env_remove("MALLOC_MMAP_THRESHOLD_")
             .env_remove("GLIBC_TUNABLES")
             .env_remove("SSETOP_RESTARTED_WITH_ONE_ARENA")
             .envs(given.iter().copied())
@@ -563,11 +580,16 @@ fn ssetop_runs_with_one_malloc_arena_under_its_own_name_unless_the_user_set_one(
         std::io::BufRead::read_line(&mut output, &mut header).unwrap();
         assert!(header.contains("ssetop.capture"), "no header: {header:?}");
         let arenas = environment(child.id(), "MALLOC_ARENA_MAX");
+        let threshold = environment(child.id(), "MALLOC_MMAP_THRESHOLD_");
         let name = std::fs::read_to_string(format!("/proc/{}/comm", child.id())).unwrap();
         child.kill().unwrap();
         child.wait().unwrap();
         drop(output);
-        assert_eq!(arenas.as_deref(), expected, "given {given:?}");
+        assert_eq!(
+            (arenas.as_deref(), threshold.as_deref()),
+            expected,
+            "given {given:?}"
+        );
         assert_eq!(name.trim_end(), "ssetop", "given {given:?}");
     }
 }

@@ -15,8 +15,8 @@ mod owners;
 use super::{JobEnded, JobResult};
 use crate::snapshot::Socket;
 
-/// How long a first read of socket owners waits for the other sources' first reads (at scale on
-/// a 2-core machine: 600 processes in 20 ms, 50,000 routes in 55 ms; a process stuck in the
+/// How long the first read waits for the other sources' first reads in all (at scale on a
+/// 2-core machine: 600 processes in 20 ms, 50,000 routes in 55 ms; a process stuck in the
 /// kernel can hold up its `/proc` files).
 #[cfg(target_os = "linux")]
 const OTHERS_FIRST_AT_MOST: std::time::Duration = std::time::Duration::from_millis(200);
@@ -26,6 +26,8 @@ const OTHERS_FIRST_AT_MOST: std::time::Duration = std::time::Duration::from_mill
 pub(crate) struct SocketReader {
     #[cfg(target_os = "linux")]
     owners: owners::OwnerIndex,
+    #[cfg(target_os = "linux")]
+    read_before: bool,
 }
 
 impl SocketReader {
@@ -38,20 +40,23 @@ impl SocketReader {
     ) -> JobResult<Vec<Socket>> {
         #[cfg(target_os = "linux")]
         let mut sockets = {
-            let listed = diag::dump_all()?;
-            // A first read of the owners reads every descriptor of every process, on every
+            // The first read of the owners reads every descriptor of every process, on every
             // core: at scale the longest first read by far. Run beside the routes' dump and the
             // process table on two cores, it held them to 1.5 and 2 times their own time. So
-            // the shortest go first: the scan starts when the process table is read and takes
-            // more cores once the routes are, which keeps the cores busy without
-            // oversubscribing them. Later reads look only at changed tables and do not wait.
-            let first_read = self.owners.is_empty().then(|| owners::FirstRead {
-                processes,
-                routes,
-                deadline: std::time::Instant::now() + OTHERS_FIRST_AT_MOST,
-            });
-            self.owners
-                .resolve(listed.iter().map(|s| s.inode), first_read);
+            // the shortest go first: this source starts reading once the process table is read,
+            // and its scan takes more cores once the routes are, which keeps the cores busy
+            // without oversubscribing them. Later reads look only at changed tables and do not
+            // wait.
+            let first = !std::mem::replace(&mut self.read_before, true);
+            let deadline = std::time::Instant::now() + OTHERS_FIRST_AT_MOST;
+            if first {
+                processes.wait(deadline);
+            }
+            let listed = diag::dump_all()?;
+            self.owners.resolve(
+                listed.iter().map(|s| s.inode),
+                first.then_some((routes, deadline)),
+            );
             listed
                 .into_iter()
                 .map(|s| Socket {

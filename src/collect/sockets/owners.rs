@@ -42,17 +42,6 @@ const SCAN_THREADS: usize = 4;
 /// a thread costs more than it saves.
 const PROCESSES_PER_SCAN_THREAD: usize = 64;
 
-/// What a first read waits for: the other sources' reads of the same sample, which are shorter
-/// (see `SocketReader::collect`).
-pub(crate) struct FirstRead {
-    /// Tables are read once this ended.
-    pub(crate) processes: JobEnded,
-    /// Helper threads start once this ended.
-    pub(crate) routes: JobEnded,
-    /// Neither is waited for past this.
-    pub(crate) deadline: Instant,
-}
-
 /// A process whose descriptor table was read.
 #[derive(Debug)]
 struct ReadProcess {
@@ -83,27 +72,13 @@ impl OwnerIndex {
         self.owners.get(&inode).map_or(&[], Vec::as_slice)
     }
 
-    /// Nothing read yet: a `resolve` that has sockets to place reads every process's
-    /// descriptors.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.processes.is_empty()
-    }
-
     /// Brings the index up to date for these sockets (0 = held by no process, never looked for).
-    /// On a `first_read`, tables are read once its processes' read ended, and the helper
-    /// threads start once its routes' read ended (each, or at its deadline).
+    /// Helper threads start once the job `helpers_after` names ended, or at its deadline.
     pub(crate) fn resolve(
         &mut self,
         inodes: impl Iterator<Item = u32> + Clone,
-        first_read: Option<FirstRead>,
+        helpers_after: Option<(JobEnded, Instant)>,
     ) {
-        let (processes_read, helpers_after) = match first_read {
-            Some(first) => (
-                Some((first.processes, first.deadline)),
-                Some((first.routes, first.deadline)),
-            ),
-            None => (None, None),
-        };
         let helpers_after = Mutex::new(helpers_after);
         self.tables_read = 0;
         let running = running_processes();
@@ -133,11 +108,6 @@ impl OwnerIndex {
         };
         if unknown(self).is_empty() {
             return;
-        }
-        // Only when tables are about to be read: an index that stays empty (no socket to
-        // place) does not wait at each read.
-        if let Some((processes, deadline)) = processes_read {
-            processes.wait(deadline);
         }
         let mut pids: Vec<(u32, u64)> = running.into_iter().collect();
         pids.sort_unstable();
