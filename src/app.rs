@@ -421,6 +421,13 @@ the theme when \-\-theme is not given (a name or a file)
 \fBTERM\fR
 dumb or a DEC VT terminal (vt100, vt220, ...) gives the mono theme unless \-\-theme is
 given, and ASCII drawing
+.TP
+\fBMALLOC_ARENA_MAX\fR, \fBMALLOC_MMAP_THRESHOLD_\fR, \fBGLIBC_TUNABLES\fR
+Linux with glibc: ssetop restarts itself once with MALLOC_ARENA_MAX=1 and
+MALLOC_MMAP_THRESHOLD_=131072 (one allocator heap, large buffers given back); a value
+already set, as the variable or as glibc.malloc.arena_max or glibc.malloc.mmap_threshold in
+GLIBC_TUNABLES, is kept. The restart sets SSETOP_RESTARTED_WITH_ONE_ARENA=1, which prevents
+another
 "#;
 
 /// Prints a report as `--once` asks. The JSON is streamed to stdout through the sanitiser

@@ -19,8 +19,9 @@ fn main() -> ExitCode {
 /// (`MALLOC_MMAP_THRESHOLD_`, at glibc's initial 128 KiB). Left to itself, glibc raises that
 /// size to the largest such block freed (up to 32 MiB), after which large buffers come from the
 /// shared heap and leave holes in it: at scale, `--once` peaked at 36–38 or 41–44 MiB from run
-/// to run, depending on the order in which its reads freed their buffers, and at 35–37 MiB with
-/// the size fixed, at no cost in time measured.
+/// to run, depending on the order in which its reads freed their buffers, and at 34–38 MiB with
+/// the size fixed. The cost is a page fault or two more per large buffer: a recording at scale
+/// took 1.04–1.24 times the CPU floor instead of 0.95–1.08 (its budget is 1.5).
 ///
 /// A setting the user chose (the variable, or its `GLIBC_TUNABLES` name) is kept.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -39,7 +40,7 @@ mod malloc_settings {
     ];
     /// Set on the restart, so that there is only one: glibc drops `MALLOC_*` variables from the
     /// environment of a privileged (setuid, setcap) program, which would otherwise restart for
-    /// ever.
+    /// ever. (Named when the arena limit was the only setting; kept, since scripts may test it.)
     const RESTARTED: &str = "SSETOP_RESTARTED_WITH_ONE_ARENA";
 
     /// Replaces this process (same pid, name, arguments, descriptors) with ssetop under

@@ -309,6 +309,7 @@ fn man_page_and_completions_are_generated() {
         "\\fBNO_COLOR\\fR",
         "\\fBTERM\\fR",
         "\\fBSSETOP_THEME\\fR",
+        "\\fBMALLOC_MMAP_THRESHOLD_\\fR",
         "\\fB< >\\fR",
     ] {
         assert!(page.contains(text), "{text} missing");

@@ -381,9 +381,10 @@ impl Sampler {
     async fn collect(&mut self, budget: Duration) {
         let now = Instant::now();
         let until = now + budget;
-        // A first read of socket owners lets the routes and the process table, read in the
-        // same sample, end first (see `SocketReader::collect`). A source that does not start
-        // here drops its `JobRunning` at once, and nothing waits for it.
+        // The sockets source's first read starts once the process table of the same sample is
+        // read, and its owner scan's helper threads once the routes are (see
+        // `SocketReader::collect`). A source that does not start here drops its `JobRunning` at
+        // once, and nothing waits for it.
         let (routes_running, routes_ended) = job_end();
         let (processes_running, processes_ended) = job_end();
         if self.routes_watch.must_read(&mut self.routes, now) {

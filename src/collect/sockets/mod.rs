@@ -46,7 +46,8 @@ impl SocketReader {
             // the shortest go first: this source starts reading once the process table is read,
             // and its scan takes more cores once the routes are, which keeps the cores busy
             // without oversubscribing them. Later reads look only at changed tables and do not
-            // wait.
+            // wait. A first read that fails still counts: a `sock_diag` that keeps failing must
+            // not wait at every tick.
             let first = !std::mem::replace(&mut self.read_before, true);
             let deadline = std::time::Instant::now() + OTHERS_FIRST_AT_MOST;
             if first {
