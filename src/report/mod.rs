@@ -25,8 +25,8 @@ pub struct Report {
     pub setup: Setup,
     pub clients: Vec<Client>,
     pub checks: Vec<Check>,
-    pub connections: Rows<crate::assessment::Connection>,
-    pub routes: Routes,
+    pub connections: Rows<Vec<crate::assessment::Connection>>,
+    pub routes: Rows<crate::assessment::RouteRows>,
     pub interfaces: Vec<Interface>,
     pub gsa_ranges: Vec<RangePath>,
     pub dns: Vec<Dns>,
@@ -48,7 +48,7 @@ pub struct Report {
 /// they are written or read: at scale (tens of thousands of routes and connections) a second,
 /// whole copy in the report's form would double the memory of a `--once` report.
 #[derive(Debug, Clone)]
-pub struct Rows<T>(Vec<T>);
+pub struct Rows<A>(A);
 
 /// An assessment row and its form in the report.
 pub trait ReportRow {
@@ -56,20 +56,50 @@ pub trait ReportRow {
     fn report_row(&self) -> Self::Row;
 }
 
-impl<T: ReportRow> Rows<T> {
+/// Rows as the assessment holds them: a vector of rows, or the routes and their vendors side
+/// by side (`RouteRows`).
+pub trait AssessedRows {
+    type Row: Serialize;
+    fn report_rows(&self) -> impl Iterator<Item = Self::Row> + '_;
+    fn count(&self) -> usize;
+}
+
+impl<T: ReportRow> AssessedRows for Vec<T> {
+    type Row = T::Row;
+    fn report_rows(&self) -> impl Iterator<Item = T::Row> + '_ {
+        self.iter().map(T::report_row)
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl AssessedRows for crate::assessment::RouteRows {
+    type Row = Route;
+    fn report_rows(&self) -> impl Iterator<Item = Route> + '_ {
+        self.iter().map(|row| row.report_row())
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<A: AssessedRows> Rows<A> {
     /// The rows in the report's form.
-    pub fn iter(&self) -> impl Iterator<Item = T::Row> + '_ {
-        self.0.iter().map(T::report_row)
+    pub fn iter(&self) -> impl Iterator<Item = A::Row> + '_ {
+        self.0.report_rows()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
+}
 
+impl<T> Rows<Vec<T>> {
     /// The assessment's rows, to change what a test reports.
     #[cfg(test)]
     pub(crate) fn assessed_mut(&mut self) -> &mut [T] {
@@ -77,7 +107,7 @@ impl<T: ReportRow> Rows<T> {
     }
 }
 
-impl<T: ReportRow> Serialize for Rows<T> {
+impl<A: AssessedRows> Serialize for Rows<A> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter())
     }
@@ -102,32 +132,6 @@ impl ReportRow for crate::assessment::Connection {
             owner_note: self.owner_note.clone(),
             tunnel_of: self.attribution.tunnel_of.map(|t| t.id()),
         }
-    }
-}
-
-/// The route rows as the assessment holds them, turned into the report's form as written
-/// (as [`Rows`]; the assessment keeps routes and their vendors side by side).
-#[derive(Debug, Clone)]
-pub struct Routes(crate::assessment::RouteRows);
-
-impl Routes {
-    /// The rows in the report's form.
-    pub fn iter(&self) -> impl Iterator<Item = Route> + '_ {
-        self.0.iter().map(|row| row.report_row())
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl Serialize for Routes {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
     }
 }
 
@@ -465,7 +469,7 @@ impl Report {
         Report::with_rows(
             a,
             Rows(a.connections.clone()),
-            Routes(a.routes.clone()),
+            Rows(a.routes.clone()),
             knowledge_origin,
         )
     }
@@ -474,14 +478,14 @@ impl Report {
     /// copies (`--once`: at scale they are most of the report's memory).
     pub fn from_assessment(mut a: Assessment, knowledge_origin: &str) -> Report {
         let connections = Rows(std::mem::take(&mut a.connections));
-        let routes = Routes(std::mem::take(&mut a.routes));
+        let routes = Rows(std::mem::take(&mut a.routes));
         Report::with_rows(&a, connections, routes, knowledge_origin)
     }
 
     fn with_rows(
         a: &Assessment,
-        connections: Rows<crate::assessment::Connection>,
-        routes: Routes,
+        connections: Rows<Vec<crate::assessment::Connection>>,
+        routes: Rows<crate::assessment::RouteRows>,
         knowledge_origin: &str,
     ) -> Report {
         Report {
